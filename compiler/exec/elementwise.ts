@@ -1,5 +1,13 @@
 /** Elementwise float/int kernels with numpy broadcasting. */
-import { allocData, broadcastShapes, type DType, sizeOf, stridesOf, type Tensor, type TensorData } from "../ir/tensor.js";
+import {
+  allocData,
+  broadcastShapes,
+  type DType,
+  sizeOf,
+  stridesOf,
+  type Tensor,
+  type TensorData,
+} from "../ir/tensor.js";
 
 export type BinaryFn = (a: number, b: number) => number;
 export type UnaryFn = (a: number) => number;
@@ -88,7 +96,11 @@ export function erf(x: number): number {
               (0.37409196 +
                 t *
                   (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r : r - 1;
 }

@@ -5,41 +5,65 @@
 import { describeNode, type Graph, GraphError, type Node } from "../ir/graph.js";
 import { broadcastShapes, formatShape, shapeEquals, sizeOf, stridesOf, type Tensor } from "../ir/tensor.js";
 import { binary, erf, gelu, geluTanh, sigmoid, unary } from "./elementwise.js";
+import { conv2d } from "./kernels/conv.js";
 import type { Conv2dGeometry } from "./kernels/conv-params.js";
+import { type ConvTransposeGeometry, convTranspose2d } from "./kernels/conv-transpose.js";
+import { matmul } from "./kernels/matmul.js";
+import { KernelPool } from "./kernels/pool.js";
 import { concat, pad, slice, split, transpose } from "./layout.js";
-import { type ConvTransposeGeometryNaive, conv2dNaive, convTranspose2dNaive, matmulNaive } from "./naive-gemm.js";
 import { pool2d } from "./pooling.js";
 import { layerNorm, reduce, softmax } from "./reduce.js";
 import { resize } from "./resize.js";
 
 /** The GEMM-family kernels, swappable so the executor can use a parallel backend. */
 export interface GemmBackend {
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, g: Conv2dGeometry): Promise<Float32Array>;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | undefined,
+    g: Conv2dGeometry,
+  ): Promise<Float32Array>;
   convTranspose2d(
     x: Float32Array,
     w: Float32Array,
     bias: Float32Array | undefined,
-    g: ConvTransposeGeometryNaive,
+    g: ConvTransposeGeometry,
   ): Promise<Float32Array>;
   matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<Float32Array>;
 }
 
-export const naiveBackend: GemmBackend = {
-  conv2d: async (x, w, b, g) => conv2dNaive(x, w, b, g),
-  convTranspose2d: async (x, w, b, g) => convTranspose2dNaive(x, w, b, g),
-  matmul: async (a, b, m, k, n) => matmulNaive(a, b, m, k, n),
+/** Single-threaded kernels on the calling thread. */
+export const syncBackend: GemmBackend = {
+  conv2d: async (x, w, b, g) => conv2d(x, w, b, g),
+  convTranspose2d: async (x, w, b, g) => convTranspose2d(x, w, b, g),
+  matmul: async (a, b, m, k, n) => matmul(a, b, m, k, n),
 };
 
-let defaultBackend: GemmBackend = naiveBackend;
+/** The worker pool over every core (it splits large layers and runs small ones inline). */
+export function pooledBackend(): GemmBackend {
+  const pool = KernelPool.shared();
+  return {
+    conv2d: (x, w, b, g) => pool.conv2d(x, w, b, g),
+    convTranspose2d: (x, w, b, g) => pool.convTranspose2d(x, w, b, g),
+    matmul: (a, b, m, k, n) => pool.matmul(a, b, m, k, n),
+  };
+}
 
-export function setDefaultGemmBackend(b: GemmBackend): void {
-  defaultBackend = b;
+let defaultBackend: GemmBackend | undefined;
+
+export function defaultGemmBackend(): GemmBackend {
+  defaultBackend ??= pooledBackend();
+  return defaultBackend;
 }
 
 export interface RunOptions {
   backend?: GemmBackend;
   /** Called after every node with its outputs (calibration observers hook in here). */
-  onNode?: (node: Node, outputs: readonly Tensor[], inputs: readonly (Tensor | undefined)[]) => void | Promise<void>;
+  onNode?: (
+    node: Node,
+    outputs: readonly Tensor[],
+    inputs: readonly (Tensor | undefined)[],
+  ) => void | Promise<void>;
   /** Keep every intermediate value in the result, not only graph outputs. */
   keepAll?: boolean;
 }
@@ -47,14 +71,16 @@ export interface RunOptions {
 export type TensorMap = Record<string, Tensor>;
 
 export async function runGraph(g: Graph, feeds: TensorMap, opts: RunOptions = {}): Promise<TensorMap> {
-  const backend = opts.backend ?? defaultBackend;
+  const backend = opts.backend ?? defaultGemmBackend();
   const values = new Map<string, Tensor>();
   for (const name of g.inputs) {
     const t = feeds[name];
     const info = g.values.get(name)!;
     if (!t) throw new GraphError(`missing input "${name}" (${info.dtype}${formatShape(info.shape)})`);
     if (!shapeEquals(t.shape, info.shape)) {
-      throw new GraphError(`input "${name}" has shape ${formatShape(t.shape)}, the model expects ${formatShape(info.shape)}`);
+      throw new GraphError(
+        `input "${name}" has shape ${formatShape(t.shape)}, the model expects ${formatShape(info.shape)}`,
+      );
     }
     values.set(name, t);
   }
@@ -73,11 +99,12 @@ export async function runGraph(g: Graph, feeds: TensorMap, opts: RunOptions = {}
       if (e instanceof GraphError) throw e;
       throw new GraphError((e as Error).message, describeNode(node));
     }
-    node.outputs.forEach((o, k) => values.set(o, outs[k]!));
+    for (const [k, o] of node.outputs.entries()) values.set(o, outs[k]!);
     if (opts.onNode) await opts.onNode(node, outs, ins);
     if (!opts.keepAll) {
       for (const input of node.inputs) {
-        if (input && lastUse.get(input) === i && !keep.has(input) && !g.initializers.has(input)) values.delete(input);
+        if (input && lastUse.get(input) === i && !keep.has(input) && !g.initializers.has(input))
+          values.delete(input);
       }
     }
   }
@@ -91,7 +118,11 @@ function f32(t: Tensor | undefined): Float32Array | undefined {
   return t ? (t.data as Float32Array) : undefined;
 }
 
-export async function runNode(node: Node, ins: readonly (Tensor | undefined)[], backend: GemmBackend): Promise<Tensor[]> {
+export async function runNode(
+  node: Node,
+  ins: readonly (Tensor | undefined)[],
+  backend: GemmBackend,
+): Promise<Tensor[]> {
   const x = ins[0]!;
   switch (node.op) {
     case "Conv2d": {
@@ -129,7 +160,24 @@ export async function runNode(node: Node, ins: readonly (Tensor | undefined)[], 
       const { strides, pads, outputPadding, group } = node.attrs;
       const oh = (h - 1) * strides[0] + kh - pads[0] - pads[2] + outputPadding[0];
       const ow = (wd - 1) * strides[1] + kw - pads[1] - pads[3] + outputPadding[1];
-      const geo = { n, c, h, w: wd, o: og * group, kh, kw, strideH: strides[0], strideW: strides[1], padTop: pads[0], padLeft: pads[1], group, oh, ow };
+      const geo: ConvTransposeGeometry = {
+        n,
+        c,
+        h,
+        w: wd,
+        o: og * group,
+        kh,
+        kw,
+        strideH: strides[0],
+        strideW: strides[1],
+        padTop: pads[0],
+        padLeft: pads[1],
+        dilationH: 1,
+        dilationW: 1,
+        group,
+        oh,
+        ow,
+      };
       const data = await backend.convTranspose2d(f32(x)!, f32(w)!, f32(ins[2]), geo);
       return [{ dtype: "float32", shape: [n, og * group, oh, ow], data }];
     }
@@ -150,7 +198,7 @@ export async function runNode(node: Node, ins: readonly (Tensor | undefined)[], 
     case "Minimum":
       return [binary(x, ins[1]!, Math.min)];
     case "Relu":
-      return [unary(x, (v) => (v > 0 ? v : 0))];
+      return [unary(x, (v) => Math.max(v, 0))];
     case "LeakyRelu": {
       const alpha = node.attrs.alpha;
       return [unary(x, (v) => (v > 0 ? v : v * alpha))];
@@ -204,7 +252,9 @@ export async function runNode(node: Node, ins: readonly (Tensor | undefined)[], 
     case "MaxPool":
       return [pool2d(x, "max", node.attrs.kernel, node.attrs.strides, node.attrs.pads)];
     case "AvgPool":
-      return [pool2d(x, "avg", node.attrs.kernel, node.attrs.strides, node.attrs.pads, node.attrs.countIncludePad)];
+      return [
+        pool2d(x, "avg", node.attrs.kernel, node.attrs.strides, node.attrs.pads, node.attrs.countIncludePad),
+      ];
     case "Cast": {
       const to = node.attrs.to;
       if (to === "float32") return [unary(x, (v) => v, "float32")];

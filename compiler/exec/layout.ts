@@ -53,7 +53,8 @@ export function split(x: Tensor, axis: number, sizes: readonly number[]): Tensor
     shape[a] = s;
     const row = s * inner;
     const out = allocData(x.dtype, outer * row);
-    for (let i = 0; i < outer; i++) out.set(x.data.subarray(i * inRow + offset, i * inRow + offset + row), i * row);
+    for (let i = 0; i < outer; i++)
+      out.set(x.data.subarray(i * inRow + offset, i * inRow + offset + row), i * row);
     offset += row;
     return { dtype: x.dtype, shape, data: out };
   });
@@ -95,7 +96,12 @@ function sourceIndex(i: number, size: number, mode: "constant" | "reflect" | "ed
   return m;
 }
 
-export function pad(x: Tensor, pads: readonly number[], mode: "constant" | "reflect" | "edge", value: number): Tensor {
+export function pad(
+  x: Tensor,
+  pads: readonly number[],
+  mode: "constant" | "reflect" | "edge",
+  value: number,
+): Tensor {
   const rank = x.shape.length;
   const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + rank]!);
   const n = sizeOf(shape);

@@ -64,7 +64,13 @@ export function softmax(x: Tensor, axis: number): Tensor {
 }
 
 /** Normalizes over all dims from `axis` on; scale and bias broadcast over those dims. */
-export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor | undefined, axis: number, epsilon: number): Tensor {
+export function layerNorm(
+  x: Tensor,
+  scale: Tensor,
+  bias: Tensor | undefined,
+  axis: number,
+  epsilon: number,
+): Tensor {
   const a = normalizeAxis(axis, x.shape.length);
   const len = sizeOf(x.shape.slice(a));
   const rows = x.data.length / len;

@@ -3,7 +3,12 @@ import type { CoordinateTransform, ResizeMode } from "../ir/graph.js";
 import { allocData, type Tensor } from "../ir/tensor.js";
 
 /** Source coordinate of output index `o` along an axis of `inSize` → `outSize`. */
-export function sourceCoordinate(o: number, inSize: number, outSize: number, ct: CoordinateTransform): number {
+export function sourceCoordinate(
+  o: number,
+  inSize: number,
+  outSize: number,
+  ct: CoordinateTransform,
+): number {
   const scale = outSize / inSize;
   switch (ct) {
     case "align_corners":
@@ -43,7 +48,12 @@ function nearestIndex(o: number, inSize: number, outSize: number, ct: Coordinate
   return Math.min(Math.max(i, 0), inSize - 1);
 }
 
-export function resize(x: Tensor, mode: ResizeMode, ct: CoordinateTransform, size: readonly [number, number]): Tensor {
+export function resize(
+  x: Tensor,
+  mode: ResizeMode,
+  ct: CoordinateTransform,
+  size: readonly [number, number],
+): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [oh, ow] = size;
   const out = allocData(x.dtype, n * c * oh * ow);

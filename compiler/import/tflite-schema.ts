@@ -88,7 +88,8 @@ class Table {
     const v = this.vector(slot, 4);
     if (!v) return [];
     const out: Table[] = [];
-    for (let i = 0; i < v.length; i++) out.push(new Table(this.bb, this.bb.__indirect(v.start + 4 * i), `${what}[${i}]`));
+    for (let i = 0; i < v.length; i++)
+      out.push(new Table(this.bb, this.bb.__indirect(v.start + 4 * i), `${what}[${i}]`));
     return out;
   }
 
@@ -194,7 +195,9 @@ function readTensor(t: Table, index: number): TfliteTensor {
     type: t.int8(1),
     buffer: t.uint32(2),
     name: t.string(3) ?? `tensor_${index}`,
-    ...(q && scale.length ? { quantization: { scale, zeroPoint: q.int64s(3), quantizedDimension: q.int32(6) } } : {}),
+    ...(q && scale.length
+      ? { quantization: { scale, zeroPoint: q.int64s(3), quantizedDimension: q.int32(6) } }
+      : {}),
   };
 }
 
@@ -204,17 +207,32 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
   const ident = String.fromCharCode(...bytes.subarray(4, 8));
   if (ident !== "TFL3") throw new TfliteFormatError(`file identifier is "${ident}", expected "TFL3"`);
   const rootOffset = bb.readUint32(0);
-  if (rootOffset >= bytes.length) throw new TfliteFormatError("root table offset points past the end of the file");
+  if (rootOffset >= bytes.length)
+    throw new TfliteFormatError("root table offset points past the end of the file");
   try {
     const model = new Table(bb, rootOffset, "model");
     const operatorCodes = model.tables(1, "operator_codes").map((oc) => {
       const deprecated = oc.int8(0);
       const builtin = oc.int32(3, 0);
-      return { builtinCode: Math.max(deprecated, builtin), customCode: oc.string(1), version: oc.int32(2, 1) };
+      return {
+        builtinCode: Math.max(deprecated, builtin),
+        customCode: oc.string(1),
+        version: oc.int32(2, 1),
+      };
     });
+    const buffers = model.tables(4, "buffers");
     const subgraphs = model.tables(2, "subgraphs").map((sg) => ({
       name: sg.string(4),
-      tensors: sg.tables(0, "tensors").map(readTensor),
+      tensors: sg.tables(0, "tensors").map((t, index) => {
+        const tensor = readTensor(t, index);
+        // Buffer 0 is the empty sentinel, valid even in a file without a buffers vector.
+        if (tensor.buffer !== 0 && tensor.buffer >= buffers.length) {
+          throw new TfliteFormatError(
+            `tensor ${index} "${tensor.name}" refers to buffer ${tensor.buffer}, the model has ${buffers.length} buffers`,
+          );
+        }
+        return tensor;
+      }),
       inputs: sg.int32s(1),
       outputs: sg.int32s(2),
       operators: sg.tables(3, "operators").map((op, index) => ({
@@ -226,7 +244,6 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
         options: op.table(4, `operator ${index} options`),
       })),
     }));
-    const buffers = model.tables(4, "buffers");
     return {
       version: model.uint32(0),
       description: model.string(3),
@@ -236,12 +253,13 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
         const b = buffers[index];
         if (!b) return undefined;
         const data = b.bytes(0);
-        if (data && data.length) return data;
+        if (data?.length) return data;
         // Models over 2 GB keep buffers outside the flatbuffer at (offset, size).
         const offset = Number(b.uint64(1));
         const size = Number(b.uint64(2));
         if (offset > 1 && size > 0) {
-          if (offset + size > bytes.length) throw new TfliteFormatError(`buffer ${index} lies past the end of the file`);
+          if (offset + size > bytes.length)
+            throw new TfliteFormatError(`buffer ${index} lies past the end of the file`);
           return bytes.subarray(offset, offset + size);
         }
         return undefined;

@@ -5,20 +5,21 @@
  * TRANSPOSE ops only relabel it, and a transpose is emitted only where an op needs a layout the value
  * is not in. On PyDNet-style graphs (NCHW input, NHWC convs) every transpose cancels.
  */
+
+import { concat, slice, transpose as transposeData } from "../exec/layout.js";
 import { GraphBuilder } from "../ir/builder.js";
 import { type Graph, GraphError, type Pads2d } from "../ir/graph.js";
 import { type DType, sizeOf, tensor } from "../ir/tensor.js";
-import { concat, slice, transpose as transposeData } from "../exec/layout.js";
+import { BUILTIN_NAMES } from "./tflite-ops.js";
 import {
   readTflite,
   TENSOR_TYPE_NAMES,
+  TensorType,
   type TfliteModel,
   type TfliteOperator,
   type TfliteTable,
   type TfliteTensor,
-  TensorType,
 } from "./tflite-schema.js";
-import { BUILTIN_NAMES } from "./tflite-ops.js";
 
 interface Val {
   ir: string;
@@ -57,7 +58,9 @@ function decodeConstant(t: TfliteTensor, bytes: Uint8Array): ConstVal {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (elem: number) => {
     if (bytes.length < n * elem) {
-      throw new GraphError(`constant "${t.name}" has ${bytes.length} bytes, shape [${t.shape}] needs ${n * elem}`);
+      throw new GraphError(
+        `constant "${t.name}" has ${bytes.length} bytes, shape [${t.shape}] needs ${n * elem}`,
+      );
     }
   };
   const q = t.quantization;
@@ -92,34 +95,57 @@ function decodeConstant(t: TfliteTensor, bytes: Uint8Array): ConstVal {
     case TensorType.INT8:
       need(1);
       if (q) return dequant((i) => dv.getInt8(i));
-      return { dtype: "int32", shape: t.shape, data: Int32Array.from({ length: n }, (_, i) => dv.getInt8(i)) };
+      return {
+        dtype: "int32",
+        shape: t.shape,
+        data: Int32Array.from({ length: n }, (_, i) => dv.getInt8(i)),
+      };
     case TensorType.UINT8:
       need(1);
       if (q) return dequant((i) => dv.getUint8(i));
-      return { dtype: "int32", shape: t.shape, data: Int32Array.from({ length: n }, (_, i) => dv.getUint8(i)) };
+      return {
+        dtype: "int32",
+        shape: t.shape,
+        data: Int32Array.from({ length: n }, (_, i) => dv.getUint8(i)),
+      };
     case TensorType.INT16:
       need(2);
       if (q) return dequant((i) => dv.getInt16(2 * i, true));
-      return { dtype: "int32", shape: t.shape, data: Int32Array.from({ length: n }, (_, i) => dv.getInt16(2 * i, true)) };
+      return {
+        dtype: "int32",
+        shape: t.shape,
+        data: Int32Array.from({ length: n }, (_, i) => dv.getInt16(2 * i, true)),
+      };
     case TensorType.INT32:
       need(4);
       if (q) return dequant((i) => dv.getInt32(4 * i, true));
-      return { dtype: "int32", shape: t.shape, data: Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true)) };
+      return {
+        dtype: "int32",
+        shape: t.shape,
+        data: Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true)),
+      };
     case TensorType.INT64: {
       need(8);
       const data = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = dv.getBigInt64(8 * i, true);
-        if (v > 2147483647n || v < -2147483648n) throw new GraphError(`"${t.name}" holds int64 ${v}, beyond int32`);
+        if (v > 2147483647n || v < -2147483648n)
+          throw new GraphError(`"${t.name}" holds int64 ${v}, beyond int32`);
         data[i] = Number(v);
       }
       return { dtype: "int32", shape: t.shape, data };
     }
     case TensorType.BOOL:
       need(1);
-      return { dtype: "bool", shape: t.shape, data: Int32Array.from(bytes.subarray(0, n), (b) => (b ? 1 : 0)) };
+      return {
+        dtype: "bool",
+        shape: t.shape,
+        data: Int32Array.from(bytes.subarray(0, n), (b) => (b ? 1 : 0)),
+      };
     default:
-      throw new GraphError(`constant "${t.name}" has unsupported type ${TENSOR_TYPE_NAMES[t.type] ?? t.type}`);
+      throw new GraphError(
+        `constant "${t.name}" has unsupported type ${TENSOR_TYPE_NAMES[t.type] ?? t.type}`,
+      );
   }
 }
 
@@ -157,7 +183,8 @@ export function stridedSliceSpec(
   strides: readonly number[],
   masks: { begin: number; end: number; shrink: number; ellipsis: number; newAxis: number },
 ): StridedSliceSpec {
-  if (masks.ellipsis || masks.newAxis) throw new GraphError("STRIDED_SLICE with ellipsis or new-axis masks is not supported");
+  if (masks.ellipsis || masks.newAxis)
+    throw new GraphError("STRIDED_SLICE with ellipsis or new-axis masks is not supported");
   const r = shape.length;
   const spec: StridedSliceSpec = { starts: [], ends: [], steps: [], shrink: [] };
   for (let i = 0; i < r; i++) {
@@ -182,6 +209,16 @@ export function stridedSliceSpec(
   }
   return spec;
 }
+
+/** Leading inputs each supported operator cannot do without (optional ones such as a bias are not counted). */
+const REQUIRED_INPUTS: ReadonlyMap<string, number> = new Map(
+  Object.entries({
+    1: "RELU RELU6 RELU_N1_TO_1 LEAKY_RELU LOGISTIC TANH EXP LOG SQRT RSQRT NEG ABS GELU HARD_SWISH DEQUANTIZE QUANTIZE CAST RESHAPE SQUEEZE SOFTMAX MAX_POOL_2D AVERAGE_POOL_2D CONCATENATION SHAPE PACK",
+    2: "CONV_2D DEPTHWISE_CONV_2D FULLY_CONNECTED RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR TRANSPOSE ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE FLOOR_DIV PAD PADV2 MIRROR_PAD SPLIT MEAN SUM REDUCE_MAX EXPAND_DIMS",
+    3: "TRANSPOSE_CONV SPLIT_V SLICE",
+    4: "STRIDED_SLICE",
+  }).flatMap(([n, ops]) => ops.split(" ").map((op): [string, number] => [op, Number(n)])),
+);
 
 export interface TfliteImportOptions {
   name?: string;
@@ -219,30 +256,52 @@ class TfliteImporter {
 
   run(): Graph {
     const { sg } = this;
+    for (const [what, list] of [
+      ["input", sg.inputs],
+      ["output", sg.outputs],
+    ] as const) {
+      for (const i of list) {
+        if (!sg.tensors[i])
+          throw new GraphError(
+            `subgraph ${what} refers to tensor ${i}, the subgraph has ${sg.tensors.length}`,
+          );
+      }
+    }
     sg.tensors.forEach((t) => {
       const buf = this.model.buffer(t.buffer);
       if (buf && !sg.inputs.includes(t.index)) this.consts.set(t.index, decodeConstant(t, buf));
     });
     for (const i of sg.inputs) {
       const t = this.tensor(i);
-      if (t.shape.some((d) => d <= 0)) throw new GraphError(`input "${t.name}" has a dynamic shape [${t.shape}]`);
+      if (t.shape.some((d) => d <= 0))
+        throw new GraphError(`input "${t.name}" has a dynamic shape [${t.shape}]`);
       const ir = this.b.addInput(t.name, { dtype: activationDType(t), shape: t.shape });
       this.vals.set(i, { ir, perm: identity(t.shape.length) });
     }
     for (const op of sg.operators) {
       const code = this.model.operatorCodes[op.opcodeIndex];
-      const opName = code ? (BUILTIN_NAMES[code.builtinCode] ?? `BUILTIN_${code.builtinCode}`) : `opcode ${op.opcodeIndex}`;
+      const opName = code
+        ? (BUILTIN_NAMES[code.builtinCode] ?? `BUILTIN_${code.builtinCode}`)
+        : `opcode ${op.opcodeIndex}`;
       this.where = `tflite op #${op.index} ${code?.customCode ? `CUSTOM "${code.customCode}"` : opName}`;
       try {
+        if (!code) {
+          throw new GraphError(
+            `opcode index ${op.opcodeIndex} is out of range (the model has ${this.model.operatorCodes.length} operator codes)`,
+          );
+        }
         this.importOp(opName, op);
       } catch (e) {
         if (e instanceof GraphError && e.message.startsWith("tflite op #")) throw e;
         throw new GraphError((e as Error).message, this.where);
       }
     }
+    this.where = "subgraph output";
     const outputs = sg.outputs.map((i) => {
       const c = this.consts.get(i);
       if (c) return this.b.addInitializer(this.tensor(i).name, tensor(c.dtype, c.shape, c.data));
+      if (!this.vals.has(i))
+        throw new GraphError(`tensor ${i} "${this.tensor(i).name}" is never produced`, this.where);
       return this.as(i, identity(this.rank(i)));
     });
     this.b.setOutputs(outputs);
@@ -343,6 +402,13 @@ class TfliteImporter {
     const o = op.options;
     const ins = op.inputs;
     const out = op.outputs[0]!;
+    const need = REQUIRED_INPUTS.get(name);
+    if (need !== undefined) {
+      const given = ins.slice(0, need).filter((i) => i >= 0).length;
+      if (given < need)
+        throw new GraphError(`needs ${need} input${need > 1 ? "s" : ""}, the file gives ${given}`);
+      if (out === undefined) throw new GraphError("has no outputs");
+    }
     if (this.tryFold(name, op)) return;
     switch (name) {
       case "CONV_2D":
@@ -402,14 +468,16 @@ class TfliteImporter {
           },
           out,
         );
-        this.set(out, y, NHWC_TO_NCHW);
+        this.set(out, this.fusedActivation(y, o?.int8(3) ?? 0), NHWC_TO_NCHW);
         return;
       }
       case "RESIZE_BILINEAR":
       case "RESIZE_NEAREST_NEIGHBOR": {
         const size = this.constInt(ins[1]!);
-        const alignCorners = o?.bool(2) ?? false;
-        const halfPixel = o?.bool(3) ?? false;
+        // ResizeBilinearOptions starts with two deprecated size fields; ResizeNearestNeighborOptions does not.
+        const slot = name === "RESIZE_BILINEAR" ? 2 : 0;
+        const alignCorners = o?.bool(slot) ?? false;
+        const halfPixel = o?.bool(slot + 1) ?? false;
         const y = this.node(
           "Resize",
           [this.as(ins[0]!, NHWC_TO_NCHW)],
@@ -437,7 +505,12 @@ class TfliteImporter {
         const y =
           name === "MAX_POOL_2D"
             ? this.node("MaxPool", [this.as(ins[0]!, NHWC_TO_NCHW)], common, out)
-            : this.node("AvgPool", [this.as(ins[0]!, NHWC_TO_NCHW)], { ...common, countIncludePad: false }, out);
+            : this.node(
+                "AvgPool",
+                [this.as(ins[0]!, NHWC_TO_NCHW)],
+                { ...common, countIncludePad: false },
+                out,
+              );
         this.set(out, this.fusedActivation(y, o?.int8(5) ?? 0), NHWC_TO_NCHW);
         return;
       }
@@ -449,7 +522,11 @@ class TfliteImporter {
         }
         const v = this.val(ins[0]!);
         const qinv = invert(q);
-        this.set(out, v.ir, v.perm.map((p) => qinv[p]!));
+        this.set(
+          out,
+          v.ir,
+          v.perm.map((p) => qinv[p]!),
+        );
         return;
       }
       case "PAD":
@@ -461,7 +538,8 @@ class TfliteImporter {
         const irPads = [...v.perm.map((p) => pads[2 * p]!), ...v.perm.map((p) => pads[2 * p + 1]!)];
         const value = name === "PADV2" && ins[2] !== undefined && ins[2] >= 0 ? this.constInt(ins[2])[0]! : 0;
         const mode = name === "MIRROR_PAD" ? ((o?.int8(0) ?? 0) === 0 ? "reflect" : "edge") : "constant";
-        if (name === "MIRROR_PAD" && mode === "edge") throw new GraphError("MIRROR_PAD SYMMETRIC is not supported");
+        if (name === "MIRROR_PAD" && mode === "edge")
+          throw new GraphError("MIRROR_PAD SYMMETRIC is not supported");
         void r;
         this.set(out, this.node("Pad", [v.ir], { pads: irPads, mode, value }, out), v.perm);
         return;
@@ -492,7 +570,7 @@ class TfliteImporter {
           { axis: v.perm.indexOf(axis), sizes },
           { outputs: op.outputs.map((k) => this.tensor(k).name), origin: this.where },
         );
-        op.outputs.forEach((k, j) => this.set(k, outs[j]!, v.perm));
+        for (const [j, k] of op.outputs.entries()) this.set(k, outs[j]!, v.perm);
         return;
       }
       case "CONCATENATION": {
@@ -500,7 +578,12 @@ class TfliteImporter {
         const perm = lead === undefined ? identity(this.rank(ins[0]!)) : this.val(lead).perm;
         let axis = o?.int32(0) ?? 0;
         if (axis < 0) axis += perm.length;
-        const y = this.node("Concat", ins.map((i) => this.as(i, perm)), { axis: perm.indexOf(axis) }, out);
+        const y = this.node(
+          "Concat",
+          ins.map((i) => this.as(i, perm)),
+          { axis: perm.indexOf(axis) },
+          out,
+        );
         this.set(out, this.fusedActivation(y, o?.int8(1) ?? 0), perm);
         return;
       }
@@ -516,7 +599,15 @@ class TfliteImporter {
         const perm = this.binaryPerm(a, b2);
         const xa = this.asBroadcast(a, perm);
         const xb = this.asBroadcast(b2, perm);
-        const irOp = { ADD: "Add", SUB: "Sub", MUL: "Mul", DIV: "Div", MAXIMUM: "Maximum", MINIMUM: "Minimum", POW: "Pow" } as const;
+        const irOp = {
+          ADD: "Add",
+          SUB: "Sub",
+          MUL: "Mul",
+          DIV: "Div",
+          MAXIMUM: "Maximum",
+          MINIMUM: "Minimum",
+          POW: "Pow",
+        } as const;
         let y: string;
         if (name === "SQUARED_DIFFERENCE") {
           const d = this.b.add("Sub", [xa, xb], {}, { origin: this.where });
@@ -558,7 +649,8 @@ class TfliteImporter {
         const inShape = this.shape(ins[0]!);
         let target: number[];
         if (name === "RESHAPE") {
-          target = ins[1] !== undefined && ins[1] >= 0 && this.consts.has(ins[1]) ? this.constInt(ins[1]) : [];
+          target =
+            ins[1] !== undefined && ins[1] >= 0 && this.consts.has(ins[1]) ? this.constInt(ins[1]) : [];
           if (!target.length) target = readReshapeOption(o);
           const known = target.filter((d) => d >= 0).reduce((a, b2) => a * b2, 1);
           target = target.map((d) => (d < 0 ? sizeOf(inShape) / known : d));
@@ -589,7 +681,8 @@ class TfliteImporter {
       case "SOFTMAX": {
         const shape = this.shape(ins[0]!);
         let x = this.as(ins[0]!, identity(shape.length));
-        const beta = o?.float32(0, 1) ?? 1;
+        // schema default (and TFLite's value when the field or table is absent) is 0
+        const beta = o?.float32(0) ?? 0;
         if (beta !== 1) {
           const bname = this.b.addInitializer("softmax_beta", tensor("float32", [1], [beta]));
           x = this.b.add("Mul", [x, bname], {}, { origin: this.where });
@@ -606,7 +699,8 @@ class TfliteImporter {
         const flat = this.b.add("Reshape", [x], { shape: [sizeOf(shape) / k, k] }, { origin: this.where });
         const wt = this.as(ins[1]!, [1, 0]);
         let y = this.b.add("MatMul", [flat, wt], {}, { origin: this.where });
-        if (ins[2] !== undefined && ins[2] >= 0) y = this.b.add("Add", [y, this.as(ins[2], [0])], {}, { origin: this.where });
+        if (ins[2] !== undefined && ins[2] >= 0)
+          y = this.b.add("Add", [y, this.as(ins[2], [0])], {}, { origin: this.where });
         y = this.fusedActivation(y, o?.int8(0) ?? 0);
         const outShape = keepDims ? [...shape.slice(0, -1), ws[0]!] : [sizeOf(shape) / k, ws[0]!];
         this.set(out, this.node("Reshape", [y], { shape: outShape }, out), identity(outShape.length));
@@ -617,7 +711,12 @@ class TfliteImporter {
         const shape = this.shape(ins[0]!);
         const spec = this.sliceSpec(name, op, shape);
         const x = this.as(ins[0]!, identity(shape.length));
-        let y = this.b.add("Slice", [x], { starts: spec.starts, ends: spec.ends, steps: spec.steps }, { origin: this.where });
+        let y = this.b.add(
+          "Slice",
+          [x],
+          { starts: spec.starts, ends: spec.ends, steps: spec.steps },
+          { origin: this.where },
+        );
         const sliced = this.b.info(y).shape;
         const target = sliced.filter((_, k) => !spec.shrink[k]);
         if (target.length !== sliced.length) y = this.node("Reshape", [y], { shape: target }, out);
@@ -659,7 +758,9 @@ class TfliteImporter {
     if (!ca && !cb) {
       const pa = this.val(a).perm;
       const pb = this.val(b).perm;
-      return pa.length === pb.length && pa.every((v, k) => v === pb[k]) ? pa : identity(Math.max(pa.length, pb.length));
+      return pa.length === pb.length && pa.every((v, k) => v === pb[k])
+        ? pa
+        : identity(Math.max(pa.length, pb.length));
     }
     if (!ca) return this.rank(a) >= this.rank(b) ? this.val(a).perm : identity(this.rank(b));
     if (!cb) return this.rank(b) >= this.rank(a) ? this.val(b).perm : identity(this.rank(a));
@@ -687,7 +788,7 @@ class TfliteImporter {
       case "RELU_N1_TO_1":
         return this.node("Clip", [x], { min: -1, max: 1 }, out);
       case "LEAKY_RELU":
-        return this.node("LeakyRelu", [x], { alpha: o?.float32(0, 0.2) ?? 0.2 }, out);
+        return this.node("LeakyRelu", [x], { alpha: o?.float32(0) ?? 0 }, out);
       case "LOGISTIC":
         return this.node("Sigmoid", [x], {}, out);
       case "TANH":
@@ -743,7 +844,8 @@ class TfliteImporter {
       if (b2.data.length !== n && b2.data.length !== 1) return false;
       const dtype = a.dtype === "float32" || b2.dtype === "float32" ? "float32" : "int32";
       const data = dtype === "float32" ? new Float32Array(n) : new Int32Array(n);
-      for (let k = 0; k < n; k++) data[k] = fn(a.data[a.data.length === 1 ? 0 : k]!, b2.data[b2.data.length === 1 ? 0 : k]!);
+      for (let k = 0; k < n; k++)
+        data[k] = fn(a.data[a.data.length === 1 ? 0 : k]!, b2.data[b2.data.length === 1 ? 0 : k]!);
       put({ dtype, shape: a.data.length === n ? a.shape : b2.shape, data });
       return true;
     };
@@ -754,7 +856,11 @@ class TfliteImporter {
         return true;
       case "CAST": {
         const to = activationDType(this.tensor(out));
-        put({ dtype: to, shape: c[0]!.shape, data: to === "float32" ? Float32Array.from(c[0]!.data) : Int32Array.from(c[0]!.data, Math.trunc) });
+        put({
+          dtype: to,
+          shape: c[0]!.shape,
+          data: to === "float32" ? Float32Array.from(c[0]!.data) : Int32Array.from(c[0]!.data, Math.trunc),
+        });
         return true;
       }
       case "MUL":
@@ -779,7 +885,10 @@ class TfliteImporter {
       case "CONCATENATION": {
         let axis = o?.int32(0) ?? 0;
         if (axis < 0) axis += c[0]!.shape.length;
-        const r = concat(c.map((v) => tensor(v.dtype, v.shape, v.data)), axis);
+        const r = concat(
+          c.map((v) => tensor(v.dtype, v.shape, v.data)),
+          axis,
+        );
         put({ dtype: r.dtype, shape: [...r.shape], data: r.data });
         return true;
       }
@@ -797,7 +906,6 @@ class TfliteImporter {
     }
   }
 }
-
 
 interface ConvOptions {
   padding: number;

@@ -1,5 +1,14 @@
 /** Incremental construction of a Graph with shape inference at every step; importers and tests use it. */
-import { describeNode, type Graph, GraphError, makeNode, type Node, type OpAttrs, type OpKind, type ValueInfo } from "./graph.js";
+import {
+  describeNode,
+  type Graph,
+  GraphError,
+  makeNode,
+  type Node,
+  type OpAttrs,
+  type OpKind,
+  type ValueInfo,
+} from "./graph.js";
 import { inferNode } from "./shapes.js";
 import type { Tensor } from "./tensor.js";
 
@@ -60,11 +69,17 @@ export class GraphBuilder {
     return n;
   }
 
-  addNode<K extends OpKind>(op: K, inputs: readonly string[], attrs: OpAttrs[K], opts: NodeOptions = {}): string[] {
+  addNode<K extends OpKind>(
+    op: K,
+    inputs: readonly string[],
+    attrs: OpAttrs[K],
+    opts: NodeOptions = {},
+  ): string[] {
     const name = this.uniqueName(opts.name ?? op.toLowerCase());
     const count = opts.outputs?.length ?? opts.outputCount ?? 1;
     const outputs = opts.outputs ? opts.outputs.map((o) => this.uniqueName(o)) : [];
-    for (let i = outputs.length; i < count; i++) outputs.push(this.uniqueName(count === 1 ? name : `${name}:${i}`));
+    for (let i = outputs.length; i < count; i++)
+      outputs.push(this.uniqueName(count === 1 ? name : `${name}:${i}`));
     const node = makeNode(op, name, inputs, outputs, attrs, opts.origin);
     const ins = inputs.map((i) => (i ? this.values.get(i) : undefined));
     inputs.forEach((i, k) => {
@@ -79,7 +94,7 @@ export class GraphBuilder {
     if (infos.length !== outputs.length) {
       throw new GraphError(`produces ${infos.length} outputs, ${outputs.length} named`, describeNode(node));
     }
-    outputs.forEach((o, i) => this.values.set(o, infos[i]!));
+    for (const [i, o] of outputs.entries()) this.values.set(o, infos[i]!);
     this.nodes.push(node);
     return outputs;
   }
@@ -90,7 +105,8 @@ export class GraphBuilder {
   }
 
   setOutputs(names: readonly string[]): void {
-    for (const n of names) if (!this.values.has(n)) throw new GraphError(`graph output "${n}" is never produced`);
+    for (const n of names)
+      if (!this.values.has(n)) throw new GraphError(`graph output "${n}" is never produced`);
     this.outputs = [...names];
   }
 
@@ -133,7 +149,8 @@ export function validateGraph(g: Graph): void {
     if (names.has(node.name)) throw new GraphError(`duplicate node name`, describeNode(node));
     names.add(node.name);
     for (const i of node.inputs) {
-      if (i && !defined.has(i)) throw new GraphError(`reads "${i}" before it is produced`, describeNode(node));
+      if (i && !defined.has(i))
+        throw new GraphError(`reads "${i}" before it is produced`, describeNode(node));
     }
     for (const o of node.outputs) {
       if (defined.has(o)) throw new GraphError(`writes "${o}" a second time`, describeNode(node));
@@ -141,5 +158,6 @@ export function validateGraph(g: Graph): void {
       defined.add(o);
     }
   }
-  for (const o of g.outputs) if (!defined.has(o)) throw new GraphError(`graph output "${o}" is never produced`);
+  for (const o of g.outputs)
+    if (!defined.has(o)) throw new GraphError(`graph output "${o}" is never produced`);
 }

@@ -138,7 +138,7 @@ export function describeNode(node: Node): string {
 }
 
 /** The value info of a name, or a GraphError naming it. */
-export function valueOf(graph: Graph, name: string): ValueInfo {
+export function valueInfo(graph: Graph, name: string): ValueInfo {
   const v = graph.values.get(name);
   if (!v) throw new GraphError(`unknown tensor "${name}"`);
   return v;
@@ -150,9 +150,9 @@ export function consumersOf(graph: Graph): Map<string, Node[]> {
   for (const node of graph.nodes) {
     for (const input of node.inputs) {
       if (!input) continue;
-      let list = out.get(input);
-      if (!list) out.set(input, (list = []));
-      list.push(node);
+      const list = out.get(input);
+      if (list) list.push(node);
+      else out.set(input, [node]);
     }
   }
   return out;

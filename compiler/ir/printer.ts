@@ -51,13 +51,16 @@ export function graphStats(g: Graph): GraphStats {
 }
 
 function formatAttrs(node: Node): string {
-  const parts = Object.entries(node.attrs).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
+  const parts = Object.entries(node.attrs).map(
+    ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`,
+  );
   return parts.length ? ` {${parts.join(" ")}}` : "";
 }
 
 export function printGraph(g: Graph): string {
   const lines: string[] = [`graph "${g.name}"`];
-  for (const i of g.inputs) lines.push(`  input  ${i}: ${g.values.get(i)!.dtype}${formatShape(g.values.get(i)!.shape)}`);
+  for (const i of g.inputs)
+    lines.push(`  input  ${i}: ${g.values.get(i)!.dtype}${formatShape(g.values.get(i)!.shape)}`);
   for (const node of g.nodes) {
     const ins = node.inputs
       .map((i) => {
@@ -68,7 +71,9 @@ export function printGraph(g: Graph): string {
       .join(", ");
     const outs = node.outputs.map((o) => `${o}: ${formatShape(g.values.get(o)!.shape)}`).join(", ");
     const macs = nodeMacs(g, node);
-    lines.push(`  ${outs} = ${node.op}(${ins})${formatAttrs(node)}${macs ? `  # ${(macs / 1e6).toFixed(1)} M MAC` : ""}`);
+    lines.push(
+      `  ${outs} = ${node.op}(${ins})${formatAttrs(node)}${macs ? `  # ${(macs / 1e6).toFixed(1)} M MAC` : ""}`,
+    );
   }
   for (const o of g.outputs) lines.push(`  output ${o}: ${formatShape(g.values.get(o)!.shape)}`);
   const s = graphStats(g);

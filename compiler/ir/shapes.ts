@@ -12,7 +12,14 @@ export function normalizeAxis(axis: number, rank: number): number {
   return a;
 }
 
-export function convOutSize(inSize: number, k: number, stride: number, padA: number, padB: number, dil: number) {
+export function convOutSize(
+  inSize: number,
+  k: number,
+  stride: number,
+  padA: number,
+  padB: number,
+  dil: number,
+) {
   return Math.floor((inSize + padA + padB - dil * (k - 1) - 1) / stride) + 1;
 }
 
@@ -52,7 +59,10 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
     }
     case "ConvTranspose2d": {
       const w = ins[1];
-      need(w !== undefined && w.shape.length === 4 && x!.shape.length === 4, "ConvTranspose2d needs 4-D tensors");
+      need(
+        w !== undefined && w.shape.length === 4 && x!.shape.length === 4,
+        "ConvTranspose2d needs 4-D tensors",
+      );
       const [n, c, h, wd] = x!.shape as [number, number, number, number];
       const [ci, og, kh, kw] = w!.shape as [number, number, number, number];
       need(ci === c, `ConvTranspose2d weight ${formatShape(w!.shape)} does not fit input channels ${c}`);
@@ -68,10 +78,7 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
       const bs = b!.shape;
       need(a.length >= 2 && bs.length >= 2, "MatMul inputs must be at least 2-D");
       const k = a[a.length - 1]!;
-      need(
-        k === bs[bs.length - 2],
-        `MatMul inner dims differ: ${formatShape(a)} × ${formatShape(bs)}`,
-      );
+      need(k === bs[bs.length - 2], `MatMul inner dims differ: ${formatShape(a)} × ${formatShape(bs)}`);
       const batch = broadcastShapes(a.slice(0, -2), bs.slice(0, -2));
       return [f([...batch, a[a.length - 2]!, bs[bs.length - 1]!])];
     }
@@ -112,8 +119,14 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
       return [f(reduceShape(x!.shape, node.attrs.axes, node.attrs.keepDims))];
     case "Transpose": {
       const { perm } = node.attrs;
-      need(perm.length === x!.shape.length, `Transpose perm [${perm}] does not match rank ${x!.shape.length}`);
-      need(new Set(perm).size === perm.length && perm.every((p) => p >= 0 && p < perm.length), `bad perm [${perm}]`);
+      need(
+        perm.length === x!.shape.length,
+        `Transpose perm [${perm}] does not match rank ${x!.shape.length}`,
+      );
+      need(
+        new Set(perm).size === perm.length && perm.every((p) => p >= 0 && p < perm.length),
+        `bad perm [${perm}]`,
+      );
       return [f(perm.map((p) => x!.shape[p]!))];
     }
     case "Reshape": {
@@ -154,7 +167,8 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
         f(
           x!.shape.map((_, i) => {
             const st = steps[i]!;
-            const n = st > 0 ? Math.ceil((ends[i]! - starts[i]!) / st) : Math.ceil((ends[i]! - starts[i]!) / st);
+            const n =
+              st > 0 ? Math.ceil((ends[i]! - starts[i]!) / st) : Math.ceil((ends[i]! - starts[i]!) / st);
             return Math.max(0, n);
           }),
         ),
@@ -188,7 +202,11 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
   }
 }
 
-export function macsOf(node: Node, ins: readonly (ValueInfo | undefined)[], outs: readonly ValueInfo[]): number {
+export function macsOf(
+  node: Node,
+  ins: readonly (ValueInfo | undefined)[],
+  outs: readonly ValueInfo[],
+): number {
   switch (node.op) {
     case "Conv2d": {
       const w = ins[1]!.shape;

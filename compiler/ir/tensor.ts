@@ -37,7 +37,11 @@ export function allocData(dtype: DType, n: number): TensorData {
   return isFloat(dtype) ? new Float32Array(n) : new Int32Array(n);
 }
 
-export function tensor(dtype: DType, shape: readonly number[], data?: TensorData | ArrayLike<number>): Tensor {
+export function tensor(
+  dtype: DType,
+  shape: readonly number[],
+  data?: TensorData | ArrayLike<number>,
+): Tensor {
   const n = sizeOf(shape);
   let out: TensorData;
   if (data === undefined) out = allocData(dtype, n);

@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { openDataset } from "../../compiler/data/datasets.js";
+import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
+import { loadModel } from "../../compiler/import/index.js";
+import { formatTable, printJson, UserError } from "../app/output.js";
+import { progress } from "../app/progress.js";
+
+const EXECUTORS = ["float", "golden", "isa", "rtl", "sim"] as const;
+
+function executorFor(modelPath: string, exec: string): DepthExecutor {
+  if (!(EXECUTORS as readonly string[]).includes(exec)) {
+    throw new UserError(`unknown executor "${exec}" (one of ${EXECUTORS.join(", ")})`);
+  }
+  if (modelPath.endsWith(".bin")) throw new UserError(`compiled models (.bin) are not supported yet by eval`);
+  if (exec !== "float")
+    throw new UserError(`executor "${exec}" needs a compiled model (.bin); ${modelPath} is a float model`);
+  return floatExecutor(loadModel(modelPath));
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval <model>")
+    .description("score a depth model on an RGB-D data set (AbsRel, δ1–δ3, RMSE, ...)")
+    .requiredOption("--data <folder>", "data set folder (rgbd-folder v1, NYUv2 BTS, KITTI Eigen, DIODE)")
+    .option("--exec <executor>", `executor: ${EXECUTORS.join(" | ")}`, "float")
+    .option("--limit <n>", "evaluate only the first n frames", (v) => Number.parseInt(v, 10))
+    .option("--json", "print one JSON object")
+    .option("--per-image", "include per-image rows in the table")
+    .action(
+      async (
+        modelPath: string,
+        opts: { data: string; exec: string; limit?: number; json?: boolean; perImage?: boolean },
+      ) => {
+        if (opts.limit !== undefined && !(opts.limit > 0))
+          throw new UserError("--limit must be a positive integer");
+        const exec = executorFor(modelPath, opts.exec);
+        const dataset = openDataset(opts.data);
+        const total = Math.min(opts.limit ?? dataset.samples.length, dataset.samples.length);
+        const bar = progress(`eval ${exec.name}`, total);
+        const report = await evaluateModel(exec, dataset, {
+          ...(opts.limit ? { limit: opts.limit } : {}),
+          onProgress: (done, _t, m) =>
+            bar.update(done, `AbsRel ${m.absRel.toFixed(3)} δ1 ${m.delta1.toFixed(3)}`),
+        });
+        bar.done();
+        await exec.close?.();
+        if (opts.json) {
+          printJson({ model: modelPath, ...report });
+          return;
+        }
+        const rows: (string | number)[][] = opts.perImage
+          ? report.per_image.map((r) => [r.id, r.absrel, r.delta1, r.rmse])
+          : [];
+        rows.push([`mean (${report.n})`, report.absrel, report.delta1, report.rmse]);
+        process.stdout.write(
+          `${formatTable(rows, ["frame", "AbsRel", "δ1", "RMSE"])}\n` +
+            `δ2 ${report.delta2.toFixed(4)}  δ3 ${report.delta3.toFixed(4)}  SqRel ${report.sqrel.toFixed(4)}  ` +
+            `RMSE-log ${report.rmse_log.toFixed(4)}  SILog ${report.silog.toFixed(2)}  ` +
+            `(${report.exec} executor, ${report.dataset}, ${report.seconds.toFixed(1)} s)\n`,
+        );
+      },
+    );
+}
