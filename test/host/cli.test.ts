@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { decodeImage } from "../../compiler/data/image.js";
+import { missingShared, projectRoot, pydnetModelPath, sharedPath } from "../../compiler/paths.js";
+
+const run = promisify(execFile);
+const cli = join(projectRoot(), "dist", "host", "cli.js");
+const model = pydnetModelPath();
+const testSet = sharedPath("data", "mosd-test");
+const missing = missingShared([model, testSet]);
+
+async function quart(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run(process.execPath, [cli, ...args], { maxBuffer: 64 << 20 });
+    return { ...r, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+test("quart eval reproduces the TFLite interpreter's accuracy on mosd-test", { skip: missing }, async () => {
+  const r = await quart("eval", model, "--data", testSet, "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Record<string, number | string>;
+  assert.equal(j.n, 40);
+  assert.equal(j.exec, "float");
+  assert.ok(Math.abs((j.absrel as number) - 0.132) <= 0.004, `AbsRel ${j.absrel}`);
+  assert.ok(Math.abs((j.delta1 as number) - 0.784) <= 0.008, `δ1 ${j.delta1}`);
+  for (const k of ["delta2", "delta3", "rmse", "outputs_sha256"]) assert.ok(k in j, `missing key ${k}`);
+  assert.match(j.outputs_sha256 as string, /^[0-9a-f]{64}$/);
+});
+
+test("quart inspect --json reports the graph", { skip: missing }, async () => {
+  const r = await quart("inspect", model, "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { ops: Record<string, number>; macs: number };
+  assert.equal(j.ops.Conv2d, 42);
+  assert.ok(j.macs > 4.6e9);
+});
+
+test("quart infer writes a colour depth PNG and the raw output", { skip: missing }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "quart-infer-"));
+  const png = join(dir, "depth.png");
+  const npy = join(dir, "depth.npy");
+  const r = await quart(
+    "infer",
+    join(testSet, "rgb", "test0.png"),
+    "--model",
+    model,
+    "-o",
+    png,
+    "--raw",
+    npy,
+    "--json",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const img = decodeImage(new Uint8Array(readFileSync(png)), png);
+  assert.equal(img.width, 640);
+  assert.equal(img.height, 480);
+  assert.ok(readFileSync(npy).length > 96 * 320 * 4);
+  assert.deepEqual(readdirSync(dir).sort(), ["depth.npy", "depth.png"], "no temporary files left behind");
+});
+
+test("bad inputs end with a one-line reason, a non-zero exit and no output file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "quart-bad-"));
+  const junk = join(dir, "junk.tflite");
+  writeFileSync(junk, "this is not a model");
+  const out = join(dir, "out.png");
+  const cases: [string[], RegExp][] = [
+    [["inspect", junk], /not a valid TFLite model/],
+    [["inspect", join(dir, "absent.onnx")], /cannot read model/],
+    [["inspect", join(dir, "model.xyz")], /cannot (read model|tell the model format)/],
+    [["eval", junk, "--data", dir], /not a valid TFLite model|data set|layout/],
+    [["infer", junk, "--model", junk, "-o", out], /junk\.tflite/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await quart(...args);
+    assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
+  }
+  assert.equal(existsSync(out), false);
+});
