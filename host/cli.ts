@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /** The `quart` command line. Each command lives in host/commands; errors end as one line on stderr. */
 import { Command } from "commander";
+import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInfer } from "./commands/infer.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerMesh } from "./commands/mesh.js";
 
 const program = new Command();
 program.name("quart").description("4-bit monocular depth: compile, simulate, flash, run").version("0.1.0");
 registerInspect(program);
 registerEval(program);
+registerCompile(program);
 registerInfer(program);
 registerDemo(program);
+registerMesh(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -1,19 +1,30 @@
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { openDataset } from "../../compiler/data/datasets.js";
+import { readFileBytes } from "../../compiler/data/files.js";
 import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
+import { fakeQuantExecutor, goldenExecutor } from "../../compiler/eval/quantized-executors.js";
 import { loadModel } from "../../compiler/import/index.js";
+import { decodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
 import { progress } from "../app/progress.js";
 
-const EXECUTORS = ["float", "golden", "isa", "rtl", "sim"] as const;
+const EXECUTORS = ["float", "golden", "fakequant", "isa", "rtl", "sim"] as const;
 
 function executorFor(modelPath: string, exec: string): DepthExecutor {
   if (!(EXECUTORS as readonly string[]).includes(exec)) {
     throw new UserError(`unknown executor "${exec}" (one of ${EXECUTORS.join(", ")})`);
   }
-  if (modelPath.endsWith(".bin")) throw new UserError(`compiled models (.bin) are not supported yet by eval`);
+  if (modelPath.endsWith(".qgraph")) {
+    const g = decodeQGraphFile(readFileBytes(modelPath, "quantized model"), basename(modelPath));
+    if (exec === "golden") return goldenExecutor(g);
+    if (exec === "fakequant") return fakeQuantExecutor(g);
+    throw new UserError(
+      `executor "${exec}" needs a model blob (.bin); ${basename(modelPath)} runs on golden or fakequant`,
+    );
+  }
   if (exec !== "float")
-    throw new UserError(`executor "${exec}" needs a compiled model (.bin); ${modelPath} is a float model`);
+    throw new UserError(`executor "${exec}" needs a compiled model; ${basename(modelPath)} is a float model`);
   return floatExecutor(loadModel(modelPath));
 }
 

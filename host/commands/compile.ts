@@ -1,0 +1,98 @@
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
+import { depthIo } from "../../compiler/eval/evaluate-model.js";
+import { loadModel } from "../../compiler/import/index.js";
+import { sharedPath } from "../../compiler/paths.js";
+import { loadCalibration } from "../../compiler/ptq/calibration.js";
+import { encodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
+import { METHODS, quantizeGraph, type Recipe } from "../../compiler/ptq/quantize-graph.js";
+import { formatTable, printJson, UserError } from "../app/output.js";
+import { progress } from "../app/progress.js";
+
+export const RECIPES: readonly Recipe[] = ["w8a8", "w4a8", "w4a4"];
+
+export interface CompileOptions {
+  calib: string;
+  recipe: string;
+  method: string;
+  images: number;
+  seed: number;
+  output: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function checkRecipe(recipe: string, method: string): { recipe: Recipe; method: string } {
+  if (!(RECIPES as readonly string[]).includes(recipe))
+    throw new UserError(`unknown recipe "${recipe}" (one of ${RECIPES.join(", ")})`);
+  if (!METHODS[method])
+    throw new UserError(`unknown method "${method}" (one of ${Object.keys(METHODS).join(", ")})`);
+  return { recipe: recipe as Recipe, method };
+}
+
+/** Quantizes a float model; shared by compile, compare and ablate. */
+export async function compileModel(modelPath: string, opts: Omit<CompileOptions, "output">) {
+  const { recipe, method } = checkRecipe(opts.recipe, opts.method);
+  const graph = loadModel(modelPath);
+  const io = depthIo(graph);
+  const calib = loadCalibration(opts.calib, { width: io.w, height: io.h }, opts.images);
+  const start = Date.now();
+  const bar = progress(`quantize ${recipe}/${method}`, 1, { quiet: opts.quiet ?? false });
+  const result = await quantizeGraph(graph, {
+    recipe,
+    method: METHODS[method]!,
+    methodName: method,
+    calibration: calib.inputs,
+    seed: opts.seed,
+    onLayer: (done, total, name) => bar.update(done / total, name),
+  });
+  bar.done();
+  return { graph, ...result, calibFiles: calib.files, seconds: (Date.now() - start) / 1000 };
+}
+
+export function registerCompile(program: Command): void {
+  program
+    .command("compile <model>")
+    .description("quantize a float depth model (W8A8/W4A8/W4A4) into integer arithmetic")
+    .option(
+      "--calib <folder>",
+      "calibration images (data set or image folder)",
+      sharedPath("data", "mosd-learn"),
+    )
+    .option("--recipe <recipe>", `precision: ${RECIPES.join(" | ")}`, "w4a4")
+    .option("--method <method>", `quantizer: ${Object.keys(METHODS).join(" | ")}`, "quartdepth")
+    .option("--images <n>", "calibration images to use", (v) => Number.parseInt(v, 10), 32)
+    .option("--seed <n>", "seed for sampling", (v) => Number.parseInt(v, 10), 1)
+    .requiredOption("-o, --output <file>", "quantized model (.qgraph)")
+    .option("--json", "print one JSON object")
+    .action(async (modelPath: string, opts: CompileOptions) => {
+      if (!opts.output.endsWith(".qgraph"))
+        throw new UserError(`--output must end in .qgraph, got ${basename(opts.output)}`);
+      if (!(opts.images > 0)) throw new UserError("--images must be a positive integer");
+      const r = await compileModel(modelPath, opts);
+      const bytes = encodeQGraphFile(r.qgraph);
+      writeFileAtomic(opts.output, bytes);
+      const summary = {
+        output: opts.output,
+        bytes: bytes.length,
+        recipe: opts.recipe,
+        method: opts.method,
+        seconds: r.seconds,
+        calibration_images: r.calibFiles.length,
+        layers: r.layers,
+        float_layers: [] as string[],
+      };
+      if (opts.json) {
+        printJson(summary);
+        return;
+      }
+      const worst = [...r.layers].sort((a, b) => a.sqnr_db - b.sqnr_db).slice(0, 5);
+      process.stdout.write(
+        `${formatTable(
+          worst.map((l) => [l.name, l.op, l.encoding, l.sqnr_db]),
+          ["hardest layers", "op", "output", "SQNR dB"],
+        )}\nwrote ${opts.output} (${bytes.length} bytes, ${r.layers.length} layers, ${opts.recipe}/${opts.method}, ${r.seconds.toFixed(1)} s, every layer in integer)\n`,
+      );
+    });
+}
