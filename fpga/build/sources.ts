@@ -1,0 +1,61 @@
+/**
+ * The RTL source lists, declared once for every consumer: the Verilator sim build (sim/device),
+ * the lint test, the iverilog block testbenches and the bitstream build (fpga/build/ice40.ts).
+ * Paths are project-relative. Add new blocks here (e.g. the accelerator replacing accel_stub.v).
+ */
+
+/** Directories searched by `include (soc_map.vh lives in fpga/rtl/soc). */
+export const RTL_INCLUDE_DIRS = ["fpga/rtl/soc"];
+
+export const CPU_SOURCES = [
+  "fpga/rtl/cpu/rv32i_cpu.v",
+  "fpga/rtl/cpu/rv32i_decode.v",
+  "fpga/rtl/cpu/rv32i_alu.v",
+  "fpga/rtl/cpu/rv32i_regfile.v",
+];
+
+export const UART_SOURCES = [
+  "fpga/rtl/uart/uart_periph.v",
+  "fpga/rtl/uart/uart_tx.v",
+  "fpga/rtl/uart/uart_rx.v",
+  "fpga/rtl/uart/uart_fifo.v",
+];
+
+/** Everything under soc_top (simulation adds SIM_MODELS for the iCE40 primitives). */
+export const SOC_SOURCES = [
+  "fpga/rtl/soc/soc_top.v",
+  "fpga/rtl/soc/soc_bus.v",
+  "fpga/rtl/soc/soc_reset.v",
+  "fpga/rtl/soc/soc_rom.v",
+  "fpga/rtl/soc/soc_spram.v",
+  "fpga/rtl/soc/soc_spram_pair.v",
+  "fpga/rtl/soc/soc_timer.v",
+  "fpga/rtl/soc/soc_sysctl.v",
+  "fpga/rtl/soc/accel_stub.v",
+  ...CPU_SOURCES,
+  ...UART_SOURCES,
+];
+
+/** Behavioural models of iCE40 primitives, for simulation and lint only. */
+export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
+
+export const BOARD_TOP = { top: "icebreaker_top", file: "fpga/rtl/soc/icebreaker_top.v" } as const;
+export const BOARD_PCF = "fpga/constraints/icebreaker.pcf";
+
+/** Self-checking iverilog testbenches: top module, its file, and the sources it needs. */
+export const TESTBENCHES: ReadonlyArray<{ top: string; files: readonly string[] }> = [
+  { top: "uart_fifo_tb", files: ["fpga/rtl/uart/uart_fifo_tb.v", "fpga/rtl/uart/uart_fifo.v"] },
+  { top: "uart_tb", files: ["fpga/rtl/uart/uart_tb.v", ...UART_SOURCES] },
+  {
+    top: "soc_tb",
+    files: ["fpga/rtl/soc/soc_tb.v", ...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
+  },
+];
+
+/** Lint targets (verilator --lint-only -Wall): top module and sources. */
+export const LINT_TARGETS: ReadonlyArray<{ top: string; files: readonly string[] }> = [
+  { top: "rv32i_cpu", files: CPU_SOURCES },
+  { top: "uart_periph", files: UART_SOURCES },
+  { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
+  { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
+];

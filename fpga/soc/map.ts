@@ -1,0 +1,364 @@
+/**
+ * The SoC memory map: the single source of truth.
+ *
+ * `fpga/soc/gen-map.ts` renders this table into the Verilog header (`fpga/rtl/soc/soc_map.vh`), the C header
+ * (`firmware/include/soc_map.h`), the linker memory regions (`firmware/link/memory.ld`) and the markdown table
+ * (`docs/soc-map.md`). A test regenerates them and fails on any difference. Edit this file, then run
+ * `node dist/fpga/soc/gen-map.js` after `npx tsc -p .`.
+ */
+import { createHash } from "node:crypto";
+
+/** How software sees a register. `rc`: reading has a side effect (pops a FIFO, latches a shadow). */
+export type Access = "ro" | "rw" | "wo" | "w1c" | "rc";
+
+export interface FieldDef {
+  readonly name: string;
+  readonly lsb: number;
+  readonly width: number;
+  readonly doc: string;
+}
+
+export interface RegisterDef {
+  readonly name: string;
+  /** Byte offset from the region base; word aligned. */
+  readonly offset: number;
+  readonly access: Access;
+  readonly reset?: number;
+  readonly doc: string;
+  readonly fields?: readonly FieldDef[];
+}
+
+/** `rom`/`ram` regions become linker memory regions; `io` regions hold 32-bit registers (use lw/sw). */
+export type RegionKind = "rom" | "ram" | "io";
+
+export interface RegionDef {
+  readonly name: string;
+  readonly base: number;
+  /** Power of two; the base is aligned to it. The bus decodes all 32 address bits. */
+  readonly size: number;
+  readonly kind: RegionKind;
+  readonly doc: string;
+  readonly registers?: readonly RegisterDef[];
+}
+
+export interface ConstantDef {
+  readonly name: string;
+  readonly value: number;
+  readonly doc: string;
+  /** Bit width: the Verilog macro becomes a sized literal (otherwise a plain integer). */
+  readonly width?: number;
+}
+
+export interface SocMap {
+  readonly name: string;
+  readonly regions: readonly RegionDef[];
+  readonly constants: readonly ConstantDef[];
+}
+
+const KiB = 1024;
+
+/** SoC clock on the board (12 MHz oscillator × PLL) and the clock the sim models. */
+export const SOC_CLOCK_HZ = 24_000_000;
+/** UART line rate after reset. Firmware may reprogram UART.DIVISOR. */
+export const UART_RESET_BAUD = 115_200;
+export const UART_RESET_DIVISOR = Math.round(SOC_CLOCK_HZ / UART_RESET_BAUD);
+
+export const socMap: SocMap = {
+  name: "quart-soc",
+  regions: [
+    {
+      name: "ROM",
+      base: 0x0000_0000,
+      size: 8 * KiB,
+      kind: "rom",
+      doc: "Boot ROM in EBR, holds the firmware image (loaded at elaboration from a hex file); writes are ignored. Reset vector is its base.",
+    },
+    {
+      name: "RAM",
+      base: 0x0001_0000,
+      size: 64 * KiB,
+      kind: "ram",
+      doc: "Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up.",
+    },
+    {
+      name: "UART",
+      base: 0x1000_0000,
+      size: 4 * KiB,
+      kind: "io",
+      doc: "8N1 UART with TX and RX FIFOs.",
+      registers: [
+        {
+          name: "TXDATA",
+          offset: 0x00,
+          access: "rw",
+          doc: "Write: bits 7:0 are pushed into the TX FIFO (dropped when full). Read: FULL flag.",
+          fields: [
+            { name: "DATA", lsb: 0, width: 8, doc: "byte to send" },
+            { name: "FULL", lsb: 31, width: 1, doc: "TX FIFO full (read)" },
+          ],
+        },
+        {
+          name: "RXDATA",
+          offset: 0x04,
+          access: "rc",
+          doc: "Read pops one byte from the RX FIFO; EMPTY set means nothing was popped.",
+          fields: [
+            { name: "DATA", lsb: 0, width: 8, doc: "received byte" },
+            { name: "EMPTY", lsb: 31, width: 1, doc: "RX FIFO was empty, DATA invalid" },
+          ],
+        },
+        {
+          name: "STATUS",
+          offset: 0x08,
+          access: "w1c",
+          doc: "Line and FIFO status. Write 1 to OVERRUN or FRAME_ERR to clear them.",
+          fields: [
+            { name: "RX_VALID", lsb: 0, width: 1, doc: "RX FIFO not empty" },
+            { name: "TX_FULL", lsb: 1, width: 1, doc: "TX FIFO full" },
+            { name: "TX_IDLE", lsb: 2, width: 1, doc: "TX FIFO empty and transmitter idle" },
+            {
+              name: "OVERRUN",
+              lsb: 3,
+              width: 1,
+              doc: "sticky: a byte arrived while the RX FIFO was full (byte lost)",
+            },
+            { name: "FRAME_ERR", lsb: 4, width: 1, doc: "sticky: a stop bit was 0" },
+          ],
+        },
+        {
+          name: "DIVISOR",
+          offset: 0x0c,
+          access: "rw",
+          reset: UART_RESET_DIVISOR,
+          doc: "Clock cycles per bit (16 bits, minimum 4). Baud = SOC_CLOCK_HZ / DIVISOR.",
+          fields: [{ name: "VALUE", lsb: 0, width: 16, doc: "cycles per bit" }],
+        },
+        {
+          name: "LEVELS",
+          offset: 0x10,
+          access: "ro",
+          doc: "FIFO fill levels.",
+          fields: [
+            { name: "RX", lsb: 0, width: 16, doc: "bytes waiting in the RX FIFO" },
+            { name: "TX", lsb: 16, width: 16, doc: "bytes waiting in the TX FIFO" },
+          ],
+        },
+      ],
+    },
+    {
+      name: "TIMER",
+      base: 0x1000_1000,
+      size: 4 * KiB,
+      kind: "io",
+      doc: "64-bit cycle counter (also read by the CPU's cycle/time CSRs) and the watchdog.",
+      registers: [
+        {
+          name: "CYCLE_LO",
+          offset: 0x00,
+          access: "rc",
+          doc: "Low word of the cycle counter; reading it latches the high word into CYCLE_HI.",
+        },
+        { name: "CYCLE_HI", offset: 0x04, access: "ro", doc: "High word latched by the last CYCLE_LO read." },
+        {
+          name: "WDT_CTRL",
+          offset: 0x08,
+          access: "rw",
+          reset: 0,
+          doc: "Watchdog control; cleared by every reset.",
+          fields: [{ name: "ENABLE", lsb: 0, width: 1, doc: "count down and reset the SoC at zero" }],
+        },
+        {
+          name: "WDT_TIMEOUT",
+          offset: 0x0c,
+          access: "rw",
+          reset: 0xffff_ffff,
+          doc: "Watchdog reload value in cycles.",
+        },
+        { name: "WDT_KICK", offset: 0x10, access: "wo", doc: "Any write reloads the watchdog counter." },
+        { name: "WDT_COUNT", offset: 0x14, access: "ro", doc: "Cycles left before the watchdog fires." },
+      ],
+    },
+    {
+      name: "SYSCTL",
+      base: 0x1000_2000,
+      size: 4 * KiB,
+      kind: "io",
+      doc: "Identity, reset control, LEDs and the simulation exit port.",
+      registers: [
+        { name: "ID", offset: 0x00, access: "ro", reset: 0x5155_4131, doc: 'SoC identity, "QUA1".' },
+        {
+          name: "MAP_HASH",
+          offset: 0x04,
+          access: "ro",
+          doc: "First 32 bits of the SHA-256 of this map (SOC_MAP_HASH).",
+        },
+        { name: "CLOCK_HZ", offset: 0x08, access: "ro", reset: SOC_CLOCK_HZ, doc: "SoC clock frequency." },
+        {
+          name: "RESET_CAUSE",
+          offset: 0x0c,
+          access: "w1c",
+          doc: "Causes of resets since power-up (kept across resets); write 1s to clear.",
+          fields: [
+            { name: "POR", lsb: 0, width: 1, doc: "power-on" },
+            { name: "BUTTON", lsb: 1, width: 1, doc: "reset button" },
+            { name: "WATCHDOG", lsb: 2, width: 1, doc: "watchdog expired" },
+            { name: "SOFTWARE", lsb: 3, width: 1, doc: "write of RESET_KEY to RESET" },
+          ],
+        },
+        { name: "RESET", offset: 0x10, access: "wo", doc: "Writing SYSCTL_RESET_KEY resets the SoC." },
+        {
+          name: "LEDS",
+          offset: 0x14,
+          access: "rw",
+          reset: 0,
+          doc: "Board LEDs (1 = on).",
+          fields: [
+            { name: "RED", lsb: 0, width: 1, doc: "red LED" },
+            { name: "GREEN", lsb: 1, width: 1, doc: "green LED" },
+          ],
+        },
+        {
+          name: "SIM_EXIT",
+          offset: 0x18,
+          access: "wo",
+          doc: "Simulation only: a write stops the Verilator harness with exit code bits 7:0. No effect on the board.",
+        },
+        { name: "SCRATCH", offset: 0x1c, access: "rw", reset: 0, doc: "Free for software." },
+      ],
+    },
+    {
+      name: "ACCEL",
+      base: 0x2000_0000,
+      size: 64 * KiB,
+      kind: "io",
+      doc: "Accelerator slave port. Currently a stub register block, to be replaced by the accelerator.",
+      registers: [
+        {
+          name: "ID",
+          offset: 0x00,
+          access: "ro",
+          reset: 0x4143_4330,
+          doc: 'Accelerator identity; the stub answers "ACC0".',
+        },
+        {
+          name: "STATUS",
+          offset: 0x04,
+          access: "ro",
+          reset: 1,
+          doc: "Accelerator status.",
+          fields: [{ name: "IDLE", lsb: 0, width: 1, doc: "no work in progress" }],
+        },
+        { name: "SCRATCH0", offset: 0x10, access: "rw", reset: 0, doc: "Scratch register." },
+        { name: "SCRATCH1", offset: 0x14, access: "rw", reset: 0, doc: "Scratch register." },
+        { name: "SCRATCH2", offset: 0x18, access: "rw", reset: 0, doc: "Scratch register." },
+        { name: "SCRATCH3", offset: 0x1c, access: "rw", reset: 0, doc: "Scratch register." },
+      ],
+    },
+  ],
+  constants: [
+    { name: "CLOCK_HZ", value: SOC_CLOCK_HZ, doc: "SoC clock frequency in Hz" },
+    { name: "UART_RESET_BAUD", value: UART_RESET_BAUD, doc: "UART line rate after reset" },
+    { name: "UART_RX_FIFO_DEPTH", value: 512, doc: "RX FIFO bytes (one EBR)" },
+    { name: "UART_TX_FIFO_DEPTH", value: 16, doc: "TX FIFO bytes" },
+    { name: "SYSCTL_RESET_KEY", value: 0x0000_b007, doc: "value to write to SYSCTL.RESET" },
+    { name: "RESET_CYCLES", value: 16, doc: "cycles the reset is held after any reset request" },
+    { name: "HALT_ECALL", value: 1, doc: "CPU halt cause: ecall", width: 3 },
+    { name: "HALT_EBREAK", value: 2, doc: "CPU halt cause: ebreak", width: 3 },
+    { name: "HALT_ILLEGAL", value: 3, doc: "CPU halt cause: illegal or unsupported instruction", width: 3 },
+    {
+      name: "HALT_MISALIGNED_FETCH",
+      value: 4,
+      doc: "CPU halt cause: jump or taken branch to a target not 4-byte aligned",
+      width: 3,
+    },
+    {
+      name: "HALT_MISALIGNED_LOAD",
+      value: 5,
+      doc: "CPU halt cause: load address not aligned to its size",
+      width: 3,
+    },
+    {
+      name: "HALT_MISALIGNED_STORE",
+      value: 6,
+      doc: "CPU halt cause: store address not aligned to its size",
+      width: 3,
+    },
+  ],
+};
+
+const isPow2 = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+
+/** Throws on a malformed map: overlapping or misaligned regions, registers outside their region, bad fields. */
+export function validateMap(map: SocMap): void {
+  const names = new Set<string>();
+  const ident = /^[A-Z][A-Z0-9_]*$/;
+  for (const r of map.regions) {
+    if (!ident.test(r.name)) throw new Error(`region name ${r.name} is not UPPER_SNAKE`);
+    if (names.has(r.name)) throw new Error(`duplicate region ${r.name}`);
+    names.add(r.name);
+    if (!isPow2(r.size)) throw new Error(`region ${r.name}: size ${r.size} is not a power of two`);
+    if (r.base % r.size !== 0) throw new Error(`region ${r.name}: base is not aligned to its size`);
+    if (r.base + r.size > 2 ** 32) throw new Error(`region ${r.name}: beyond 4 GiB`);
+    if ((r.kind === "io") !== (r.registers !== undefined)) {
+      throw new Error(`region ${r.name}: io regions and only io regions list registers`);
+    }
+    const regNames = new Set<string>();
+    const offsets = new Set<number>();
+    for (const reg of r.registers ?? []) {
+      if (!ident.test(reg.name)) throw new Error(`${r.name}.${reg.name}: name is not UPPER_SNAKE`);
+      if (regNames.has(reg.name)) throw new Error(`${r.name}: duplicate register ${reg.name}`);
+      regNames.add(reg.name);
+      if (reg.offset % 4 !== 0 || reg.offset < 0 || reg.offset >= r.size) {
+        throw new Error(`${r.name}.${reg.name}: offset must be word aligned and inside the region`);
+      }
+      if (offsets.has(reg.offset)) throw new Error(`${r.name}.${reg.name}: offset used twice`);
+      offsets.add(reg.offset);
+      let used = 0n;
+      for (const f of reg.fields ?? []) {
+        if (f.width < 1 || f.lsb < 0 || f.lsb + f.width > 32)
+          throw new Error(`${r.name}.${reg.name}.${f.name}: out of range`);
+        const mask = ((1n << BigInt(f.width)) - 1n) << BigInt(f.lsb);
+        if (used & mask) throw new Error(`${r.name}.${reg.name}.${f.name}: overlaps another field`);
+        used |= mask;
+      }
+    }
+  }
+  const sorted = [...map.regions].sort((a, b) => a.base - b.base);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    if (prev.base + prev.size > sorted[i]!.base)
+      throw new Error(`regions ${prev.name} and ${sorted[i]!.name} overlap`);
+  }
+  const constNames = new Set<string>();
+  for (const c of map.constants) {
+    if (!ident.test(c.name) || constNames.has(c.name))
+      throw new Error(`constant ${c.name}: bad or duplicate name`);
+    constNames.add(c.name);
+  }
+}
+
+/** First 32 bits of the SHA-256 over the canonical JSON of the map; carried by SYSCTL.MAP_HASH. */
+export function socMapHash(map: SocMap = socMap): number {
+  const digest = createHash("sha256").update(JSON.stringify(map)).digest();
+  return digest.readUInt32BE(0);
+}
+
+export function region(name: string, map: SocMap = socMap): RegionDef {
+  const r = map.regions.find((x) => x.name === name);
+  if (!r) throw new Error(`no region ${name}`);
+  return r;
+}
+
+/** Absolute address of a register, e.g. `regAddr("UART", "TXDATA")`. */
+export function regAddr(regionName: string, regName: string, map: SocMap = socMap): number {
+  const r = region(regionName, map);
+  const reg = r.registers?.find((x) => x.name === regName);
+  if (!reg) throw new Error(`no register ${regionName}.${regName}`);
+  return r.base + reg.offset;
+}
+
+export function constant(name: string, map: SocMap = socMap): number {
+  const c = map.constants.find((x) => x.name === name);
+  if (!c) throw new Error(`no constant ${name}`);
+  return c.value;
+}

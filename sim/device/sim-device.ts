@@ -1,0 +1,200 @@
+/**
+ * The simulated device: builds the Verilator model of the SoC (sim/verilator/main.cpp around
+ * fpga/rtl/soc/soc_top.v) and starts it with its UART on a pseudo-terminal.
+ *
+ * Builds are cached in build/sim/<hash>/ keyed by every input (RTL, harness, flags, Verilator version),
+ * so a second buildSim() with unchanged sources returns at once.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { RTL_INCLUDE_DIRS, SOC_SOURCES } from "../../fpga/build/sources.js";
+import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
+import { buildFirmware } from "./firmware.js";
+import { fromRoot } from "./paths.js";
+import { hashInputs, run } from "./tools.js";
+
+export const SIM_TOOLS = ["verilator", "make", "g++"];
+export const SIM_TOP = "soc_top";
+const HARNESS = ["sim/verilator/main.cpp"];
+const MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v"];
+
+export interface BuildSimOptions {
+  /** Build with VCD tracing support (`--trace <file>` at run time). */
+  readonly trace?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** Builds (or reuses) the simulator binary; returns its path. */
+export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
+  const log = opts.log ?? (() => {});
+  const sources = [...SOC_SOURCES, ...MODELS].map((f) => fromRoot(f));
+  const headers = RTL_INCLUDE_DIRS.map((d) => fromRoot(d, "soc_map.vh"));
+  const harness = HARNESS.map((f) => fromRoot(f));
+  const { stdout: version } = await run("verilator", ["--version"]);
+  const cflags = [`-O3`, `-DQUART_CLOCK_HZ=${SOC_CLOCK_HZ}`, ...(opts.trace ? ["-DQUART_TRACE"] : [])];
+  const key = hashInputs([...sources, ...headers, ...harness], [version, ...cflags]).slice(0, 16);
+  const dir = fromRoot("build/sim", `${key}${opts.trace ? "-trace" : ""}`);
+  const binary = join(dir, `V${SIM_TOP}`);
+  if (existsSync(binary)) return binary;
+
+  const work = `${dir}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  log(`verilator: building ${SIM_TOP} into ${dir}`);
+  await run(
+    "verilator",
+    [
+      "--cc",
+      "--exe",
+      "--build",
+      "-j",
+      "2",
+      "-Wall",
+      "--top-module",
+      SIM_TOP,
+      "-Mdir",
+      work,
+      ...RTL_INCLUDE_DIRS.map((d) => `-I${fromRoot(d)}`),
+      "-MAKEFLAGS",
+      "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3",
+      "-CFLAGS",
+      cflags.join(" "),
+      "-LDFLAGS",
+      "-lutil",
+      ...(opts.trace ? ["--trace"] : []),
+      ...sources,
+      ...harness,
+    ],
+    { cwd: work },
+  );
+  // Atomic publish: a concurrent build of the same inputs may have won; either result is fine.
+  try {
+    renameSync(work, dir);
+  } catch {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (!existsSync(binary)) throw new Error(`verilator build produced no ${binary}`);
+  return binary;
+}
+
+export interface SimFaults {
+  /** Probability of dropping a byte. */
+  readonly drop?: number;
+  /** Probability of flipping one bit of a byte. */
+  readonly flip?: number;
+  readonly seed?: number;
+  /** rx: host -> device (default), tx: device -> host, both. */
+  readonly direction?: "rx" | "tx" | "both";
+}
+
+export interface StartSimOptions {
+  /** ROM image (hex words); default: the firmware built from firmware/ (make). */
+  readonly firmwareHex?: string;
+  /** UART line rate after reset; default: the SoC reset divisor (UART_RESET_BAUD). */
+  readonly baud?: number;
+  /** Write a VCD waveform (builds the tracing variant of the simulator). */
+  readonly traceFile?: string;
+  readonly faults?: SimFaults;
+  /** Stop after this many cycles (default: run until stopped). */
+  readonly maxCycles?: number;
+  readonly exitOnHalt?: boolean;
+  /**
+   * Start the clock only after a client opened the pty, plus this many ms (default: start at once and
+   * keep the device's output in the pty until someone reads it). Use it to see the boot banner through
+   * `serialport`, whose open flushes pending input.
+   */
+  readonly waitClientMs?: number;
+  /** Called with every line the simulator prints (stdout and stderr). */
+  readonly onLine?: (line: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface SimStats {
+  readonly cycles: number;
+  readonly seconds: number;
+  readonly cycles_per_second: number;
+  readonly retired: number;
+  readonly rx_bytes: number;
+  readonly tx_bytes: number;
+  readonly dropped: number;
+  readonly flipped: number;
+  readonly frame_errors: number;
+  readonly tx_overflow: number;
+}
+
+export interface SimHalt {
+  readonly cause: number;
+  readonly pc: number;
+  readonly cycle: number;
+}
+
+export interface SimDevice {
+  readonly ptyPath: string;
+  readonly process: ChildProcess;
+  /** Set when the CPU halted (QUART_SIM_HALT). */
+  readonly halts: SimHalt[];
+  /** Resolves with the exit code when the simulator ends by itself (sim exit, max cycles, halt). */
+  readonly exited: Promise<number | null>;
+  /** Stops the simulator (SIGTERM) and returns its final statistics. */
+  stop(): Promise<SimStats | undefined>;
+}
+
+function parseKv(line: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of line.matchAll(/(\w+)=(0x[0-9a-f]+|[0-9.]+)/g)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** Starts the simulator; resolves once its pty is open. */
+export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
+  const binary = await buildSim({ trace: opts.traceFile !== undefined, log: opts.log });
+  const firmware = opts.firmwareHex ?? (await buildFirmware()).hex;
+  const args = ["--firmware", firmware];
+  if (opts.baud !== undefined) args.push("--baud", `${opts.baud}`);
+  if (opts.traceFile !== undefined) args.push("--trace", opts.traceFile);
+  if (opts.maxCycles !== undefined) args.push("--max-cycles", `${opts.maxCycles}`);
+  if (opts.exitOnHalt) args.push("--exit-on-halt");
+  if (opts.waitClientMs !== undefined) args.push("--wait-client", `${opts.waitClientMs}`);
+  const f = opts.faults;
+  if (f) {
+    if (f.drop !== undefined) args.push("--fault-drop", `${f.drop}`);
+    if (f.flip !== undefined) args.push("--fault-flip", `${f.flip}`);
+    if (f.seed !== undefined) args.push("--fault-seed", `${f.seed}`);
+    if (f.direction !== undefined) args.push("--fault-dir", f.direction);
+  }
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const halts: SimHalt[] = [];
+  let stats: SimStats | undefined;
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+  const ptyPath = await new Promise<string>((resolve, reject) => {
+    const onLine = (line: string): void => {
+      opts.onLine?.(line);
+      if (line.startsWith("QUART_SIM_PTY ")) resolve(line.slice("QUART_SIM_PTY ".length).trim());
+      else if (line.startsWith("QUART_SIM_HALT ")) {
+        const kv = parseKv(line);
+        halts.push({ cause: kv.cause ?? 0, pc: kv.pc ?? 0, cycle: kv.cycle ?? 0 });
+      } else if (line.startsWith("QUART_SIM_STATS ")) stats = parseKv(line) as unknown as SimStats;
+    };
+    createInterface({ input: child.stdout! }).on("line", onLine);
+    createInterface({ input: child.stderr! }).on("line", (l) => opts.onLine?.(l));
+    child.on("error", reject);
+    exited.then((code) => reject(new Error(`simulator exited (${code}) before opening its pty`)));
+  });
+
+  return {
+    ptyPath,
+    process: child,
+    halts,
+    exited,
+    async stop(): Promise<SimStats | undefined> {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      // stdout may still be draining the last lines
+      await new Promise((r) => setImmediate(r));
+      return stats;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/** The memory map: validity, derived values, and the drift check of the generated files. */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { generatedFiles, renderVerilogHeader, staleFiles } from "../../fpga/soc/gen-map.js";
+import {
+  constant,
+  regAddr,
+  region,
+  SOC_CLOCK_HZ,
+  type SocMap,
+  socMap,
+  socMapHash,
+  UART_RESET_DIVISOR,
+  validateMap,
+} from "../../fpga/soc/map.js";
+import { fromRoot } from "../../sim/device/paths.js";
+
+test("generated files match fpga/soc/map.ts (run node dist/fpga/soc/gen-map.js after editing the map)", () => {
+  assert.deepEqual(staleFiles(), []);
+});
+
+test("the map is valid and the reset vector is the ROM base", () => {
+  validateMap(socMap);
+  assert.equal(region("ROM").base, 0);
+  assert.equal(regAddr("UART", "TXDATA"), 0x1000_0000);
+  assert.equal(UART_RESET_DIVISOR, Math.round(SOC_CLOCK_HZ / constant("UART_RESET_BAUD")));
+});
+
+test("validateMap rejects overlaps, misalignment and bad registers", () => {
+  const base = socMap.regions[0]!;
+  const bad = (m: Partial<SocMap>): SocMap => ({ ...socMap, ...m });
+  assert.throws(() => validateMap(bad({ regions: [base, { ...base, name: "ROM2" }] })), /overlap/);
+  assert.throws(() => validateMap(bad({ regions: [{ ...base, size: 3000 }] })), /power of two/);
+  assert.throws(() => validateMap(bad({ regions: [{ ...base, base: 0x100 }] })), /aligned/);
+  const io = region("UART");
+  assert.throws(
+    () =>
+      validateMap(
+        bad({ regions: [{ ...io, registers: [{ name: "A", offset: 2, access: "rw", doc: "" }] }] }),
+      ),
+    /word aligned/,
+  );
+  assert.throws(
+    () =>
+      validateMap(
+        bad({
+          regions: [
+            {
+              ...io,
+              registers: [
+                {
+                  name: "A",
+                  offset: 0,
+                  access: "rw",
+                  doc: "",
+                  fields: [
+                    { name: "X", lsb: 0, width: 4, doc: "" },
+                    { name: "Y", lsb: 3, width: 2, doc: "" },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    /overlaps/,
+  );
+});
+
+test("the map hash changes with the map and reaches every generated file", () => {
+  const hash = socMapHash().toString(16).padStart(8, "0");
+  for (const f of generatedFiles()) assert.ok(f.content.includes(hash), `${f.path} lacks the map hash`);
+  const moved: SocMap = { ...socMap, constants: [...socMap.constants, { name: "EXTRA", value: 1, doc: "" }] };
+  assert.notEqual(socMapHash(moved), socMapHash());
+  assert.notEqual(renderVerilogHeader(moved), renderVerilogHeader(socMap));
+});
+
+test("the linker memory regions are the ROM and RAM regions", () => {
+  const ld = readFileSync(fromRoot("firmware/link/memory.ld"), "utf8");
+  assert.match(ld, /rom \(rx\) : ORIGIN = 0x00000000, LENGTH = 0x00002000/);
+  assert.match(ld, /ram \(rwx\) : ORIGIN = 0x00010000, LENGTH = 0x00010000/);
+});
