@@ -1,9 +1,8 @@
 /** State shared by the ONNX op converters: the graph under construction and what each ONNX name holds. */
 import type { GraphBuilder } from "../ir/builder.js";
 import { GraphError, type OpAttrs, type OpKind } from "../ir/graph.js";
-import { formatShape } from "../ir/tensor.js";
 import { OnnxAttributes } from "./onnx-attrs.js";
-import { type ConstTensor, constToTensor, dataTypeOfIr } from "./onnx-const.js";
+import { type ConstTensor, constInts, constToTensor, dataTypeOfIr } from "./onnx-const.js";
 import type { NodeProto } from "./onnx-schema.js";
 
 /** An ONNX value is either known at import time or computed by the IR graph. */
@@ -124,6 +123,12 @@ export class OnnxImportContext {
     return v.value;
   }
 
+  /** A constant integer input (shape, axes, pads...) as numbers; undefined when the slot is empty. */
+  intsInput(node: OnnxNodeView, i: number, what: string): number[] | undefined {
+    if (!node.inputs[i]) return undefined;
+    return constInts(this.requireConst(node, i, what), what);
+  }
+
   constOf(name: string): ConstTensor | undefined {
     const v = this.values.get(name);
     return v?.kind === "const" ? v.value : undefined;
@@ -215,18 +220,6 @@ export class OnnxImportContext {
     const list = this.uses.get(name);
     if (list?.length !== 1 || this.graphOutputs.has(name)) return undefined;
     return list[0];
-  }
-
-  /** True when a value is read by nothing but the listed nodes and is not a graph output. */
-  onlyUsedBy(name: string, nodes: ReadonlySet<number>): boolean {
-    if (this.graphOutputs.has(name)) return false;
-    return (this.uses.get(name) ?? []).every((u) => nodes.has(u.node));
-  }
-
-  describe(v: OnnxValue): string {
-    return v.kind === "const"
-      ? `constant ${formatShape(v.value.shape)}`
-      : `"${v.name}" ${formatShape(this.shapeOfValue(v))}`;
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { OnnxDataType } from "./onnx-schema.js";
 import {
   flattenTarget,
+  gatherIndices,
   normAxes,
   normAxis,
   reshapeTarget,
@@ -126,6 +127,12 @@ const UNARY: Readonly<Record<string, (a: number) => number>> = {
   Sign: Math.sign,
 };
 
+/** ONNX Expand of a constant: broadcast against `shape` (numpy rules, either side may grow). */
+export function expandConst(c: ConstTensor, shape: readonly number[]): ConstTensor {
+  const zeros = makeConst(c.kind, shape, new Array<number>(sizeOf(shape)).fill(0));
+  return mapN([c, zeros], c.kind, c.dataType, (a) => a);
+}
+
 export function transposeConst(c: ConstTensor, perm: readonly number[]): ConstTensor {
   const rank = c.shape.length;
   if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) {
@@ -152,11 +159,8 @@ export function transposeConst(c: ConstTensor, perm: readonly number[]): ConstTe
 function gatherConst(c: ConstTensor, indices: ConstTensor, axis: number): ConstTensor {
   const a = normAxis(axis, c.shape.length, "Gather axis");
   const dim = c.shape[a]!;
-  const idx = constInts(indices, "Gather indices").map((i) => {
-    const j = i < 0 ? i + dim : i;
-    if (j < 0 || j >= dim) throw new GraphError(`Gather index ${i} is out of range for a dim of ${dim}`);
-    return j;
-  });
+  const idx = gatherIndices(constInts(indices, "Gather indices"), dim);
+
   const outer = sizeOf(c.shape.slice(0, a));
   const inner = sizeOf(c.shape.slice(a + 1));
   const shape = [...c.shape.slice(0, a), ...indices.shape, ...c.shape.slice(a + 1)];
@@ -358,17 +362,8 @@ export function foldNode(req: FoldRequest): ConstTensor[] | undefined {
             );
       return [sliceConst(x, spec)];
     }
-    case "Expand": {
-      const target = constInts(vals[1]!, "Expand shape");
-      return [
-        mapN(
-          [x, makeConst(x.kind, target, new Array<number>(sizeOf(target)).fill(0))],
-          x.kind,
-          x.dataType,
-          (a) => a,
-        ),
-      ];
-    }
+    case "Expand":
+      return [expandConst(x, constInts(vals[1]!, "Expand shape"))];
     case "Where":
       return [
         mapN([x, vals[1]!, vals[2]!], vals[1]!.kind, vals[1]!.dataType, (c, a, b) => (c !== 0 ? a : b)),

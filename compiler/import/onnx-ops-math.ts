@@ -282,14 +282,9 @@ const layerNormalization: Converter = (node, ctx) => {
 };
 
 /** Axes of a Reduce* node: attribute before `inputSince`, second input from then on. */
-export function reduceAxes(
-  ctx: OnnxImportContext,
-  node: OnnxNodeView,
-  inputSince: number,
-): number[] | undefined {
+function reduceAxes(ctx: OnnxImportContext, node: OnnxNodeView, inputSince: number): number[] | undefined {
   if (ctx.opset < inputSince) return node.attrs.ints("axes");
-  if (!node.inputs[1]) return undefined;
-  return constInts(ctx.requireConst(node, 1, "axes"), "axes");
+  return ctx.intsInput(node, 1, "axes");
 }
 
 function reduce(op: "ReduceMean" | "ReduceSum" | "ReduceMax", inputSince: number): Converter {

@@ -6,6 +6,7 @@ import { type CoordinateTransform, GraphError, type ResizeMode } from "../ir/gra
 import { formatShape } from "../ir/tensor.js";
 import type { ConstTensor } from "./onnx-const.js";
 import type { Converter, OnnxImportContext, OnnxNodeView } from "./onnx-context.js";
+import { resizeConst, roundNearest, sourceCoordinate } from "./onnx-resize-const.js";
 import { normAxes } from "./onnx-shape-math.js";
 
 const TRANSFORMS: readonly CoordinateTransform[] = [
@@ -15,44 +16,9 @@ const TRANSFORMS: readonly CoordinateTransform[] = [
   "asymmetric",
 ];
 
-/** Input coordinate of output index `o` as the ONNX spec defines it, for a given scale. */
-function onnxSource(
-  o: number,
-  inSize: number,
-  outSize: number,
-  scale: number,
-  ct: CoordinateTransform,
-): number {
-  switch (ct) {
-    case "align_corners":
-      return outSize === 1 ? 0 : (o * (inSize - 1)) / (outSize - 1);
-    case "half_pixel":
-      return (o + 0.5) / scale - 0.5;
-    case "pytorch_half_pixel":
-      return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0;
-    case "asymmetric":
-      return o / scale;
-  }
-}
-
-function onnxNearest(s: number, mode: string, downsampling: boolean): number {
-  switch (mode) {
-    case "floor":
-      return Math.floor(s);
-    case "ceil":
-      return Math.ceil(s);
-    case "round_prefer_ceil":
-      return Math.floor(s + 0.5);
-    case "simple": // Upsample / Resize-10 behaviour
-      return downsampling ? Math.ceil(s) : Math.floor(s);
-    default: // round_prefer_floor
-      return s - Math.floor(s) === 0.5 ? Math.floor(s) : Math.round(s);
-  }
-}
-
 /** The IR's nearest rule (see compiler/exec/resize.ts): floor for asymmetric, round-half-up otherwise. */
 function irNearest(o: number, inSize: number, outSize: number, ct: CoordinateTransform): number {
-  const s = onnxSource(o, inSize, outSize, outSize / inSize, ct);
+  const s = sourceCoordinate(o, inSize, outSize, outSize / inSize, ct);
   return ct === "asymmetric" ? Math.floor(s) : Math.floor(s + 0.5);
 }
 
@@ -60,7 +26,7 @@ function nearestMatchesIr(inSize: number, outSize: number, ct: CoordinateTransfo
   const clamp = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
     const want = clamp(
-      onnxNearest(onnxSource(o, inSize, outSize, outSize / inSize, ct), mode, outSize < inSize),
+      roundNearest(sourceCoordinate(o, inSize, outSize, outSize / inSize, ct), mode, outSize < inSize),
     );
     if (want !== clamp(irNearest(o, inSize, outSize, ct))) return false;
   }
@@ -71,35 +37,83 @@ interface ResizeRequest {
   mode: string;
   transform: string;
   nearestMode: string;
+  cubicCoeffA?: number;
+  excludeOutside?: boolean;
+  antialias?: boolean;
   scales?: readonly number[];
   sizes?: readonly number[];
 }
 
+/** Output sizes (floor(in · scale) from scales) and the per-axis scales the coordinates use. */
+function targetOf(node: OnnxNodeView, shape: readonly number[], req: ResizeRequest) {
+  const given = req.sizes ?? req.scales;
+  if (!given) throw new GraphError(`${node.opType} needs scales or sizes`, node.where);
+  if (given.length !== shape.length) {
+    throw new GraphError(
+      `${node.opType} target has ${given.length} dims for a rank-${shape.length} input`,
+      node.where,
+    );
+  }
+  const out = req.sizes ? [...req.sizes] : shape.map((d, i) => Math.floor(d * req.scales![i]!));
+  if (out.some((d) => d < 1))
+    throw new GraphError(`${node.opType} output size [${out}] is empty`, node.where);
+  const scales = req.scales ? [...req.scales] : out.map((d, i) => d / shape[i]!);
+  if (req.antialias && req.mode !== "nearest" && out.some((d, i) => d < shape[i]!)) {
+    throw new GraphError("antialiased downsampling is not supported", node.where);
+  }
+  return { out, scales };
+}
+
+/** A constant input (a ViT's positional embedding, typically) is resized right here, cubic included. */
+function foldResize(ctx: OnnxImportContext, node: OnnxNodeView, x: ConstTensor, req: ResizeRequest): void {
+  const mode = req.mode === "bilinear" ? "linear" : req.mode;
+  if (mode !== "nearest" && mode !== "linear" && mode !== "cubic") {
+    throw new GraphError(`${node.opType} mode "${req.mode}" is not supported`, node.where);
+  }
+  const { out, scales } = targetOf(node, x.shape, req);
+  const value = resizeConst(x, {
+    mode,
+    transform: req.transform,
+    nearestMode: req.nearestMode,
+    cubicCoeffA: req.cubicCoeffA ?? -0.75,
+    excludeOutside: req.excludeOutside ?? false,
+    sizes: out,
+    scales,
+  });
+  ctx.alias(node, 0, { kind: "const", value });
+}
+
 function emitResize(ctx: OnnxImportContext, node: OnnxNodeView, req: ResizeRequest): void {
-  const x = ctx.runtime(node, 0);
+  const xv = ctx.input(node, 0);
+  if (!xv) throw new GraphError(`${node.opType} needs an input`, node.where);
+  if (xv.kind === "const") {
+    foldResize(ctx, node, xv.value, req);
+    return;
+  }
+  const x = xv.name;
   const shape = ctx.builder.info(x).shape;
-  if (shape.length !== 4)
+  if (shape.length !== 4) {
     throw new GraphError(
       `${node.opType} supports 4-D NCHW input only, got ${formatShape(shape)}`,
       node.where,
     );
-  const mode: ResizeMode | undefined =
-    req.mode === "nearest"
-      ? "nearest"
-      : req.mode === "linear" || req.mode === "bilinear"
-        ? "bilinear"
-        : undefined;
-  if (!mode)
-    throw new GraphError(`${node.opType} mode "${req.mode}" is not supported (nearest, linear)`, node.where);
+  }
+  const modes: Readonly<Record<string, ResizeMode>> = {
+    nearest: "nearest",
+    linear: "bilinear",
+    bilinear: "bilinear",
+  };
+  const mode = modes[req.mode];
+  if (!mode) {
+    throw new GraphError(
+      `${node.opType} mode "${req.mode}" is not supported on runtime data (nearest, linear)`,
+      node.where,
+    );
+  }
   const ct = TRANSFORMS.find((t) => t === req.transform);
   if (!ct)
     throw new GraphError(`coordinate_transformation_mode "${req.transform}" is not supported`, node.where);
-  let out: number[];
-  if (req.sizes) out = [...req.sizes];
-  else if (req.scales) out = shape.map((d, i) => Math.floor(d * req.scales![i]!));
-  else throw new GraphError(`${node.opType} needs scales or sizes`, node.where);
-  if (out.length !== 4)
-    throw new GraphError(`${node.opType} target has ${out.length} dims for a 4-D input`, node.where);
+  const { out, scales } = targetOf(node, shape, req);
   if (out[0] !== shape[0] || out[1] !== shape[1]) {
     throw new GraphError(
       `${node.opType} may only resize H and W; target [${out}] changes N or C of ${formatShape(shape)}`,
@@ -107,17 +121,12 @@ function emitResize(ctx: OnnxImportContext, node: OnnxNodeView, req: ResizeReque
     );
   }
   for (const i of [2, 3]) {
-    if (out[i]! < 1) throw new GraphError(`${node.opType} output size [${out}] is empty`, node.where);
-    const scale = req.scales?.[i];
+    const scale = scales[i]!;
     // The IR derives the scale from the sizes; a given scale that disagrees would move every sample.
-    if (
-      scale !== undefined &&
-      ct !== "align_corners" &&
-      Math.abs(scale - out[i]! / shape[i]!) > 1e-5 * scale
-    ) {
+    if (ct !== "align_corners" && Math.abs(scale - out[i]! / shape[i]!) > 1e-5 * scale) {
       throw new GraphError(
         `${node.opType} scale ${scale} on a dim of ${shape[i]} gives ${shape[i]! * scale}, not a whole size; ` +
-          "only scales that produce whole sizes are supported",
+          "only scales that produce whole sizes are supported on runtime data",
         node.where,
       );
     }
@@ -173,11 +182,6 @@ const resize: Converter = (node, ctx) => {
     });
     return;
   }
-  if (a.int("antialias", 0) === 1 && a.string("mode", "nearest") !== "nearest") {
-    const scales = optionalFloats(ctx, node, 2, "Resize scales");
-    if (scales?.some((s) => s < 1))
-      throw new GraphError("antialiased downsampling is not supported", node.where);
-  }
   const policy = a.string("keep_aspect_ratio_policy", "stretch");
   if (policy !== "stretch")
     throw new GraphError(`keep_aspect_ratio_policy "${policy}" is not supported`, node.where);
@@ -187,6 +191,9 @@ const resize: Converter = (node, ctx) => {
     mode: a.string("mode", "nearest"),
     transform: a.string("coordinate_transformation_mode", "half_pixel"),
     nearestMode: a.string("nearest_mode", "round_prefer_floor"),
+    cubicCoeffA: a.float("cubic_coeff_a", -0.75),
+    excludeOutside: a.int("exclude_outside", 0) === 1,
+    antialias: a.int("antialias", 0) === 1,
     scales: spreadAxes(optionalFloats(ctx, node, 2, "Resize scales"), axes, shape, () => 1),
     sizes: spreadAxes(optionalFloats(ctx, node, 3, "Resize sizes"), axes, shape, (i) => shape[i]!),
   });

@@ -6,6 +6,7 @@ import type { Converter, OnnxImportContext, OnnxNodeView } from "./onnx-context.
 import { reshapeValue } from "./onnx-ops-math.js";
 import {
   flattenTarget,
+  gatherIndices,
   normAxes,
   normAxis,
   reshapeTarget,
@@ -16,19 +17,9 @@ import {
   unsqueezeTarget,
 } from "./onnx-shape-math.js";
 
-function intsInput(
-  ctx: OnnxImportContext,
-  node: OnnxNodeView,
-  i: number,
-  what: string,
-): number[] | undefined {
-  if (!node.inputs[i]) return undefined;
-  return constInts(ctx.requireConst(node, i, what), `${what} of ${node.where}`);
-}
-
 const reshape: Converter = (node, ctx) => {
   const x = ctx.runtime(node, 0);
-  const spec = ctx.opset < 5 ? node.attrs.ints("shape", []) : intsInput(ctx, node, 1, "Reshape shape");
+  const spec = ctx.opset < 5 ? node.attrs.ints("shape", []) : ctx.intsInput(node, 1, "Reshape shape");
   if (!spec) throw new GraphError("Reshape needs a shape input", node.where);
   const target = reshapeTarget(ctx.builder.info(x).shape, spec, node.attrs.int("allowzero", 0) === 1);
   reshapeValue(ctx, node, x, target, { output: 0 });
@@ -42,7 +33,7 @@ const flatten: Converter = (node, ctx) => {
 };
 
 function axesOf(ctx: OnnxImportContext, node: OnnxNodeView): number[] | undefined {
-  return ctx.opset < 13 ? node.attrs.ints("axes") : intsInput(ctx, node, 1, "axes");
+  return ctx.opset < 13 ? node.attrs.ints("axes") : ctx.intsInput(node, 1, "axes");
 }
 
 const squeeze: Converter = (node, ctx) => {
@@ -88,7 +79,7 @@ const split: Converter = (node, ctx) => {
   const x = ctx.runtime(node, 0);
   const shape = ctx.builder.info(x).shape;
   const axis = normAxis(node.attrs.int("axis", 0), shape.length, "Split axis");
-  const given = ctx.opset < 13 ? node.attrs.ints("split") : intsInput(ctx, node, 1, "Split sizes");
+  const given = ctx.opset < 13 ? node.attrs.ints("split") : ctx.intsInput(node, 1, "Split sizes");
   const count = node.attrs.int("num_outputs", node.outputs.length);
   if (count !== node.outputs.length) {
     throw new GraphError(
@@ -114,10 +105,10 @@ const slice: Converter = (node, ctx) => {
         )
       : sliceSpec(
           shape,
-          intsInput(ctx, node, 1, "Slice starts") ?? [],
-          intsInput(ctx, node, 2, "Slice ends") ?? [],
-          intsInput(ctx, node, 3, "Slice axes"),
-          intsInput(ctx, node, 4, "Slice steps"),
+          ctx.intsInput(node, 1, "Slice starts") ?? [],
+          ctx.intsInput(node, 2, "Slice ends") ?? [],
+          ctx.intsInput(node, 3, "Slice axes"),
+          ctx.intsInput(node, 4, "Slice steps"),
         );
   if (sliceShape(spec).every((d, i) => d === shape[i]) && spec.steps.every((s) => s === 1)) {
     ctx.alias(node, 0, { kind: "runtime", name: x });
@@ -141,11 +132,11 @@ const pad: Converter = (node, ctx) => {
     pads = node.attrs.ints(ctx.opset < 2 ? "paddings" : "pads", []);
     value = node.attrs.float("value", 0);
   } else {
-    const given = intsInput(ctx, node, 1, "Pad pads") ?? [];
+    const given = ctx.intsInput(node, 1, "Pad pads") ?? [];
     value = node.inputs[2]
       ? constScalar(ctx.requireConst(node, 2, "Pad constant_value"), "Pad constant_value")
       : 0;
-    const axes = intsInput(ctx, node, 3, "Pad axes");
+    const axes = ctx.intsInput(node, 3, "Pad axes");
     if (axes) {
       const ax = normAxes(axes, rank, "Pad axes");
       if (given.length !== 2 * ax.length)
@@ -188,12 +179,7 @@ const gather: Converter = (node, ctx) => {
   if (indicesConst.shape.length > 1)
     throw new GraphError("Gather with multi-dimensional indices is not supported", node.where);
   const dim = shape[axis]!;
-  const idx = constInts(indicesConst, "Gather indices").map((i) => {
-    const j = i < 0 ? i + dim : i;
-    if (j < 0 || j >= dim)
-      throw new GraphError(`Gather index ${i} is out of range for a dim of ${dim}`, node.where);
-    return j;
-  });
+  const idx = gatherIndices(constInts(indicesConst, "Gather indices"), dim);
   if (idx.length === 0) throw new GraphError("Gather with no indices is not supported", node.where);
   const step = idx.length > 1 ? idx[1]! - idx[0]! : 1;
   if (step === 0 || idx.some((j, k) => j !== idx[0]! + k * step)) {
@@ -217,6 +203,7 @@ const gather: Converter = (node, ctx) => {
     { starts, ends, steps },
     scalar ? { suffix: "slice" } : { output: 0 },
   );
+  // A scalar index drops the gathered axis.
   if (scalar)
     reshapeValue(
       ctx,

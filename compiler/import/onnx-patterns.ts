@@ -6,6 +6,7 @@
 import { sizeOf } from "../ir/tensor.js";
 import { type ConstTensor, constInts, floatConst } from "./onnx-const.js";
 import type { OnnxImportContext, OnnxNodeView } from "./onnx-context.js";
+import { expandConst } from "./onnx-fold.js";
 import { normAxes } from "./onnx-shape-math.js";
 
 interface UseOf {
@@ -53,21 +54,9 @@ function expandTrailing(c: ConstTensor, shape: readonly number[]): ConstTensor |
   const dims = [...c.shape];
   while (dims.length > shape.length && dims[0] === 1) dims.shift();
   if (dims.length > shape.length) return undefined;
-  const aligned = [...new Array<number>(shape.length - dims.length).fill(1), ...dims];
-  if (aligned.some((d, i) => d !== 1 && d !== shape[i])) return undefined;
-  const n = sizeOf(shape);
-  const out = new Float32Array(n);
-  const strides = aligned.map((_, i) => sizeOf(aligned.slice(i + 1)));
-  const outStrides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
-  for (let k = 0; k < n; k++) {
-    let src = 0;
-    for (let d = 0; d < shape.length; d++) {
-      const q = Math.floor(k / outStrides[d]!) % shape[d]!;
-      if (aligned[d] !== 1) src += q * strides[d]!;
-    }
-    out[k] = c.data[src]!;
-  }
-  return floatConst(shape, out);
+  const aligned = dims.map((d, i) => [d, shape[shape.length - dims.length + i]!] as const);
+  if (aligned.some(([d, want]) => d !== 1 && d !== want)) return undefined;
+  return expandConst({ ...c, shape: dims }, shape);
 }
 
 /**

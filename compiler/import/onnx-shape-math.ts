@@ -18,6 +18,15 @@ export function normAxes(axes: readonly number[], rank: number, what = "axes"): 
   return out;
 }
 
+/** Gather indices made non-negative; out-of-range ones are an error. */
+export function gatherIndices(indices: readonly number[], dim: number): number[] {
+  return indices.map((i) => {
+    const j = i < 0 ? i + dim : i;
+    if (j < 0 || j >= dim) throw new GraphError(`Gather index ${i} is out of range for a dim of ${dim}`);
+    return j;
+  });
+}
+
 /** ONNX Reshape: 0 copies the input dim (unless allowzero), one -1 is inferred. */
 export function reshapeTarget(
   input: readonly number[],

@@ -22,6 +22,21 @@ export interface OnnxImportOptions {
   inputShapes?: Record<string, number[]>;
 }
 
+/** An operator the importer has no conversion for; the message names the op, node index and name. */
+export class UnsupportedOnnxOpError extends GraphError {
+  constructor(
+    readonly opType: string,
+    readonly nodeIndex: number,
+    nodeName: string,
+    extra: { domain?: string; hint?: string } = {},
+  ) {
+    const domain = extra.domain ? ` (domain "${extra.domain}")` : "";
+    const hint = extra.hint ? ` (${extra.hint})` : "";
+    super(`unsupported ONNX operator "${opType}"${domain} at node #${nodeIndex} "${nodeName}"${hint}`);
+    this.name = "UnsupportedOnnxOpError";
+  }
+}
+
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   ...mathConverters,
   ...shapeConverters,
@@ -133,9 +148,7 @@ function located(e: unknown, where: string): GraphError {
 
 function convertNode(ctx: OnnxImportContext, node: OnnxNodeView, domain: string): void {
   if (domain && domain !== "ai.onnx") {
-    throw new GraphError(
-      `unsupported ONNX operator "${node.opType}" (domain "${domain}") at node #${node.index} "${node.name}"`,
-    );
+    throw new UnsupportedOnnxOpError(node.opType, node.index, node.name, { domain });
   }
   const args = node.inputs.map((name): FoldArg | undefined => {
     if (!name) return undefined;
@@ -162,11 +175,9 @@ function convertNode(ctx: OnnxImportContext, node: OnnxNodeView, domain: string)
   const convert = CONVERTERS[node.opType];
   if (!convert) {
     const hint = FOLD_ONLY.has(node.opType)
-      ? " (it is only supported when all its inputs are constants)"
-      : "";
-    throw new GraphError(
-      `unsupported ONNX operator "${node.opType}" at node #${node.index} "${node.name}"${hint}`,
-    );
+      ? "it is only supported when all its inputs are constants"
+      : undefined;
+    throw new UnsupportedOnnxOpError(node.opType, node.index, node.name, hint ? { hint } : {});
   }
   convert(node, ctx);
   for (const o of node.outputs) {
@@ -254,7 +265,7 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Gra
     try {
       convertNode(ctx, node, nodes[i]!.domain ?? "");
     } catch (e) {
-      if (e instanceof GraphError && e.message.startsWith("unsupported ONNX operator")) throw e;
+      if (e instanceof UnsupportedOnnxOpError) throw e;
       throw located(e, node.where);
     }
   }

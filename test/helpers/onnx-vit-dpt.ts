@@ -25,6 +25,11 @@ export interface VitDptOptions {
   opset?: number;
   /** Declare the batch dim as dim_param "batch" (as exporters do). Default true. */
   dynamicBatch?: boolean;
+  /**
+   * Store the position embedding for a G×G token grid and interpolate it to the image's grid with a
+   * bicubic Resize, as DINOv2 / Depth Anything exports do at a new resolution. Default: stored at size.
+   */
+  posEmbedGrid?: number;
 }
 
 export interface VitDptModel {
@@ -139,6 +144,25 @@ export function buildVitDptOnnx(opts: VitDptOptions = {}): VitDptModel {
       { name },
     );
 
+  function positionEmbedding(): string {
+    const G = opts.posEmbedGrid;
+    if (G === undefined) return b.weight("pos_embed", [1, N, D], uniform(rand, N * D, 0.02));
+    const stored = b.weight("pos_embed", [1, G * G, D], uniform(rand, G * G * D, 0.02));
+    const grid = b.op("Transpose", [b.op("Reshape", [stored, ints("pos_grid", [1, G, G, D])])], {
+      perm: [0, 3, 1, 2],
+    });
+    // DINOv2 scales by (n + 0.1) / G so that floor(G · scale) lands on n.
+    const scales = b.constant("pos_scales", { dims: [4], values: [1, 1, (gh + 0.1) / G, (gw + 0.1) / G] });
+    const resized = b.op("Resize", [grid, "", scales], {
+      mode: "cubic",
+      coordinate_transformation_mode: "pytorch_half_pixel",
+    });
+    return b.op("Reshape", [
+      b.op("Transpose", [resized], { perm: [0, 2, 3, 1] }),
+      ints("pos_tokens", [1, -1, D]),
+    ]);
+  }
+
   const image = b.input("image", [opts.dynamicBatch === false ? 1 : "batch", 3, H, W]);
 
   // Patch embedding, then flatten(2).transpose(1, 2) with the shape computed at runtime, as exported.
@@ -148,12 +172,7 @@ export function buildVitDptOnnx(opts: VitDptOptions = {}): VitDptModel {
   const chanDim = unsqueeze0(b.op("Gather", [peShape, index("idx1", 1)], { axis: 0 }));
   const flatShape = b.op("Concat", [batchDim, chanDim, ints("minus_one", [-1])], { axis: 0 });
   let x = b.op("Transpose", [b.op("Reshape", [pe, flatShape])], { perm: [0, 2, 1] });
-  x = b.op(
-    "Add",
-    [x, b.weight("pos_embed", [1, N, D], uniform(rand, N * D, 0.02))],
-    {},
-    { name: "pos_embed/Add" },
-  );
+  x = b.op("Add", [x, positionEmbedding()], {}, { name: "pos_embed/Add" });
 
   for (let i = 0; i < depth; i++) {
     const name = `blocks.${i}`;

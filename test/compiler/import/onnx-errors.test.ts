@@ -1,7 +1,7 @@
 /** Bad input gets a GraphError that names what is wrong and where. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { importOnnx } from "../../../compiler/import/onnx.js";
+import { importOnnx, UnsupportedOnnxOpError } from "../../../compiler/import/onnx.js";
 import { GraphError } from "../../../compiler/ir/graph.js";
 import { encodeModel, OnnxDataType, OnnxModelBuilder } from "../../helpers/onnx-build.js";
 import { encodeBuilt, importBuilt } from "../../helpers/onnx-single.js";
@@ -16,6 +16,11 @@ function graphError(fn: () => unknown, pattern: RegExp): void {
 }
 
 test("an unsupported operator is named with its node index and name", () => {
+  assert.throws(
+    () => importBuilt((b) => b.op("NonMaxSuppression", [b.input("x", [1, 4])], {}, { name: "nms" })),
+    (e: unknown) =>
+      e instanceof UnsupportedOnnxOpError && e.opType === "NonMaxSuppression" && e.nodeIndex === 0,
+  );
   graphError(
     () =>
       importBuilt((b) => {

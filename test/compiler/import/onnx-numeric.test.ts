@@ -356,3 +356,93 @@ test("MaxPool ceil_mode keeps the partial last window", async () => {
   assert.deepEqual(out.shape, [1, 1, 3, 3]);
   assertClose(out.data, [6, 8, 9, 16, 18, 19, 21, 23, 24]);
 });
+
+/** ONNX cubic resize of one 2-D plane, written directly from the spec (4×4 taps, edge-clamped). */
+function cubicByHand(
+  x: Float32Array,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+  sh: number,
+  sw: number,
+): number[] {
+  const a = -0.75;
+  const kernel = (d: number) => {
+    const t = Math.abs(d);
+    if (t <= 1) return (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1;
+    if (t < 2) return a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a;
+    return 0;
+  };
+  const out: number[] = [];
+  for (let y = 0; y < oh; y++) {
+    for (let xo = 0; xo < ow; xo++) {
+      const sy = (y + 0.5) / sh - 0.5;
+      const sx = (xo + 0.5) / sw - 0.5;
+      let acc = 0;
+      for (let i = Math.floor(sy) - 1; i <= Math.floor(sy) + 2; i++) {
+        for (let j = Math.floor(sx) - 1; j <= Math.floor(sx) + 2; j++) {
+          const v = x[Math.min(Math.max(i, 0), h - 1) * w + Math.min(Math.max(j, 0), w - 1)]!;
+          acc += v * kernel(sy - i) * kernel(sx - j);
+        }
+      }
+      out.push(acc);
+    }
+  }
+  return out;
+}
+
+test("cubic Resize of a constant (a ViT position embedding) folds with the given non-integer scales", () => {
+  const plane = uniform(rand, 16, 1);
+  const [sh, sw] = [(5 + 0.1) / 4, (7 + 0.1) / 4];
+  const g = importBuilt((b) => {
+    const pos = b.weight("pos", [1, 1, 4, 4], plane);
+    const resized = b.op("Resize", [pos, "", b.constant("sc", { dims: [4], values: [1, 1, sh, sw] })], {
+      mode: "cubic",
+      coordinate_transformation_mode: "half_pixel",
+    });
+    return b.op("Add", [b.input("x", [1, 1, 5, 7]), resized]);
+  });
+  assert.deepEqual(opList(g), ["Add"], "the resize ran at import time");
+  const folded = g.initializers.get(g.nodes[0]!.inputs[1]!)!;
+  assert.deepEqual(folded.shape, [1, 1, 5, 7]);
+  assertClose(folded.data, cubicByHand(plane, 4, 4, 5, 7, Math.fround(sh), Math.fround(sw)), 1e-5, "cubic");
+});
+
+// Keys' kernel reproduces linear functions only for a = -0.5, which also exercises cubic_coeff_a.
+test("cubic resize with a = -0.5 reproduces a linear ramp where all four taps are inside", () => {
+  const ramp = Float32Array.from({ length: 8 }, (_, i) => 3 * i - 2);
+  const g = importBuilt((b) => {
+    const r = b.op("Resize", [b.weight("r", [1, 8], ramp), "", "", b.ints("sz", [1, 16])], {
+      mode: "cubic",
+      coordinate_transformation_mode: "align_corners",
+      cubic_coeff_a: -0.5,
+    });
+    return b.op("Add", [b.input("x", [1, 16]), r]);
+  });
+  const out = g.initializers.get(g.nodes[0]!.inputs[1]!)!.data;
+  for (let o = 3; o <= 12; o++) {
+    const s = (o * 7) / 15;
+    assert.ok(Math.abs(out[o]! - (3 * s - 2)) < 1e-4, `position ${o}: ${out[o]} vs ${3 * s - 2}`);
+  }
+});
+
+test("folding a constant Resize and running it in the IR agree for linear and nearest", async () => {
+  const data = uniform(rand, 2 * 3 * 4, 1);
+  const modes: Record<string, string>[] = [
+    { mode: "linear", coordinate_transformation_mode: "half_pixel" },
+    { mode: "linear", coordinate_transformation_mode: "align_corners" },
+    { mode: "nearest", coordinate_transformation_mode: "asymmetric", nearest_mode: "floor" },
+  ];
+  for (const attrs of modes) {
+    const resize = (b: OnnxModelBuilder, x: string) =>
+      b.op("Resize", [x, "", "", b.ints("sz", [1, 2, 6, 8])], attrs);
+    const folded = importBuilt((b) =>
+      b.op("Add", [b.input("z", [1, 2, 6, 8]), resize(b, b.weight("c", [1, 2, 3, 4], data))]),
+    );
+    const runtime = importBuilt((b) => resize(b, b.input("x", [1, 2, 3, 4])));
+    const expected = (await run(runtime, { x: floatTensor([1, 2, 3, 4], data) }))[runtime.outputs[0]!]!;
+    const constant = folded.initializers.get(folded.nodes[0]!.inputs[1]!)!;
+    assertClose(constant.data, expected.data, 1e-6, JSON.stringify(attrs));
+  }
+});

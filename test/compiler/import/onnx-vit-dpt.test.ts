@@ -95,3 +95,15 @@ test("a different seed gives different weights and a different output", async ()
   const b = await depthOf({ seed: 2 }, image64);
   assert.ok(a.data.some((v, i) => Math.abs(v - b.data[i]!) > 1e-4));
 });
+
+test("a position embedding interpolated with bicubic Resize (DINOv2 at a new size) folds to one constant", async () => {
+  const m = buildVitDptOnnx({ posEmbedGrid: 3 });
+  const g = importOnnx(m.bytes);
+  const add = g.nodes.find((n) => n.name === "pos_embed/Add");
+  assert.ok(add, "the position-embedding Add is kept");
+  const pos = g.initializers.get(add.inputs[1]!);
+  assert.deepEqual(pos?.shape, [1, m.tokens, 32]);
+  assert.equal(nodesOf(g, "Resize").length, 2, "only the two decoder resizes remain");
+  const out = (await runGraph(g, { image: image64 }))[m.outputName]!;
+  assert.ok(out.data.every(Number.isFinite));
+});
