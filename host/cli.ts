@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `quart` command line. Each command lives in host/commands; errors end as one line on stderr. */
 import { Command } from "commander";
+import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInfer } from "./commands/infer.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerLive } from "./commands/live.js";
 import { registerMesh } from "./commands/mesh.js";
 
 const program = new Command();
@@ -13,9 +15,11 @@ program.name("quart").description("4-bit monocular depth: compile, simulate, fla
 registerInspect(program);
 registerEval(program);
 registerCompile(program);
+registerCompare(program);
 registerInfer(program);
 registerDemo(program);
 registerMesh(program);
+registerLive(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -14,6 +14,7 @@ import { foldZeroPads, removeIdentities } from "../ir/passes.js";
 import { convOutSize } from "../ir/shapes.js";
 import type { Tensor } from "../ir/tensor.js";
 import { type CodebookMethod, chooseLevels, chooseLin8 } from "./codebook.js";
+import { quantizeConvWeights } from "./conv-weights.js";
 import {
   decode,
   dequantize as dequantizeValue,
@@ -23,7 +24,6 @@ import {
   runResize,
   zeroCodeOffsets,
 } from "./golden.js";
-import { choleskySolveInPlace, dampDiagonal } from "./linalg.js";
 import {
   type Activation,
   type Codes,
@@ -37,7 +37,7 @@ import {
   THRESHOLDS,
 } from "./qgraph.js";
 import { type ConvStats, ConvStatsAccumulator, prng } from "./stats.js";
-import { gptq, roundToNearest, type WeightBits, weightScales } from "./weights.js";
+import type { WeightBits } from "./weights.js";
 
 export type Recipe = "w8a8" | "w4a8" | "w4a4";
 
@@ -215,6 +215,7 @@ function inverseActivation(t: number, act: Activation): number {
   return t;
 }
 
+const SQNR_IMAGES = 4;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -291,25 +292,6 @@ function geometryOf(
   };
 }
 
-/** Closed-form activation-loss compensation: ridge regression of [W b] toward the float layer. */
-function compensate(theta0: Float64Array, stats: ConvStats, o: number, ridge: number): Float64Array {
-  const k = stats.k;
-  const a = Float64Array.from(stats.h);
-  const lambda = dampDiagonal(a, k, ridge);
-  // rhs = C·Θ0 + λΘ0, Θ0 stored k×o.
-  const rhs = new Float64Array(k * o);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const cij = stats.c[i * k + j]!;
-      if (cij === 0) continue;
-      for (let r = 0; r < o; r++) rhs[i * o + r]! += cij * theta0[j * o + r]!;
-    }
-    for (let r = 0; r < o; r++) rhs[i * o + r]! += lambda * theta0[i * o + r]!;
-  }
-  if (!choleskySolveInPlace(a, k, rhs, o)) return theta0;
-  return rhs;
-}
-
 function sqnr(ref: readonly Float32Array[], got: readonly Float32Array[]): number {
   let sig = 0;
   let noise = 0;
@@ -331,8 +313,8 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
   const weightBits: WeightBits = opts.recipe === "w8a8" ? 8 : 4;
   const actBits = opts.recipe === "w4a4" ? 4 : 8;
   const rand = prng(opts.seed ?? 1);
-  const perChannel = opts.samplesPerChannel ?? 512;
-  const rows = opts.rowsPerImage ?? 256;
+  const perChannel = opts.samplesPerChannel ?? 256;
+  const rows = opts.rowsPerImage ?? 128;
   const backend = defaultGemmBackend();
   const images = opts.calibration.length;
   if (g.inputs.length !== 1) throw new GraphError("quantization needs a single-input graph");
@@ -434,41 +416,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
         }
         stats = acc.finish();
       }
-      let solved: Float64Array = theta;
-      if (method.compensation && stats) solved = compensate(theta, stats, o, 0.01);
-      // Weights as o×k rows.
-      const w = new Float64Array(o * k);
-      for (let oc = 0; oc < o; oc++) for (let j = 0; j < k; j++) w[oc * k + j] = solved[j * o + oc]!;
-      const sw = weightScales(w, o, k, weightBits, method.weightClip);
-      let q: Int8Array;
-      if (method.rounding === "gptq" && stats) {
-        const h = new Float64Array(k * k);
-        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) h[i * k + j] = stats.h[i * stats.k + j]!;
-        const diag = h.filter((_, i) => i % (k + 1) === 0);
-        for (let i = 0; i < k; i++) {
-          if (diag[i] === 0) h[i * k + i] = 1;
-        }
-        dampDiagonal(h, k, 0.01);
-        q = gptq(w, o, k, h, sw, weightBits);
-      } else q = roundToNearest(w, o, k, sw, weightBits);
-      const bias = new Float64Array(o);
-      for (let oc = 0; oc < o; oc++) bias[oc] = solved[k * o + oc]!;
-      if (stats && method.compensation) {
-        // Bias correction after rounding: the mean output error over the sampled rows moves into the bias.
-        const sumV = new Float64Array(k);
-        for (let j = 0; j < k; j++) sumV[j] = stats.h[(stats.k - 1) * stats.k + j]!;
-        const sumX = new Float64Array(k);
-        for (let j = 0; j < k; j++) sumX[j] = stats.c[(stats.k - 1) * stats.k + j]!;
-        for (let oc = 0; oc < o; oc++) {
-          let target = 0;
-          let got = 0;
-          for (let j = 0; j < k; j++) {
-            target += theta[j * o + oc]! * sumX[j]!;
-            got += q[oc * k + j]! * sw[oc]! * sumV[j]!;
-          }
-          bias[oc] = theta[k * o + oc]! + (target - got) / stats.n;
-        }
-      }
+      const { q, scales: sw, bias } = await quantizeConvWeights(theta, o, k, weightBits, method, stats);
       const outEnc: Encoding = isOutput
         ? { kind: "acc32", channels: o, scales: Float64Array.from(sw) }
         : (() => {
@@ -567,9 +515,11 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
     }
     codeVals.set(grp.output, outCodes);
     const outVal = values.get(grp.output)!;
+    // A few images estimate the SQNR well; dequantizing all of them would cost more than the layer.
+    const probe = Math.min(images, SQNR_IMAGES);
     report.sqnr_db = sqnr(
-      floatOut.map((t) => t.data as Float32Array),
-      outCodes.map((c) => dequantizeValue(c, outVal)),
+      floatOut.slice(0, probe).map((t) => t.data as Float32Array),
+      outCodes.slice(0, probe).map((c) => dequantizeValue(c, outVal)),
     );
     layers.push(report);
     // Free what no later group reads.

@@ -1,9 +1,8 @@
 /**
  * Weight quantization per output channel, symmetric: w ≈ s[o]·q, q ∈ [−2^(b−1), 2^(b−1)−1].
- * Round-to-nearest with min-max or MSE-searched clipping, and GPTQ-style second-order rounding.
+ * Round-to-nearest with min-max or MSE-searched clipping (second-order rounding: conv-weights.ts).
  */
 import { quantize } from "./codebook.js";
-import { upperCholeskyOfInverse } from "./linalg.js";
 
 export type WeightBits = 4 | 8;
 
@@ -63,37 +62,5 @@ export function roundToNearest(
   const q = new Int8Array(o * k);
   for (let r = 0; r < o; r++)
     for (let i = 0; i < k; i++) q[r * k + i] = quantize(w[r * k + i]!, scales[r]!, 0, qmin, qmax);
-  return q;
-}
-
-/**
- * GPTQ: quantizes columns in order and spreads each column's rounding error over the columns not
- * yet quantized, weighted by the inverse Hessian H = Σ x·xᵀ of the layer's (quantized) inputs, so the
- * layer output error Σ‖(W − Ŵ)x‖² is minimized greedily. `h` must be damped (positive definite).
- */
-export function gptq(
-  w: Float64Array,
-  o: number,
-  k: number,
-  h: Float64Array,
-  scales: Float64Array,
-  bits: WeightBits,
-): Int8Array {
-  const { qmin, qmax } = weightRange(bits);
-  const u = upperCholeskyOfInverse(h, k);
-  const work = Float64Array.from(w);
-  const q = new Int8Array(o * k);
-  for (let i = 0; i < k; i++) {
-    const d = u[i * k + i]!;
-    for (let r = 0; r < o; r++) {
-      const row = r * k;
-      const v = work[row + i]!;
-      const qi = quantize(v, scales[r]!, 0, qmin, qmax);
-      q[row + i] = qi;
-      const err = (v - qi * scales[r]!) / d;
-      if (err === 0) continue;
-      for (let j = i + 1; j < k; j++) work[row + j]! -= err * u[i * k + j]!;
-    }
-  }
   return q;
 }

@@ -38,16 +38,21 @@ export async function compileModel(modelPath: string, opts: Omit<CompileOptions,
   const io = depthIo(graph);
   const calib = loadCalibration(opts.calib, { width: io.w, height: io.h }, opts.images);
   const start = Date.now();
-  const bar = progress(`quantize ${recipe}/${method}`, 1, { quiet: opts.quiet ?? false });
+  let bar: ReturnType<typeof progress> | undefined;
   const result = await quantizeGraph(graph, {
     recipe,
     method: METHODS[method]!,
     methodName: method,
     calibration: calib.inputs,
     seed: opts.seed,
-    onLayer: (done, total, name) => bar.update(done / total, name),
+    onLayer: (done, total, name) => {
+      bar ??= progress(`quantize ${recipe}/${method} (${calib.inputs.length} images)`, total, {
+        quiet: opts.quiet ?? false,
+      });
+      bar.update(done, name);
+    },
   });
-  bar.done();
+  bar?.done();
   return { graph, ...result, calibFiles: calib.files, seconds: (Date.now() - start) / 1000 };
 }
 
