@@ -157,7 +157,8 @@ test("integer conv equals a BigInt reference with zero-code padding (lin8 and lu
     const got = await runConv(node, codes, inV, outV, syncBackend);
     const want = referenceConvAcc(node, codes, inV);
     assert.equal(got.length, want.length);
-    for (const [i, v] of want.entries()) assert.equal(BigInt(got[i]!), v, `${enc.kind} w${bits} element ${i}`);
+    for (const [i, v] of want.entries())
+      assert.equal(BigInt(got[i]!), v, `${enc.kind} w${bits} element ${i}`);
   }
 });
 
