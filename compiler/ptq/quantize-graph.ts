@@ -88,6 +88,8 @@ export interface QuantizeOptions {
   /** Samples kept per channel per image for choosing activation grids. */
   samplesPerChannel?: number;
   onLayer?: (done: number, total: number, name: string) => void;
+  /** Sees the per-channel float samples each activation grid was chosen from (reports). */
+  onActivation?: (tensor: string, samples: readonly number[][], enc: Encoding) => void;
 }
 
 export interface LayerReport {
@@ -422,7 +424,9 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
         : (() => {
             const samples: number[][] = [];
             for (const t of floatOut) sampleChannels(t, perChannel, rand, samples);
-            return actBits === 4 ? lut4Encoding(samples, method) : lin8Encoding(samples, method);
+            const enc = actBits === 4 ? lut4Encoding(samples, method) : lin8Encoding(samples, method);
+            opts.onActivation?.(grp.output, samples, enc);
+            return enc;
           })();
       const qnode: QConv = {
         op: "conv",

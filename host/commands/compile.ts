@@ -1,18 +1,23 @@
-import { basename } from "node:path";
+import { mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
+import { writePngAtomic } from "../../compiler/data/image.js";
 import { depthIo } from "../../compiler/eval/evaluate-model.js";
 import { loadModel } from "../../compiler/import/index.js";
 import { sharedPath } from "../../compiler/paths.js";
 import { loadCalibration } from "../../compiler/ptq/calibration.js";
+import type { Encoding } from "../../compiler/ptq/qgraph.js";
 import { encodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { METHODS, quantizeGraph, type Recipe } from "../../compiler/ptq/quantize-graph.js";
+import { lognpHistogram } from "../../compiler/ptq/report.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
 import { progress } from "../app/progress.js";
 
 export const RECIPES: readonly Recipe[] = ["w8a8", "w4a8", "w4a4"];
 
 export interface CompileOptions {
+  report?: string;
   calib: string;
   recipe: string;
   method: string;
@@ -45,6 +50,7 @@ export async function compileModel(modelPath: string, opts: Omit<CompileOptions,
     methodName: method,
     calibration: calib.inputs,
     seed: opts.seed,
+    ...(opts.report ? { onActivation: histogramWriter(opts.report) } : {}),
     onLayer: (done, total, name) => {
       bar ??= progress(`quantize ${recipe}/${method} (${calib.inputs.length} images)`, total, {
         quiet: opts.quiet ?? false,
@@ -54,6 +60,15 @@ export async function compileModel(modelPath: string, opts: Omit<CompileOptions,
   });
   bar?.done();
   return { graph, ...result, calibFiles: calib.files, seconds: (Date.now() - start) / 1000 };
+}
+
+/** Writes one LogNP histogram PNG per quantized activation into `dir`. */
+function histogramWriter(dir: string) {
+  mkdirSync(dir, { recursive: true });
+  return (tensor: string, samples: readonly number[][], enc: Encoding) => {
+    const file = join(dir, `hist-${tensor.replace(/[^A-Za-z0-9_.-]+/g, "_")}.png`);
+    writePngAtomic(file, lognpHistogram(samples, enc));
+  };
 }
 
 export function registerCompile(program: Command): void {
@@ -70,6 +85,7 @@ export function registerCompile(program: Command): void {
     .option("--images <n>", "calibration images to use", (v) => Number.parseInt(v, 10), 32)
     .option("--seed <n>", "seed for sampling", (v) => Number.parseInt(v, 10), 1)
     .requiredOption("-o, --output <file>", "quantized model (.qgraph)")
+    .option("--report <dir>", "write report.json and activation histograms (before/after LogNP) as PNG")
     .option("--json", "print one JSON object")
     .action(async (modelPath: string, opts: CompileOptions) => {
       if (!opts.output.endsWith(".qgraph"))
@@ -88,6 +104,8 @@ export function registerCompile(program: Command): void {
         layers: r.layers,
         float_layers: [] as string[],
       };
+      if (opts.report)
+        writeFileAtomic(join(opts.report, "report.json"), Buffer.from(JSON.stringify(summary, null, 2)));
       if (opts.json) {
         printJson(summary);
         return;
