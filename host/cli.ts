@@ -7,6 +7,8 @@ import { registerDemo } from "./commands/demo.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInfer } from "./commands/infer.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerLive } from "./commands/live.js";
+import { registerMesh } from "./commands/mesh.js";
 
 const program = new Command();
 program.name("quart").description("4-bit monocular depth: compile, simulate, flash, run").version("0.1.0");
@@ -16,6 +18,8 @@ registerCompile(program);
 registerCompare(program);
 registerInfer(program);
 registerDemo(program);
+registerMesh(program);
+registerLive(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;
