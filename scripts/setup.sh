@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(verilator yosys nextpnr-ice40 fpga-icestorm iverilog gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)
+APT_PACKAGES=(verilator yosys nextpnr-ice40 fpga-icestorm iverilog gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf ffmpeg)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
