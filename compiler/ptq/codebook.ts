@@ -136,11 +136,8 @@ export function chooseLevels(samples: ArrayLike<number>, opts: CodebookOptions, 
   }
 }
 
-/** 8-bit grid for one channel: real = scale·(v − zero), v ∈ [−128, 127], with 0 on the grid. */
-export function chooseLin8(
-  samples: ArrayLike<number>,
-  opts: CodebookOptions,
-): { scale: number; zero: number } {
+/** Range [lo, hi] (containing 0) an 8-bit grid must cover for one channel's samples. */
+export function lin8Range(samples: ArrayLike<number>, opts: CodebookOptions): { lo: number; hi: number } {
   const sorted = sortedCopy(samples);
   let lo = sorted[0] ?? 0;
   let hi = sorted[sorted.length - 1] ?? 0;
@@ -149,10 +146,10 @@ export function chooseLin8(
     lo = percentileOf(sorted, 100 - p);
     hi = percentileOf(sorted, p);
   }
-  lo = Math.min(lo, 0);
-  hi = Math.max(hi, 0);
-  if (hi - lo <= 0) return { scale: 1, zero: 0 };
-  const scale = (hi - lo) / 255;
-  const zero = Math.min(127, Math.max(-128, Math.round(-128 - lo / scale)));
-  return { scale, zero };
+  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
+}
+
+/** Zero point placing [lo, hi] on the grid real = scale·(v − zero), v ∈ [−128, 127]. */
+export function lin8Zero(lo: number, scale: number): number {
+  return Math.min(127, Math.max(-128, Math.round(-128 - lo / scale)));
 }

@@ -13,7 +13,7 @@ import { consumersOf, describeNode, type Graph, GraphError, type Node } from "..
 import { foldZeroPads, removeIdentities } from "../ir/passes.js";
 import { convOutSize } from "../ir/shapes.js";
 import type { Tensor } from "../ir/tensor.js";
-import { type CodebookMethod, chooseLevels, chooseLin8 } from "./codebook.js";
+import { type CodebookMethod, chooseLevels, lin8Range, lin8Zero } from "./codebook.js";
 import { quantizeConvWeights } from "./conv-weights.js";
 import {
   decode,
@@ -54,26 +54,21 @@ export interface MethodConfig {
 
 /** Named methods: the baselines and QuartDepth (composable through MethodConfig). */
 export const METHODS: Record<string, MethodConfig> = {
-  rtn: { codebook: "minmax", weightClip: "minmax", rounding: "rtn", compensation: false, migration: 0.5 },
+  rtn: { codebook: "minmax", weightClip: "minmax", rounding: "rtn", compensation: false, migration: 0 },
   percentile: {
     codebook: "percentile",
     weightClip: "minmax",
     rounding: "rtn",
     compensation: false,
-    migration: 0.5,
+    migration: 0,
   },
-  mse: { codebook: "mse", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0.5 },
-  gptq: { codebook: "percentile", weightClip: "mse", rounding: "gptq", compensation: false, migration: 0.5 },
-  lognp: { codebook: "lognp", weightClip: "minmax", rounding: "rtn", compensation: false, migration: 0.5 },
-  "lognp+comp": { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: true, migration: 0.5 },
-  quartdepth: { codebook: "lognp", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0.5 },
-  "quartdepth+": {
-    codebook: "lloyd",
-    weightClip: "mse",
-    rounding: "gptq",
-    compensation: true,
-    migration: 0.5,
-  },
+  mse: { codebook: "mse", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0 },
+  smoothquant: { codebook: "mse", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0.5 },
+  gptq: { codebook: "percentile", weightClip: "mse", rounding: "gptq", compensation: false, migration: 0 },
+  lognp: { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0 },
+  "lognp+comp": { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: true, migration: 0 },
+  quartdepth: { codebook: "lognp", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0 },
+  "quartdepth+": { codebook: "lloyd", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0 },
 };
 
 export interface QuantizeOptions {
@@ -194,16 +189,23 @@ function lut4Encoding(samples: number[][], method: MethodConfig): Encoding {
   return { kind: "lut4", channels: c, lut, zeroCode, scales };
 }
 
+/**
+ * lin8 encoding: one scale for the whole tensor and a zero point per channel. 8 bits leave enough
+ * resolution that per-channel scales would only push their spread into the (4-bit) weights of the
+ * consumer, where it costs more than it saves.
+ */
 function lin8Encoding(samples: number[][], method: MethodConfig): Encoding {
   const c = samples.length;
-  const scales = new Float64Array(c);
-  const zeros = new Int32Array(c);
-  samples.forEach((s, ch) => {
-    const r = chooseLin8(s, { method: method.codebook === "percentile" ? "percentile" : "minmax" });
-    scales[ch] = r.scale;
-    zeros[ch] = r.zero;
-  });
-  return { kind: "lin8", channels: c, scales, zeros };
+  const ranges = samples.map((s) =>
+    lin8Range(s, { method: method.codebook === "percentile" ? "percentile" : "minmax" }),
+  );
+  const scale = Math.max(...ranges.map((r) => (r.hi - r.lo) / 255)) || 1;
+  return {
+    kind: "lin8",
+    channels: c,
+    scales: new Float64Array(c).fill(scale),
+    zeros: Int32Array.from(ranges, (r) => lin8Zero(r.lo, scale)),
+  };
 }
 
 /** Per-channel real value of one decoded unit of an input encoding (what the consumer folds). */
