@@ -1,0 +1,233 @@
+/**
+ * Performance model of the microarchitecture the instructions describe: a fetch unit (program words
+ * from flash/DRAM, LOOP bodies replayed from a loop buffer), three in-order queues that overlap as far
+ * as the dependency tokens allow, DMA cost from each segment's bandwidth/latency/row overhead, the
+ * output-stationary array (passes of rows×cols outputs, one reduction step per cycle), and the vector
+ * unit (lanes, latency; a fused CONV drains through it while the array works).
+ */
+import { fieldValue, normalizeInstr } from "./encode.js";
+import { expandLoops } from "./loops.js";
+import { EBITS, ENUMS, EV, INSTR_BYTES, type Instr, opcodeDef, type Queue } from "./spec.js";
+import { peakMacsPerCycle, type SegmentName, type Target } from "./targets.js";
+
+/** Layer word ranges (LayerInfo of the lowering, or the blob's META). */
+export interface PerfLayer {
+  name: string;
+  op: string;
+  firstWord: number;
+  words: number;
+  /** Model MACs (padding taps excluded). */
+  macs: number;
+}
+
+export interface LayerPerf {
+  name: string;
+  op: string;
+  startCycle: number;
+  endCycle: number;
+  cycles: number;
+  macs: number;
+  arrayMacs: number;
+  mac_utilization: number;
+  dmaBytes: number;
+  busy: { load: number; compute: number; store: number };
+  /** The queue busiest in this layer. */
+  bound: "load" | "compute" | "store";
+}
+
+export interface PerfReport {
+  target: string;
+  clockHz: number;
+  cycles: number;
+  seconds: number;
+  fps: number;
+  /** Model MACs (from the layers; array MACs when no layers are given). */
+  macs: number;
+  /** MACs the array executes, padding taps included. */
+  arrayMacs: number;
+  peakMacsPerCycle: number;
+  mac_utilization: number;
+  bytes: { actRead: number; actWrite: number; weights: number; tables: number; program: number };
+  busy: { fetch: number; load: number; compute: number; store: number };
+  instructions: number;
+  layers: LayerPerf[];
+}
+
+type Fields = Record<string, number>;
+const SEGS = ENUMS.seg.values.map((v) => v.name) as SegmentName[];
+
+function dmaCycles(t: Target, f: Fields): { cycles: number; bytes: number; seg: SegmentName } {
+  const seg = SEGS[f.seg!]!;
+  const mem = t.segments[seg];
+  const bytes = Math.ceil((f.n0! * f.n1! * f.n2! * EBITS[f.ebits!]!) / 8);
+  const rows = f.n1! * f.n2!;
+  return {
+    cycles: mem.latencyCycles + rows * mem.rowOverheadCycles + Math.ceil(bytes / mem.bytesPerCycle),
+    bytes,
+    seg,
+  };
+}
+
+/** Cycles of one instruction on its queue, given the configuration registers in force. */
+export function instrCycles(
+  t: Target,
+  instr: Instr,
+  cfg: { ccfg?: Fields; rcfg?: Fields },
+): { cycles: number; arrayMacs: number } {
+  const lanes = t.vector.lanes;
+  const vlat = t.vector.latencyCycles;
+  const f = normalizeInstr(instr) as unknown as Fields;
+  switch (instr.op) {
+    case "LOAD":
+    case "LOADT":
+    case "STORE":
+      return { cycles: dmaCycles(t, f).cycles, arrayMacs: 0 };
+    case "CONV": {
+      const c = cfg.ccfg;
+      if (!c) return { cycles: 1, arrayMacs: 0 };
+      const taps = c.kh! * c.kw!;
+      const outputs = c.oc_n! * c.oh_n! * c.ow_n!;
+      const passes = Math.ceil(c.oc_n! / t.array.rows) * Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
+      const cpt = c.wbits === EV.wbits.W8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
+      const mac = passes * (c.ic_n! * taps * cpt + t.passOverheadCycles);
+      const cycles = f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) + vlat : mac;
+      return { cycles, arrayMacs: outputs * c.ic_n! * taps };
+    }
+    case "VEC":
+      return { cycles: Math.ceil((f.c_n! * f.rows! * f.cols!) / lanes) + vlat, arrayMacs: 0 };
+    case "RESIZE":
+      // Two fixed-point lerps per axis: two vector cycles per output and lane.
+      return {
+        cycles: Math.ceil((2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1)) / lanes) + vlat,
+        arrayMacs: 0,
+      };
+    case "VFN":
+      return { cycles: Math.ceil((f.c_n! * f.n!) / lanes) + vlat, arrayMacs: 0 };
+    default:
+      return { cycles: 1, arrayMacs: 0 };
+  }
+}
+
+type ModuleName = "load" | "compute" | "store";
+const TOKEN_OF: Record<
+  ModuleName,
+  Partial<Record<"pop_prev" | "pop_next" | "push_prev" | "push_next", string>>
+> = {
+  load: { pop_next: "c2l", push_next: "l2c" },
+  compute: { pop_prev: "l2c", pop_next: "s2c", push_prev: "c2l", push_next: "c2s" },
+  store: { pop_prev: "c2s", push_prev: "s2c" },
+};
+
+export function perfModel(
+  program: readonly Instr[],
+  t: Target,
+  layers: readonly PerfLayer[] = [],
+): PerfReport {
+  const free: Record<ModuleName, number> = { load: 0, compute: 0, store: 0 };
+  const busy = { fetch: 0, load: 0, compute: 0, store: 0 };
+  const tokens: Record<string, number[]> = { l2c: [], c2l: [], c2s: [], s2c: [] };
+  const bytes = { actRead: 0, actWrite: 0, weights: 0, tables: 0, program: program.length * INSTR_BYTES };
+  const layerOfWord = new Int32Array(program.length).fill(-1);
+  layers.forEach((l, i) => {
+    layerOfWord.fill(i, l.firstWord, Math.min(program.length, l.firstWord + l.words));
+  });
+  const lp = layers.map((l) => ({
+    name: l.name,
+    op: l.op,
+    startCycle: Number.POSITIVE_INFINITY,
+    endCycle: 0,
+    cycles: 0,
+    macs: l.macs,
+    arrayMacs: 0,
+    mac_utilization: 0,
+    dmaBytes: 0,
+    busy: { load: 0, compute: 0, store: 0 },
+    bound: "compute" as LayerPerf["bound"],
+  }));
+  let fetchedUpTo = 0;
+  let fetchClock = 0;
+  let dispatch = 0;
+  let arrayMacs = 0;
+  let count = 0;
+  let end = 0;
+  const cfg: { ccfg?: Fields; rcfg?: Fields } = {};
+  // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
+  // loop buffer, so a word already fetched costs nothing again.
+  const fetchWord = (w: number): number => {
+    if (w >= fetchedUpTo) {
+      fetchClock += ((w + 1 - fetchedUpTo) * INSTR_BYTES) / t.fetchBytesPerCycle;
+      fetchedUpTo = w + 1;
+    }
+    return fetchClock;
+  };
+  for (const d of expandLoops(program)) {
+    const f = normalizeInstr(d.instr) as unknown as Fields;
+    const op = opcodeDef(d.instr.op);
+    const q = op.queue as Exclude<Queue, "fetch">;
+    dispatch = Math.max(dispatch + 1, fetchWord(d.word));
+    let start = Math.max(free[q], dispatch);
+    for (const flag of ["pop_prev", "pop_next"] as const) {
+      if (!fieldValue(d.instr, flag)) continue;
+      const tq = TOKEN_OF[q][flag];
+      const ready = tq ? tokens[tq]!.shift() : undefined;
+      if (ready !== undefined) start = Math.max(start, ready);
+    }
+    if (d.instr.op === "CCFG") cfg.ccfg = f;
+    if (d.instr.op === "RCFG") cfg.rcfg = f;
+    const { cycles, arrayMacs: am } = instrCycles(t, d.instr, cfg);
+    const stop = start + cycles;
+    free[q] = stop;
+    busy[q] += cycles;
+    end = Math.max(end, stop);
+    arrayMacs += am;
+    count++;
+    for (const flag of ["push_prev", "push_next"] as const) {
+      if (!fieldValue(d.instr, flag)) continue;
+      const tq = TOKEN_OF[q][flag];
+      if (tq) tokens[tq]!.push(stop);
+    }
+    let dma = 0;
+    if (op.cls === "dma") {
+      const x = dmaCycles(t, f);
+      dma = x.bytes;
+      if (x.seg === "ACT") {
+        if (op.name === "STORE") bytes.actWrite += x.bytes;
+        else bytes.actRead += x.bytes;
+      } else if (x.seg === "WGT") bytes.weights += x.bytes;
+      else bytes.tables += x.bytes;
+    }
+    const L = lp[layerOfWord[d.word]!];
+    if (L) {
+      L.startCycle = Math.min(L.startCycle, start);
+      L.endCycle = Math.max(L.endCycle, stop);
+      L.arrayMacs += am;
+      L.dmaBytes += dma;
+      L.busy[q] += cycles;
+    }
+  }
+  busy.fetch = fetchClock;
+  const peak = peakMacsPerCycle(t);
+  for (const L of lp) {
+    if (!Number.isFinite(L.startCycle)) L.startCycle = 0;
+    L.cycles = L.endCycle - L.startCycle;
+    L.mac_utilization = L.cycles > 0 ? L.macs / (L.cycles * peak) : 0;
+    const b = L.busy;
+    L.bound = b.load >= b.compute && b.load >= b.store ? "load" : b.store > b.compute ? "store" : "compute";
+  }
+  const macs = layers.length ? layers.reduce((s, l) => s + l.macs, 0) : arrayMacs;
+  return {
+    target: t.name,
+    clockHz: t.clockHz,
+    cycles: end,
+    seconds: end / t.clockHz,
+    fps: end > 0 ? t.clockHz / end : 0,
+    macs,
+    arrayMacs,
+    peakMacsPerCycle: peak,
+    mac_utilization: end > 0 ? macs / (end * peak) : 0,
+    bytes,
+    busy,
+    instructions: count,
+    layers: lp,
+  };
+}

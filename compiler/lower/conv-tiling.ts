@@ -1,0 +1,227 @@
+/**
+ * Tiling of a convolution: which output-channel × row × column × input-channel tiles fit the target's
+ * double-buffered INP/OUT/WGT slots, ACC and TBL, and which of them the cost model prefers.
+ */
+import { convOutSize } from "../ir/shapes.js";
+import { INSTR_BYTES, rowBytes } from "../isa/spec.js";
+import type { Target } from "../isa/targets.js";
+import type { QConv } from "../ptq/qgraph.js";
+import { alignUp, halfOf, ranges, splitSizes } from "./context.js";
+
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  group: number;
+  /** Input channels per group, output channels per group. */
+  cg: number;
+  og: number;
+  kh: number;
+  kw: number;
+  sy: number;
+  sx: number;
+  dy: number;
+  dx: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
+  oh: number;
+  ow: number;
+}
+
+export function convGeometry(node: QConv, inShape: readonly number[]): ConvGeometry {
+  const [n, c, h, w] = inShape as [number, number, number, number];
+  const [o, cg, kh, kw] = node.weightShape;
+  const [pt, pl, pb, pr] = node.pads;
+  const [sy, sx] = node.strides;
+  const [dy, dx] = node.dilations;
+  if (cg * node.group !== c)
+    throw new Error(`conv "${node.name}": ${c} input channels, weights expect ${cg}×${node.group}`);
+  return {
+    n,
+    c,
+    h,
+    w,
+    o,
+    group: node.group,
+    cg,
+    og: o / node.group,
+    kh,
+    kw,
+    sy,
+    sx,
+    dy,
+    dx,
+    pt,
+    pl,
+    pb,
+    pr,
+    oh: convOutSize(h, kh, sy, pt, pb, dy),
+    ow: convOutSize(w, kw, sx, pl, pr, dx),
+  };
+}
+
+/** Throws with the reason when the instruction fields cannot express the layer. */
+export function checkExpressible(node: QConv, g: ConvGeometry): void {
+  const bad = (why: string): never => {
+    throw new Error(`conv "${node.name}": ${why}`);
+  };
+  if (g.kh > 15 || g.kw > 15) bad(`kernel ${g.kh}×${g.kw} exceeds 15`);
+  if (Math.max(g.sy, g.sx, g.dy, g.dx) > 7) bad("strides and dilations must be ≤ 7");
+  if (Math.max(g.pt, g.pl, g.pb, g.pr) > 15) bad("padding must be ≤ 15");
+  if (
+    g.pt > (g.kh - 1) * g.dy ||
+    g.pb > (g.kh - 1) * g.dy ||
+    g.pl > (g.kw - 1) * g.dx ||
+    g.pr > (g.kw - 1) * g.dx
+  )
+    bad("padding larger than the kernel extent (outputs that see only padding) is not supported");
+  if (g.og > 4095) bad("more than 4095 output channels per group");
+  if (g.oh < 1 || g.ow < 1) bad("empty output");
+}
+
+export interface Bits {
+  ib: 4 | 8;
+  ob: 4 | 8 | 32;
+  wb: 4 | 8;
+  /** Decode table bytes per input channel, stage parameter bytes per output channel. */
+  tb: number;
+  pb: number;
+}
+
+export interface ConvTiling {
+  ocT: number;
+  ohT: number;
+  owT: number;
+  icT: number;
+  wholeWeights: boolean;
+  wholeTables: boolean;
+  cost: number;
+}
+
+/** Input channels an output-channel tile reads: [start, end). */
+export function inputSpan(g: ConvGeometry, o0: number, o1: number, c0: number, c1: number): [number, number] {
+  if (g.group === 1) return [c0, c1];
+  const g0 = Math.floor(o0 / g.og);
+  const g1 = Math.floor((o1 - 1) / g.og);
+  return [g0 * g.cg, (g1 + 1) * g.cg];
+}
+
+export function maxSpan(g: ConvGeometry, ocT: number, icT: number): number {
+  let m = 0;
+  for (const [o0, o1] of ranges(g.o, ocT)) {
+    const [a, b] = inputSpan(g, o0, o1, 0, icT);
+    m = Math.max(m, b - a);
+  }
+  return m;
+}
+
+const inExtent = (out: number, s: number, k: number, d: number): number => (out - 1) * s + (k - 1) * d + 1;
+
+export function chooseConvTiling(g: ConvGeometry, bits: Bits, t: Target, fuse: boolean): ConvTiling {
+  const R = t.array.rows;
+  const inpHalf = halfOf(t.buffers.INP);
+  const outHalf = halfOf(t.buffers.OUT);
+  const wgtHalf = halfOf(t.buffers.WGT);
+  const taps = g.kh * g.kw;
+  let best: ConvTiling | undefined;
+  const ocCands = splitSizes(g.o, 24, R).filter((v) => v <= 1024);
+  const icCands = g.group === 1 ? splitSizes(g.c, 24).filter((v) => v <= 4096) : [g.cg];
+  const owCands = splitSizes(g.ow, 12).filter((v) => v <= 2048 && inExtent(v, g.sx, g.kw, g.dx) <= 2048);
+  for (const ocT of ocCands) {
+    for (const icT of icCands) {
+      const nIc = g.group === 1 ? Math.ceil(g.c / icT) : 1;
+      const icEff = g.group === 1 ? icT : g.cg;
+      const needAcc = nIc > 1 || !fuse;
+      const chunk = (ocN: number, icN: number): number =>
+        alignUp(Math.ceil((ocN * icN * taps * bits.wb) / 8));
+      let totalW = 0;
+      let maxChunk = 0;
+      for (const [o0, o1] of ranges(g.o, ocT))
+        for (const [c0, c1] of g.group === 1 ? ranges(g.c, icT) : [[0, g.cg] as [number, number]]) {
+          const b = chunk(o1 - o0, c1 - c0);
+          totalW += b;
+          maxChunk = Math.max(maxChunk, b);
+        }
+      const wholeWeights = totalW <= t.buffers.WGT;
+      if (!wholeWeights && maxChunk > wgtHalf) continue;
+      const chans = maxSpan(g, ocT, icT);
+      const tblWhole = alignUp(g.c * bits.tb, 4) + g.o * 4 + g.o * bits.pb;
+      const wholeTables = tblWhole <= t.buffers.TBL && g.c <= 4096 && g.o <= 4096;
+      if (!wholeTables && alignUp(chans * bits.tb, 4) + ocT * 4 + ocT * bits.pb > t.buffers.TBL) continue;
+      for (const owT of owCands) {
+        const inW = inExtent(owT, g.sx, g.kw, g.dx);
+        const rbIn = rowBytes(inW, bits.ib);
+        const maxInH = Math.min(2048, Math.floor(inpHalf / (chans * rbIn)));
+        let ohMax = Math.min(g.oh, 1024, Math.floor((maxInH - (g.kh - 1) * g.dy - 1) / g.sy) + 1);
+        ohMax = Math.min(ohMax, Math.floor(outHalf / (ocT * rowBytes(owT, bits.ob))));
+        if (needAcc) ohMax = Math.min(ohMax, Math.floor(t.buffers.ACC / (ocT * owT * 4)));
+        if (ohMax < 1) continue;
+        // Fewer rows than fit can pay: more steps let loads and stores overlap the array.
+        for (const ohT of splitSizes(g.oh, 8)
+          .filter((v) => v <= ohMax)
+          .concat(ohMax)) {
+          const cost = tilingCost(g, t, bits, {
+            ocT,
+            ohT,
+            owT,
+            icT,
+            nIc,
+            chans,
+            icEff,
+            rbIn,
+            totalW,
+            wholeWeights,
+          });
+          if (!best || cost < best.cost) best = { ocT, ohT, owT, icT, wholeWeights, wholeTables, cost };
+        }
+      }
+    }
+  }
+  if (!best) throw new Error("no tiling fits the target's buffers");
+  return best;
+}
+
+export interface TilingCandidate {
+  ocT: number;
+  ohT: number;
+  owT: number;
+  icT: number;
+  nIc: number;
+  chans: number;
+  icEff: number;
+  rbIn: number;
+  totalW: number;
+  wholeWeights: boolean;
+}
+
+/**
+ * Estimated cycles of a tiling: the busier of array and DMA, plus the part of one step that cannot
+ * overlap (pipeline fill and drain), plus a fixed cost per step (instructions, DMA latency).
+ */
+export function tilingCost(g: ConvGeometry, t: Target, bits: Bits, c: TilingCandidate): number {
+  const nOc = Math.ceil(g.o / c.ocT);
+  const tiles = g.n * nOc * Math.ceil(g.oh / c.ohT) * Math.ceil(g.ow / c.owT);
+  const steps = tiles * c.nIc;
+  const inRows = c.chans * inExtent(c.ohT, g.sy, g.kh, g.dy);
+  const inBytes = steps * inRows * c.rbIn;
+  const wBytes = c.wholeWeights ? c.totalW : c.nIc > 1 ? steps * (c.totalW / (nOc * c.nIc)) : g.n * c.totalW;
+  const outBytes = g.n * g.o * g.oh * rowBytes(g.ow, bits.ob);
+  const passes = Math.ceil(c.ocT / t.array.rows) * Math.ceil((c.ohT * c.owT) / t.array.cols);
+  const cpt = bits.wb === 4 ? t.cyclesPerTap.w4 : t.cyclesPerTap.w8;
+  const mac = steps * passes * (c.icEff * g.kh * g.kw * cpt + t.passOverheadCycles);
+  const act = t.segments.ACT;
+  const wseg = t.segments.WGT;
+  const dma =
+    (inBytes + outBytes) / act.bytesPerCycle +
+    wBytes / wseg.bytesPerCycle +
+    steps * (inRows * act.rowOverheadCycles + 2 * act.latencyCycles);
+  // A step is about four instruction words to fetch; column tiles add a CCFG per step (their
+  // padding differs) and break the regularity that LOOPs compress.
+  const words = Math.ceil(g.ow / c.owT) > 1 ? 6 : 4;
+  const fetch = (words * INSTR_BYTES) / t.fetchBytesPerCycle;
+  return Math.max(mac, dma) + Math.min(mac, dma) / steps + steps * (16 + wseg.latencyCycles + fetch);
+}

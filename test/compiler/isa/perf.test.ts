@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { assemble } from "../../../compiler/isa/asm.js";
+import { normalizeInstr } from "../../../compiler/isa/encode.js";
+import { instrCycles, perfModel } from "../../../compiler/isa/perf.js";
+import { asic28, icebreaker } from "../../../compiler/isa/targets.js";
+import { lowerQGraph } from "../../../compiler/lower/index.js";
+import { randomQGraph } from "../../helpers/random-qgraph.js";
+
+const LOAD = "LOAD buf=INP seg=ACT ebits=E8 n0=2048 n1=4 pitch=2048 rows=4";
+
+test("a DMA costs latency, row overhead and bytes over the bandwidth", () => {
+  const [load] = assemble(LOAD);
+  const m = icebreaker.segments.ACT;
+  const c = instrCycles(icebreaker, load!, {});
+  assert.equal(c.cycles, m.latencyCycles + 4 * m.rowOverheadCycles + Math.ceil(8192 / m.bytesPerCycle));
+});
+
+test("a CONV costs passes × (reduction steps + overhead) on the array", () => {
+  const [ccfg] = assemble("CCFG kh=3 kw=3 sy=1 sx=1 dy=1 dx=1 oc_n=8 oh_n=2 ow_n=8 ic_n=16 wbits=W4");
+  const [conv] = assemble("CONV");
+  const c = instrCycles(icebreaker, conv!, {
+    ccfg: normalizeInstr(ccfg!) as unknown as Record<string, number>,
+  });
+  // 8 channels on 4 rows × 16 pixels on 8 columns = 4 passes of 144 steps.
+  assert.equal(c.cycles, 4 * (16 * 9 + icebreaker.passOverheadCycles));
+  assert.equal(c.arrayMacs, 8 * 16 * 16 * 9);
+});
+
+test("tokens order the queues: with a token compute waits for the load, without one they overlap", () => {
+  const conv = "CCFG kh=3 kw=3 sy=1 sx=1 dy=1 dx=1 oc_n=8 oh_n=2 ow_n=8 ic_n=16\nCONV";
+  const chained = perfModel(assemble(`${LOAD} push_next\nNOP pop_prev\n${conv}\nFINISH`), icebreaker);
+  const free = perfModel(assemble(`${LOAD}\nNOP\n${conv}\nFINISH`), icebreaker);
+  const { load, compute } = chained.busy;
+  assert.ok(chained.cycles >= load + compute, `serial: ${chained.cycles} ≥ ${load} + ${compute}`);
+  assert.ok(free.cycles < load + compute - 100, `overlapped: ${free.cycles}`);
+  assert.ok(free.cycles >= Math.max(load, compute));
+  const two = perfModel(assemble(`${LOAD}\n${LOAD}\nFINISH`), icebreaker);
+  assert.ok(two.cycles >= 2 * (load - 1), "one queue runs its instructions in order");
+});
+
+test("fused kernels beat the unfused round trip, and the report is consistent", () => {
+  const g = randomQGraph({ seed: 11, input: [1, 3, 24, 24], layers: 4 });
+  for (const t of [icebreaker, asic28]) {
+    const fused = lowerQGraph(g, t, { ignoreArenaLimit: true });
+    const unfused = lowerQGraph(g, t, { fuse: false, ignoreArenaLimit: true });
+    const a = perfModel(fused.program, t, fused.layers);
+    const b = perfModel(unfused.program, t, unfused.layers);
+    assert.ok(a.cycles < b.cycles, `${t.name}: fused ${a.cycles} < unfused ${b.cycles}`);
+    assert.ok(a.bytes.actRead + a.bytes.actWrite < b.bytes.actRead + b.bytes.actWrite);
+    assert.equal(a.macs, b.macs);
+    assert.ok(a.mac_utilization > 0 && a.mac_utilization <= 1);
+    assert.equal(a.fps, t.clockHz / a.cycles);
+    assert.equal(
+      a.layers.reduce((s, l) => s + l.macs, 0),
+      a.macs,
+    );
+    assert.ok(a.arrayMacs >= a.macs, "padding taps make the array do at least the model's MACs");
+    for (const l of a.layers) assert.ok(l.cycles > 0 && l.endCycle <= a.cycles, l.name);
+    // Overlap: with many tiles the queues' busy time exceeds the wall time.
+    if (t === icebreaker) assert.ok(a.busy.load + a.busy.compute + a.busy.store > a.cycles);
+  }
+});
