@@ -5,6 +5,7 @@
  * GPTQ share one Cholesky factorization of the damped input Hessian.
  */
 import { defaultGemmBackend } from "../exec/float.js";
+import { adaround } from "./adaround.js";
 import { quantize } from "./codebook.js";
 import { choleskyInPlace, lowerTriangularInverse } from "./linalg.js";
 import type { ConvStats } from "./stats.js";
@@ -12,7 +13,7 @@ import { roundToNearest, type WeightBits, weightRange, weightScales } from "./we
 
 export interface ConvWeightMethod {
   weightClip: "minmax" | "mse";
-  rounding: "rtn" | "gptq";
+  rounding: "rtn" | "gptq" | "adaround";
   compensation: boolean;
 }
 
@@ -55,14 +56,21 @@ export async function quantizeConvWeights(
   const w = new Float64Array(o * k);
   for (let oc = 0; oc < o; oc++) for (let j = 0; j < k; j++) w[oc * k + j] = theta[j * o + oc]!;
   const scales = weightScales(w, o, k, bits, method.weightClip);
-  const q =
-    method.rounding === "gptq" && factor
-      ? gptqReverse(w, o, k, factor, ka, scales, bits)
-      : roundToNearest(w, o, k, scales, bits);
+  let q: Int8Array;
+  if (method.rounding === "gptq" && factor) q = gptqReverse(w, o, k, factor, ka, scales, bits);
+  else if (method.rounding === "adaround" && stats)
+    q = await adaround(w, o, k, leadingBlock(stats.h, ka, k), scales, bits);
+  else q = roundToNearest(w, o, k, scales, bits);
   const bias = new Float64Array(o);
   for (let oc = 0; oc < o; oc++) bias[oc] = theta[k * o + oc]!;
   if (stats && method.compensation) recentreBias(bias, theta0, q, scales, stats, o, k);
   return { q, scales, bias };
+}
+
+function leadingBlock(a: Float64Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) out.set(a.subarray(i * n, i * n + k), i * k);
+  return out;
 }
 
 /** Solves (H + λI)·Θ = C·Θ0 + λ·Θ0 with H already factored as L·Lᵀ (ridge toward the float layer). */

@@ -45,7 +45,7 @@ export interface MethodConfig {
   /** Activation grid: lut4 levels (4-bit) or per-channel lin8 range (8-bit). */
   codebook: CodebookMethod;
   weightClip: "minmax" | "mse";
-  rounding: "rtn" | "gptq";
+  rounding: "rtn" | "gptq" | "adaround";
   /** Activation-loss compensation (closed-form ridge update of weights and bias). */
   compensation: boolean;
   /** Share of each channel's range carried by the activation table (1) rather than the weights (0). */
@@ -65,6 +65,13 @@ export const METHODS: Record<string, MethodConfig> = {
   mse: { codebook: "mse", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0 },
   smoothquant: { codebook: "mse", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0.5 },
   gptq: { codebook: "percentile", weightClip: "mse", rounding: "gptq", compensation: false, migration: 0 },
+  adaround: {
+    codebook: "percentile",
+    weightClip: "mse",
+    rounding: "adaround",
+    compensation: false,
+    migration: 0,
+  },
   lognp: { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: false, migration: 0 },
   "lognp+comp": { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: true, migration: 0 },
   quartdepth: { codebook: "lognp", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0 },
@@ -407,7 +414,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       }
 
       let stats: ConvStats | undefined;
-      const needStats = (method.compensation || method.rounding === "gptq") && geo.group === 1;
+      const needStats = (method.compensation || method.rounding !== "rtn") && geo.group === 1;
       if (needStats) {
         const acc = new ConvStatsAccumulator(geo, rows, rand);
         const plane = geo.h * geo.w;
