@@ -9,6 +9,7 @@ import { registerInfer } from "./commands/infer.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLive } from "./commands/live.js";
 import { registerMesh } from "./commands/mesh.js";
+import { registerPerf } from "./commands/perf.js";
 
 const program = new Command();
 program.name("quart").description("4-bit monocular depth: compile, simulate, flash, run").version("0.1.0");
@@ -16,6 +17,7 @@ registerInspect(program);
 registerEval(program);
 registerCompile(program);
 registerCompare(program);
+registerPerf(program);
 registerInfer(program);
 registerDemo(program);
 registerMesh(program);

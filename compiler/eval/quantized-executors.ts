@@ -4,7 +4,7 @@ import { dequantize, quantizeInput, runGolden } from "../ptq/golden.js";
 import type { QGraph } from "../ptq/qgraph.js";
 import type { DepthExecutor } from "./evaluate-model.js";
 
-function ioOf(g: QGraph) {
+export function ioOf(g: QGraph) {
   const inV = g.values.get(g.input)!;
   const outV = g.values.get(g.output)!;
   const s = outV.shape;

@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
+import { packModel } from "../../compiler/blob/pack.js";
 import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
 import { writePngAtomic } from "../../compiler/data/image.js";
 import { depthIo } from "../../compiler/eval/evaluate-model.js";
 import { loadModel } from "../../compiler/import/index.js";
+import { TARGETS } from "../../compiler/isa/targets.js";
 import { sharedPath } from "../../compiler/paths.js";
 import { loadCalibration } from "../../compiler/ptq/calibration.js";
 import type { Encoding } from "../../compiler/ptq/qgraph.js";
@@ -18,6 +20,9 @@ export const RECIPES: readonly Recipe[] = ["w8a8", "w4a8", "w4a4"];
 
 export interface CompileOptions {
   report?: string;
+  target: string;
+  fuse: boolean;
+  simOnly?: boolean;
   calib: string;
   recipe: string;
   method: string;
@@ -37,7 +42,10 @@ export function checkRecipe(recipe: string, method: string): { recipe: Recipe; m
 }
 
 /** Quantizes a float model; shared by compile, compare and ablate. */
-export async function compileModel(modelPath: string, opts: Omit<CompileOptions, "output">) {
+export async function compileModel(
+  modelPath: string,
+  opts: Omit<CompileOptions, "output" | "target" | "fuse">,
+) {
   const { recipe, method } = checkRecipe(opts.recipe, opts.method);
   const graph = loadModel(modelPath);
   const io = depthIo(graph);
@@ -84,21 +92,43 @@ export function registerCompile(program: Command): void {
     .option("--method <method>", `quantizer: ${Object.keys(METHODS).join(" | ")}`, "quartdepth")
     .option("--images <n>", "calibration images to use", (v) => Number.parseInt(v, 10), 32)
     .option("--seed <n>", "seed for sampling", (v) => Number.parseInt(v, 10), 1)
-    .requiredOption("-o, --output <file>", "quantized model (.qgraph)")
+    .requiredOption("-o, --output <file>", "model blob (.bin) or quantized graph only (.qgraph)")
+    .option("--target <name>", `accelerator configuration: ${Object.keys(TARGETS).join(" | ")}`, "asic28")
+    .option("--no-fuse", "lower without kernel fusion (for comparison)")
+    .option(
+      "--sim-only",
+      "allow activations larger than the target's memory (the blob then runs in simulation only)",
+    )
     .option("--report <dir>", "write report.json and activation histograms (before/after LogNP) as PNG")
     .option("--json", "print one JSON object")
     .action(async (modelPath: string, opts: CompileOptions) => {
-      if (!opts.output.endsWith(".qgraph"))
-        throw new UserError(`--output must end in .qgraph, got ${basename(opts.output)}`);
+      const blob = opts.output.endsWith(".bin");
+      if (!blob && !opts.output.endsWith(".qgraph"))
+        throw new UserError(`--output must end in .bin or .qgraph, got ${basename(opts.output)}`);
       if (!(opts.images > 0)) throw new UserError("--images must be a positive integer");
+      if (blob && !TARGETS[opts.target])
+        throw new UserError(`unknown target "${opts.target}" (one of ${Object.keys(TARGETS).join(", ")})`);
       const r = await compileModel(modelPath, opts);
-      const bytes = encodeQGraphFile(r.qgraph);
+      let bytes: Uint8Array;
+      try {
+        bytes = blob
+          ? packModel(r.qgraph, {
+              target: opts.target,
+              fuse: opts.fuse,
+              ...(opts.simOnly ? { ignoreArenaLimit: true } : {}),
+            })
+          : encodeQGraphFile(r.qgraph);
+      } catch (e) {
+        throw new UserError(`cannot lower for ${opts.target}: ${(e as Error).message}`);
+      }
       writeFileAtomic(opts.output, bytes);
       const summary = {
         output: opts.output,
         bytes: bytes.length,
         recipe: opts.recipe,
         method: opts.method,
+        target: blob ? opts.target : null,
+        fused: blob ? opts.fuse : null,
         seconds: r.seconds,
         calibration_images: r.calibFiles.length,
         layers: r.layers,

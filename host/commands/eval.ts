@@ -1,11 +1,14 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { qgraphOfBlob } from "../../compiler/blob/pack.js";
+import { readBlobFile } from "../../compiler/blob/reader.js";
 import { openDataset } from "../../compiler/data/datasets.js";
 import { readFileBytes } from "../../compiler/data/files.js";
 import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
 import { fakeQuantExecutor, goldenExecutor } from "../../compiler/eval/quantized-executors.js";
 import { loadModel } from "../../compiler/import/index.js";
 import { decodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
+import { isaExecutor } from "../../sim/isa/executor.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
 import { progress } from "../app/progress.js";
 
@@ -14,6 +17,15 @@ const EXECUTORS = ["float", "golden", "fakequant", "isa", "rtl", "sim"] as const
 function executorFor(modelPath: string, exec: string): DepthExecutor {
   if (!(EXECUTORS as readonly string[]).includes(exec)) {
     throw new UserError(`unknown executor "${exec}" (one of ${EXECUTORS.join(", ")})`);
+  }
+  if (modelPath.endsWith(".bin")) {
+    const blob = readBlobFile(modelPath);
+    if (exec === "golden") return goldenExecutor(qgraphOfBlob(blob));
+    if (exec === "fakequant") return fakeQuantExecutor(qgraphOfBlob(blob));
+    if (exec === "isa") return isaExecutor(blob);
+    throw new UserError(
+      `executor "${exec}" is not available in this build (golden, fakequant and isa run a .bin)`,
+    );
   }
   if (modelPath.endsWith(".qgraph")) {
     const g = decodeQGraphFile(readFileBytes(modelPath, "quantized model"), basename(modelPath));

@@ -88,3 +88,58 @@ test("bad inputs end with a one-line reason, a non-zero exit and no output file"
   }
   assert.equal(existsSync(out), false);
 });
+
+test("compile → blob → the ISA simulator computes the golden model's bits; perf and inspect read it", {
+  skip: missing,
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "quart-blob-"));
+  const bin = join(dir, "model.bin");
+  const c = await quart(
+    "compile",
+    model,
+    "--images",
+    "2",
+    "--method",
+    "gptq",
+    "--target",
+    "asic28",
+    "-o",
+    bin,
+    "--json",
+  );
+  assert.equal(c.code, 0, c.stderr);
+  const compiled = JSON.parse(c.stdout) as {
+    bytes: number;
+    recipe: string;
+    layers: unknown[];
+    target: string;
+  };
+  assert.equal(compiled.recipe, "w4a4");
+  assert.equal(compiled.target, "asic28");
+  assert.equal(readFileSync(bin).length, compiled.bytes);
+  const shas: string[] = [];
+  for (const exec of ["golden", "isa"]) {
+    const r = await quart("eval", bin, "--data", testSet, "--exec", exec, "--limit", "1", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    shas.push((JSON.parse(r.stdout) as { outputs_sha256: string }).outputs_sha256);
+  }
+  assert.equal(shas[0], shas[1], "ISA simulator and golden model must agree bit for bit");
+  const p = await quart("perf", bin, "--json");
+  assert.equal(p.code, 0, p.stderr);
+  const perf = JSON.parse(p.stdout) as Record<string, number | string>;
+  for (const k of ["cycles", "macs", "mac_utilization", "fps", "target"])
+    assert.ok(k in perf, `perf key ${k}`);
+  assert.ok((perf.mac_utilization as number) > 0.5 && (perf.mac_utilization as number) <= 1);
+  const i = await quart("inspect", bin, "--json");
+  assert.equal(i.code, 0, i.stderr);
+  assert.equal((JSON.parse(i.stdout) as { layers: number }).layers, compiled.layers.length);
+  const bad = Uint8Array.from(readFileSync(bin));
+  bad[bad.length - 100]! ^= 1;
+  const corrupt = join(dir, "corrupt.bin");
+  writeFileSync(corrupt, bad);
+  const e = await quart("eval", corrupt, "--data", testSet, "--exec", "isa");
+  assert.notEqual(e.code, 0);
+  assert.match(e.stderr, /blob check "(section-crc|sha256)" failed/);
+  assert.equal(e.stderr.trim().split("\n").length, 1);
+});
