@@ -6,7 +6,7 @@ import { describeNode, type Graph, GraphError, type Node } from "../ir/graph.js"
 import { broadcastShapes, formatShape, shapeEquals, sizeOf, stridesOf, type Tensor } from "../ir/tensor.js";
 import { binary, erf, gelu, geluTanh, sigmoid, unary } from "./elementwise.js";
 import { conv2d } from "./kernels/conv.js";
-import type { Conv2dGeometry } from "./kernels/conv-params.js";
+import { type Conv2dGeometry, conv2dGeometry } from "./kernels/conv-params.js";
 import { type ConvTransposeGeometry, convTranspose2d } from "./kernels/conv-transpose.js";
 import { matmul } from "./kernels/matmul.js";
 import { KernelPool } from "./kernels/pool.js";
@@ -126,32 +126,9 @@ export async function runNode(
   const x = ins[0]!;
   switch (node.op) {
     case "Conv2d": {
-      const w = ins[1]!;
-      const [n, c, h, wd] = x.shape as [number, number, number, number];
-      const [o, , kh, kw] = w.shape as [number, number, number, number];
-      const { strides, pads, dilations, group } = node.attrs;
-      const oh = Math.floor((h + pads[0] + pads[2] - dilations[0] * (kh - 1) - 1) / strides[0]) + 1;
-      const ow = Math.floor((wd + pads[1] + pads[3] - dilations[1] * (kw - 1) - 1) / strides[1]) + 1;
-      const geo: Conv2dGeometry = {
-        n,
-        c,
-        h,
-        w: wd,
-        o,
-        kh,
-        kw,
-        strideH: strides[0],
-        strideW: strides[1],
-        padTop: pads[0],
-        padLeft: pads[1],
-        dilationH: dilations[0],
-        dilationW: dilations[1],
-        group,
-        oh,
-        ow,
-      };
-      const data = await backend.conv2d(f32(x)!, f32(w)!, f32(ins[2]), geo);
-      return [{ dtype: "float32", shape: [n, o, oh, ow], data }];
+      const geo = conv2dGeometry(x.shape, ins[1]!.shape, node.attrs);
+      const data = await backend.conv2d(f32(x)!, f32(ins[1])!, f32(ins[2]), geo);
+      return [{ dtype: "float32", shape: [geo.n, geo.o, geo.oh, geo.ow], data }];
     }
     case "ConvTranspose2d": {
       const w = ins[1]!;

@@ -5,7 +5,7 @@
  * checks that the integer arithmetic implements the quantizer's intent.
  */
 import { defaultGemmBackend, type GemmBackend } from "../exec/float.js";
-import { convOutSize } from "../ir/shapes.js";
+import { conv2dGeometry } from "../exec/kernels/conv-params.js";
 import { zeroCodeOffsets } from "./golden.js";
 import { type Encoding, LUT_LEVELS, type QConv, type QGraph, type QNode, type QValue } from "./qgraph.js";
 
@@ -58,7 +58,6 @@ async function fakeConv(
   outV: QValue,
   backend: GemmBackend,
 ): Promise<Float32Array> {
-  const [n, c, h, w] = inV.shape as [number, number, number, number];
   const [o, cg, kh, kw] = node.weightShape;
   const enc = outV.enc;
   const accScale = enc.kind === "acc32" ? enc.scales : node.accScales;
@@ -75,24 +74,7 @@ async function fakeConv(
   }
   const offsets = zeroCodeOffsets(node, inV.enc);
   const bias = Float32Array.from({ length: o }, (_, oc) => (node.bias[oc]! + offsets[oc]!) * accScale[oc]!);
-  const g = {
-    n,
-    c,
-    h,
-    w,
-    o,
-    kh,
-    kw,
-    strideH: node.strides[0],
-    strideW: node.strides[1],
-    padTop: node.pads[0],
-    padLeft: node.pads[1],
-    dilationH: node.dilations[0],
-    dilationW: node.dilations[1],
-    group: node.group,
-    oh: convOutSize(h, kh, node.strides[0], node.pads[0], node.pads[2], node.dilations[0]),
-    ow: convOutSize(w, kw, node.strides[1], node.pads[1], node.pads[3], node.dilations[1]),
-  };
+  const g = conv2dGeometry(inV.shape, node.weightShape, node);
   const y = await backend.conv2d(x, wf, bias, g);
   const act = node.act;
   if (act.kind === "relu") for (let i = 0; i < y.length; i++) y[i] = Math.max(y[i]!, 0);

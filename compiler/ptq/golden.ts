@@ -5,8 +5,7 @@
  * otherwise), so the result is the same bits as an int32 datapath.
  */
 import { defaultGemmBackend, type GemmBackend } from "../exec/float.js";
-import type { Conv2dGeometry } from "../exec/kernels/conv-params.js";
-import { convOutSize } from "../ir/shapes.js";
+import { type Conv2dGeometry, conv2dGeometry } from "../exec/kernels/conv-params.js";
 import {
   type Activation,
   type Codes,
@@ -117,29 +116,6 @@ function allocCodes(enc: Encoding, n: number): Codes {
   return enc.kind === "acc32" ? new Int32Array(n) : new Uint8Array(n);
 }
 
-function convGeometry(node: QConv, inShape: readonly number[]): Conv2dGeometry {
-  const [n, c, h, w] = inShape as [number, number, number, number];
-  const [o, , kh, kw] = node.weightShape;
-  return {
-    n,
-    c,
-    h,
-    w,
-    o,
-    kh,
-    kw,
-    strideH: node.strides[0],
-    strideW: node.strides[1],
-    padTop: node.pads[0],
-    padLeft: node.pads[1],
-    dilationH: node.dilations[0],
-    dilationW: node.dilations[1],
-    group: node.group,
-    oh: convOutSize(h, kh, node.strides[0], node.pads[0], node.pads[2], node.dilations[0]),
-    ow: convOutSize(w, kw, node.strides[1], node.pads[1], node.pads[3], node.dilations[1]),
-  };
-}
-
 /** Largest |Σ w·v| a layer can produce, for the exactness check. */
 export function accumulatorBound(node: QConv, maxAbsInput: number): number {
   const [o] = node.weightShape;
@@ -226,7 +202,7 @@ export async function runConv(
   outValue: QValue,
   backend: GemmBackend,
 ): Promise<Codes> {
-  const g = convGeometry(node, inValue.shape);
+  const g = conv2dGeometry(inValue.shape, node.weightShape, node);
   const sums = await convSums(node, decode(input, inValue, true), g, inValue.enc, backend);
   const offsets = zeroCodeOffsets(node, inValue.enc);
   const plane = g.oh * g.ow;

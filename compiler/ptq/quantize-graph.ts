@@ -8,10 +8,9 @@
  * rounding need (QuartDepth §3, "sequential").
  */
 import { defaultGemmBackend, runNode } from "../exec/float.js";
-import type { Conv2dGeometry } from "../exec/kernels/conv-params.js";
+import { conv2dGeometry } from "../exec/kernels/conv-params.js";
 import { consumersOf, describeNode, type Graph, GraphError, type Node } from "../ir/graph.js";
 import { foldZeroPads, removeIdentities } from "../ir/passes.js";
-import { convOutSize } from "../ir/shapes.js";
 import type { Tensor } from "../ir/tensor.js";
 import { type CodebookMethod, chooseLevels, lin8Range, lin8Zero } from "./codebook.js";
 import { quantizeConvWeights } from "./conv-weights.js";
@@ -275,34 +274,6 @@ export function fixedPoint(ratio: number): [number, number] {
   return [m, n];
 }
 
-function geometryOf(
-  node: Node & { op: "Conv2d" },
-  inShape: readonly number[],
-  wShape: readonly number[],
-): Conv2dGeometry {
-  const [n, c, h, w] = inShape as [number, number, number, number];
-  const [o, , kh, kw] = wShape as [number, number, number, number];
-  const { strides, pads, dilations, group } = node.attrs;
-  return {
-    n,
-    c,
-    h,
-    w,
-    o,
-    kh,
-    kw,
-    strideH: strides[0],
-    strideW: strides[1],
-    padTop: pads[0],
-    padLeft: pads[1],
-    dilationH: dilations[0],
-    dilationW: dilations[1],
-    group,
-    oh: convOutSize(h, kh, strides[0], pads[0], pads[2], dilations[0]),
-    ow: convOutSize(w, kw, strides[1], pads[1], pads[3], dilations[1]),
-  };
-}
-
 function sqnr(ref: readonly Float32Array[], got: readonly Float32Array[]): number {
   let sig = 0;
   let noise = 0;
@@ -395,7 +366,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       const wT = g.initializers.get(conv.inputs[1]!);
       if (!wT) throw new GraphError("convolution weights must be constant", describeNode(conv));
       const bT = conv.inputs[2] ? g.initializers.get(conv.inputs[2]) : undefined;
-      const geo = geometryOf(conv, inVal.shape, wT.shape);
+      const geo = conv2dGeometry(inVal.shape, wT.shape, conv.attrs);
       const [o, cg, kh, kw] = wT.shape as [number, number, number, number];
       const k = cg * kh * kw;
       const inUnits = unitScales(inVal.enc);
