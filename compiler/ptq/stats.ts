@@ -6,17 +6,7 @@
 import { defaultGemmBackend } from "../exec/float.js";
 import type { Conv2dGeometry } from "../exec/kernels/conv-params.js";
 
-/** Deterministic PRNG (mulberry32) so calibration is reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../prng.js";
 
 export interface ConvStats {
   /** Row length including the trailing 1. */
