@@ -13,7 +13,8 @@ import { roundToNearest, type WeightBits, weightRange, weightScales } from "./we
 
 export interface ConvWeightMethod {
   weightClip: "minmax" | "mse";
-  rounding: "rtn" | "gptq" | "adaround";
+  /** gptq+kfac: GPTQ, then AdaRound refinement under the KFAC output Fisher (QuartDepth step 3). */
+  rounding: "rtn" | "gptq" | "adaround" | "gptq+kfac";
   compensation: boolean;
 }
 
@@ -27,6 +28,8 @@ export interface QuantizedConvWeights {
 }
 
 const DAMPING = 0.01;
+/** Refinement steps after GPTQ: it starts near the optimum, so a short anneal suffices. */
+const KFAC_ITERATIONS = 60;
 
 /** Θ0 is (k+1)×o: rows 0..k−1 the folded weights, row k the bias. */
 export async function quantizeConvWeights(
@@ -36,11 +39,12 @@ export async function quantizeConvWeights(
   bits: WeightBits,
   method: ConvWeightMethod,
   stats?: ConvStats,
+  outputFisher?: Float64Array,
 ): Promise<QuantizedConvWeights> {
   const ka = k + 1;
   let theta = theta0;
   let factor: Float64Array | undefined;
-  if (stats && (method.compensation || method.rounding === "gptq")) {
+  if (stats && (method.compensation || method.rounding === "gptq" || method.rounding === "gptq+kfac")) {
     factor = Float64Array.from(stats.h);
     let mean = 0;
     for (let i = 0; i < k; i++) mean += factor[i * ka + i]!;
@@ -57,10 +61,18 @@ export async function quantizeConvWeights(
   for (let oc = 0; oc < o; oc++) for (let j = 0; j < k; j++) w[oc * k + j] = theta[j * o + oc]!;
   const scales = weightScales(w, o, k, bits, method.weightClip);
   let q: Int8Array;
-  if (method.rounding === "gptq" && factor) q = gptqReverse(w, o, k, factor, ka, scales, bits);
+  if ((method.rounding === "gptq" || method.rounding === "gptq+kfac") && factor)
+    q = gptqReverse(w, o, k, factor, ka, scales, bits);
   else if (method.rounding === "adaround" && stats)
     q = await adaround(w, o, k, leadingBlock(stats.h, ka, k), scales, bits);
   else q = roundToNearest(w, o, k, scales, bits);
+  if (method.rounding === "gptq+kfac" && stats && outputFisher) {
+    q = await adaround(w, o, k, leadingBlock(stats.h, ka, k), scales, bits, {
+      outputFisher,
+      init: q,
+      iterations: KFAC_ITERATIONS,
+    });
+  }
   const bias = new Float64Array(o);
   for (let oc = 0; oc < o; oc++) bias[oc] = theta[k * o + oc]!;
   if (stats && method.compensation) recentreBias(bias, theta0, q, scales, stats, o, k);

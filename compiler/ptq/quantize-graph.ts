@@ -14,6 +14,7 @@ import { foldZeroPads, removeIdentities } from "../ir/passes.js";
 import type { Tensor } from "../ir/tensor.js";
 import { type CodebookMethod, chooseLevels, lin8Range, lin8Zero } from "./codebook.js";
 import { quantizeConvWeights } from "./conv-weights.js";
+import { outputFisher } from "./fisher.js";
 import {
   decode,
   dequantize as dequantizeValue,
@@ -44,7 +45,7 @@ export interface MethodConfig {
   /** Activation grid: lut4 levels (4-bit) or per-channel lin8 range (8-bit). */
   codebook: CodebookMethod;
   weightClip: "minmax" | "mse";
-  rounding: "rtn" | "gptq" | "adaround";
+  rounding: "rtn" | "gptq" | "adaround" | "gptq+kfac";
   /** Activation-loss compensation (closed-form ridge update of weights and bias). */
   compensation: boolean;
   /** Share of each channel's range carried by the activation table (1) rather than the weights (0). */
@@ -75,6 +76,13 @@ export const METHODS: Record<string, MethodConfig> = {
   "lognp+comp": { codebook: "lognp", weightClip: "mse", rounding: "rtn", compensation: true, migration: 0 },
   quartdepth: { codebook: "lognp", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0 },
   "quartdepth+": { codebook: "lloyd", weightClip: "mse", rounding: "gptq", compensation: true, migration: 0 },
+  "quartdepth-kfac": {
+    codebook: "lognp",
+    weightClip: "mse",
+    rounding: "gptq+kfac",
+    compensation: true,
+    migration: 0,
+  },
 };
 
 export interface QuantizeOptions {
@@ -226,6 +234,7 @@ function inverseActivation(t: number, act: Activation): number {
 }
 
 const SQNR_IMAGES = 4;
+const FISHER_IMAGES = 4;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -338,6 +347,11 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
   const nodes: QNode[] = [];
   const layers: LayerReport[] = [];
 
+  // KFAC output factors come from the float network once, before any layer is quantized.
+  const fisher =
+    method.rounding === "gptq+kfac"
+      ? await outputFisher(g, opts.calibration.slice(0, FISHER_IMAGES), { probes: 1, seed: opts.seed ?? 1 })
+      : undefined;
   for (const [gi, grp] of groups.entries()) {
     opts.onLayer?.(gi, groups.length, grp.output);
     // Float path.
@@ -398,7 +412,11 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
         }
         stats = acc.finish();
       }
-      const { q, scales: sw, bias } = await quantizeConvWeights(theta, o, k, weightBits, method, stats);
+      const {
+        q,
+        scales: sw,
+        bias,
+      } = await quantizeConvWeights(theta, o, k, weightBits, method, stats, fisher?.get(conv.outputs[0]!));
       const outEnc: Encoding = isOutput
         ? { kind: "acc32", channels: o, scales: Float64Array.from(sw) }
         : (() => {
