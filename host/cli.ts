@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDevice } from "./commands/device.js";
 import { registerEval } from "./commands/eval.js";
 import { registerFpga } from "./commands/fpga.js";
 import { registerInfer } from "./commands/infer.js";
@@ -24,6 +25,7 @@ registerInfer(program);
 registerDemo(program);
 registerMesh(program);
 registerLive(program);
+registerDevice(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

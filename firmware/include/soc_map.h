@@ -2,13 +2,18 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0xa106627cu
+#define SOC_MAP_HASH 0x614e4fd3u
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
 #define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO bytes (one EBR) */
 #define SOC_UART_TX_FIFO_DEPTH 16u /* TX FIFO bytes */
 #define SOC_SYSCTL_RESET_KEY 45063u /* value to write to SYSCTL.RESET */
 #define SOC_RESET_CYCLES 16u /* cycles the reset is held after any reset request */
+#define SOC_RAM_APP_SIZE 40960u /* RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack */
+#define SOC_RAM_APP_IMAGE_SIZE 20480u /* largest application image (header + code + constants + .data initialisers) at the RAM base */
+#define SOC_RAM_MODEL_SIZE 24576u /* RAM bytes after the application area for model blobs: two halves (staging and active) */
+#define SOC_APP_HEADER_SIZE 16u /* application image header: magic, length, CRC-32, entry */
+#define SOC_APP_MAGIC 1347436881u /* application image magic, "QAPP" in memory order */
 #define SOC_HALT_ECALL 1u /* CPU halt cause: ecall */
 #define SOC_HALT_EBREAK 2u /* CPU halt cause: ebreak */
 #define SOC_HALT_ILLEGAL 3u /* CPU halt cause: illegal or unsupported instruction */
@@ -20,7 +25,7 @@
 #define SOC_ROM_BASE 0x00000000u
 #define SOC_ROM_SIZE 0x00002000u
 
-/* RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. */
+/* RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. Split by software into the application area (RAM_APP_SIZE bytes from the base: the app image the boot ROM verifies, then its data, bss and stack) and the model area (RAM_MODEL_SIZE bytes after it). */
 #define SOC_RAM_BASE 0x00010000u
 #define SOC_RAM_SIZE 0x00010000u
 

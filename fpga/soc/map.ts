@@ -78,7 +78,7 @@ export const socMap: SocMap = {
       base: 0x0001_0000,
       size: 64 * KiB,
       kind: "ram",
-      doc: "Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up.",
+      doc: "Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. Split by software into the application area (RAM_APP_SIZE bytes from the base: the app image the boot ROM verifies, then its data, bss and stack) and the model area (RAM_MODEL_SIZE bytes after it).",
     },
     {
       name: "UART",
@@ -262,6 +262,23 @@ export const socMap: SocMap = {
     { name: "UART_TX_FIFO_DEPTH", value: 16, doc: "TX FIFO bytes" },
     { name: "SYSCTL_RESET_KEY", value: 0x0000_b007, doc: "value to write to SYSCTL.RESET" },
     { name: "RESET_CYCLES", value: 16, doc: "cycles the reset is held after any reset request" },
+    {
+      name: "RAM_APP_SIZE",
+      value: 40 * KiB,
+      doc: "RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack",
+    },
+    {
+      name: "RAM_APP_IMAGE_SIZE",
+      value: 20 * KiB,
+      doc: "largest application image (header + code + constants + .data initialisers) at the RAM base",
+    },
+    {
+      name: "RAM_MODEL_SIZE",
+      value: 24 * KiB,
+      doc: "RAM bytes after the application area for model blobs: two halves (staging and active)",
+    },
+    { name: "APP_HEADER_SIZE", value: 16, doc: "application image header: magic, length, CRC-32, entry" },
+    { name: "APP_MAGIC", value: 0x5050_4151, doc: 'application image magic, "QAPP" in memory order' },
     { name: "HALT_ECALL", value: 1, doc: "CPU halt cause: ecall", width: 3 },
     { name: "HALT_EBREAK", value: 2, doc: "CPU halt cause: ebreak", width: 3 },
     { name: "HALT_ILLEGAL", value: 3, doc: "CPU halt cause: illegal or unsupported instruction", width: 3 },

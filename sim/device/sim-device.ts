@@ -92,6 +92,11 @@ export interface SimFaults {
 export interface StartSimOptions {
   /** ROM image (hex words); default: the firmware built from firmware/ (make). */
   readonly firmwareHex?: string;
+  /**
+   * Bytes written into RAM from its base before reset (`--ram-image`): the app image that the boot ROM
+   * loader (firmware `make boot`) verifies and starts. On the board the loader will read it from SPI flash.
+   */
+  readonly ramImage?: string;
   /** UART line rate after reset; default: the SoC reset divisor (UART_RESET_BAUD). */
   readonly baud?: number;
   /** Write a VCD waveform (builds the tracing variant of the simulator). */
@@ -152,6 +157,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
   const binary = await buildSim({ trace: opts.traceFile !== undefined, log: opts.log });
   const firmware = opts.firmwareHex ?? (await buildFirmware()).hex;
   const args = ["--firmware", firmware];
+  if (opts.ramImage !== undefined) args.push("--ram-image", opts.ramImage);
   if (opts.baud !== undefined) args.push("--baud", `${opts.baud}`);
   if (opts.traceFile !== undefined) args.push("--trace", opts.traceFile);
   if (opts.maxCycles !== undefined) args.push("--max-cycles", `${opts.maxCycles}`);

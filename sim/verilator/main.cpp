@@ -13,6 +13,8 @@
 //
 // Options (plus Verilator's +args, e.g. +firmware=<hex> which --firmware sets):
 //   --firmware <hex>     ROM image (32-bit words, one per line)
+//   --ram-image <bin>    bytes written into the SPRAM model from the RAM base before reset (the app image
+//                        the boot ROM loader checks and starts; on the board it comes from SPI flash)
 //   --baud <n>           UART line rate after reset (default: the SoC's reset divisor)
 //   --trace <file.vcd>   waveform (binary built with tracing only)
 //   --fault-drop <p>     drop each byte with probability p
@@ -45,6 +47,7 @@
 
 #include "Vsoc_top.h"
 #include "verilated.h"
+#include "verilated_syms.h"
 #ifdef QUART_TRACE
 #include "verilated_vcd_c.h"
 #endif
@@ -161,6 +164,7 @@ struct LineReceiver {
 
 struct Options {
   std::string firmware;
+  std::string ram_image;
   std::string trace;
   uint32_t baud = 0;
   uint64_t max_cycles = 0;
@@ -183,6 +187,7 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
       return argv[++i];
     };
     if (a == "--firmware") o.firmware = value();
+    else if (a == "--ram-image") o.ram_image = value();
     else if (a == "--baud") o.baud = static_cast<uint32_t>(std::stoul(value()));
     else if (a == "--trace") o.trace = value();
     else if (a == "--fault-drop") o.faults.drop = std::stod(value());
@@ -208,6 +213,50 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
   return o;
 }
 
+// Writes `path` into the RAM from its base. The RAM is SB_SPRAM256KA models (16 K x 16 bit, r_mem marked
+// public): in each pair u_lo holds bits 15:0 and u_hi bits 31:16 of a word; u_pair1 is the second 64 KiB.
+bool load_ram_image(VerilatedContext& ctx, const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    std::fprintf(stderr, "quart sim: cannot open --ram-image %s: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[4096];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+  std::fclose(f);
+  bytes.resize((bytes.size() + 3) & ~size_t{3}, 0);
+  size_t words = bytes.size() / 4, capacity = 0;
+  const VerilatedScopeNameMap* scopes = ctx.scopeNameMap();
+  for (const auto& kv : *scopes) {
+    std::string name = kv.first;
+    if (name.find(".u_ram.") == std::string::npos) continue;
+    bool lo = name.size() > 5 && name.compare(name.size() - 5, 5, ".u_lo") == 0;
+    bool hi = name.size() > 5 && name.compare(name.size() - 5, 5, ".u_hi") == 0;
+    if (!lo && !hi) continue;
+    VerilatedVar* var = kv.second->varFind("r_mem");
+    if (!var) continue;
+    auto* mem = static_cast<uint16_t*>(var->datap());
+    size_t first = name.find(".u_pair1.") != std::string::npos ? 16384 : 0;
+    capacity = std::max(capacity, first + 16384);
+    for (size_t w = first; w < words && w < first + 16384; ++w) {
+      const uint8_t* b = &bytes[w * 4 + (hi ? 2 : 0)];
+      mem[w - first] = static_cast<uint16_t>(b[0] | (b[1] << 8));
+    }
+  }
+  if (capacity == 0) {
+    std::fprintf(stderr, "quart sim: no public SPRAM model found for --ram-image\n");
+    return false;
+  }
+  if (words > capacity) {
+    std::fprintf(stderr, "quart sim: --ram-image %s is %zu bytes, larger than the RAM (%zu)\n", path.c_str(),
+                 bytes.size(), capacity * 4);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +268,7 @@ int main(int argc, char** argv) {
   for (auto& p : plusargs) vargv.push_back(p.c_str());
   ctx->commandArgs(static_cast<int>(vargv.size()), vargv.data());
   auto top = std::make_unique<Vsoc_top>(ctx.get());
+  if (!opt.ram_image.empty() && !load_ram_image(*ctx, opt.ram_image)) return 2;
 
 #ifdef QUART_TRACE
   std::unique_ptr<VerilatedVcdC> vcd;

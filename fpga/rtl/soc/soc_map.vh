@@ -2,13 +2,18 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'ha106627c
+`define SOC_MAP_HASH 32'h614e4fd3
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO bytes (one EBR)
 `define SOC_UART_TX_FIFO_DEPTH 16 // TX FIFO bytes
 `define SOC_SYSCTL_RESET_KEY 45063 // value to write to SYSCTL.RESET
 `define SOC_RESET_CYCLES 16 // cycles the reset is held after any reset request
+`define SOC_RAM_APP_SIZE 40960 // RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack
+`define SOC_RAM_APP_IMAGE_SIZE 20480 // largest application image (header + code + constants + .data initialisers) at the RAM base
+`define SOC_RAM_MODEL_SIZE 24576 // RAM bytes after the application area for model blobs: two halves (staging and active)
+`define SOC_APP_HEADER_SIZE 16 // application image header: magic, length, CRC-32, entry
+`define SOC_APP_MAGIC 1347436881 // application image magic, "QAPP" in memory order
 `define SOC_HALT_ECALL 3'd1 // CPU halt cause: ecall
 `define SOC_HALT_EBREAK 3'd2 // CPU halt cause: ebreak
 `define SOC_HALT_ILLEGAL 3'd3 // CPU halt cause: illegal or unsupported instruction
@@ -22,7 +27,7 @@
 `define SOC_ROM_MASK 32'hffffe000
 `define SOC_ROM_ADDR_BITS 13
 
-// RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up.
+// RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. Split by software into the application area (RAM_APP_SIZE bytes from the base: the app image the boot ROM verifies, then its data, bss and stack) and the model area (RAM_MODEL_SIZE bytes after it).
 `define SOC_RAM_BASE 32'h00010000
 `define SOC_RAM_SIZE 32'h00010000
 `define SOC_RAM_MASK 32'hffff0000

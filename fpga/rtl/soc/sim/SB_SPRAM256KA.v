@@ -15,7 +15,7 @@ module SB_SPRAM256KA (
     input  wire        POWEROFF,  // active low: 1 = powered
     output reg  [15:0] DATAOUT
 );
-  reg [15:0] r_mem[0:16383];
+  reg [15:0] r_mem[0:16383]  /*verilator public_flat_rw*/;  // the sim harness preloads it (--ram-image)
   wire w_on = CHIPSELECT & ~STANDBY & ~SLEEP & POWEROFF;
 
   initial DATAOUT = 16'd0;

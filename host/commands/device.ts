@@ -1,0 +1,128 @@
+/**
+ * Device commands: `quart info` and `quart flash`, on a board (--port) or the Verilator sim (--sim),
+ * through the same Device interface (host/device/). Results on stdout (or one JSON object with --json),
+ * progress on stderr, failures as one line.
+ */
+import { readFileSync, statSync } from "node:fs";
+import type { Command } from "commander";
+import { progress } from "../app/progress.js";
+import { DEFAULT_BAUD, type Device, openSerialDevice, withSession } from "../device/device.js";
+import { formatInfo, infoReport } from "../device/report.js";
+import { openSimDevice } from "../device/sim.js";
+import { DeviceError } from "../protocol/index.js";
+
+export interface DeviceOptions {
+  sim?: boolean;
+  port?: string;
+  baud?: string;
+  /** Sim only: drop and bit-flip probability per byte, both directions. */
+  simFaults?: string;
+}
+
+/** The Device the options name; exactly one of --sim and --port. */
+export function deviceOpener(opts: DeviceOptions): () => Promise<Device> {
+  if (Boolean(opts.sim) === Boolean(opts.port)) throw new Error("give either --sim or --port <device>");
+  const baud = opts.baud !== undefined ? Number(opts.baud) : undefined;
+  if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new Error(`bad --baud ${opts.baud}`);
+  const p = opts.simFaults !== undefined ? Number(opts.simFaults) : undefined;
+  if (p !== undefined && !(p >= 0 && p < 1))
+    throw new Error(`bad --sim-faults ${opts.simFaults} (0 <= p < 1)`);
+  if (p !== undefined && !opts.sim) throw new Error("--sim-faults needs --sim");
+  if (opts.sim) {
+    if (baud !== undefined && baud !== DEFAULT_BAUD)
+      throw new Error(`the sim runs the firmware at its reset rate, ${DEFAULT_BAUD} baud`);
+    return () => openSimDevice({ faults: p ? { drop: p, flip: p, direction: "both" } : undefined });
+  }
+  return () => openSerialDevice(opts.port!, { baud });
+}
+
+function addDeviceOptions(cmd: Command): Command {
+  return cmd
+    .option("--sim", "use a fresh Verilator sim of the SoC (builds it on first use)")
+    .option("--port <device>", "serial port of the board, e.g. /dev/ttyUSB1")
+    .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`)
+    .option("--sim-faults <p>", "sim only: drop and bit-flip each byte on the line with probability p")
+    .option("--json", "print one JSON object");
+}
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+export function registerDevice(program: Command): void {
+  addDeviceOptions(
+    program
+      .command("info")
+      .description("ask the device for its versions (protocol, ISA, SoC map), model memory and active model"),
+  ).action(async (opts: DeviceOptions & { json?: boolean }) => {
+    const open = deviceOpener(opts);
+    await withSession(open, async ({ device, info }) => {
+      const report = infoReport(info, device.label, device.baud, device.notes);
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
+    });
+  });
+
+  addDeviceOptions(
+    program
+      .command("flash <file>")
+      .description("upload a model blob into the device's staging area, verify it there and make it active"),
+  )
+    .option("--force", "upload even when the device already has this blob active")
+    .option("--quiet", "no progress bar")
+    .action(
+      async (file: string, opts: DeviceOptions & { json?: boolean; force?: boolean; quiet?: boolean }) => {
+        let blob: Uint8Array;
+        try {
+          if (!statSync(file).isFile()) throw new Error("not a file");
+          blob = new Uint8Array(readFileSync(file));
+        } catch (e) {
+          throw new Error(
+            `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          );
+        }
+        const open = deviceOpener(opts);
+        await withSession(open, async ({ device, client, info }) => {
+          if (blob.length > info.stageCapacity)
+            throw new Error(
+              `${file} is ${blob.length} bytes (${kib(blob.length)}); the device takes at most ${info.stageCapacity} (${kib(info.stageCapacity)} model slot)`,
+            );
+          const bar = progress(`flash ${device.kind}`, blob.length, { quiet: opts.quiet || opts.json });
+          let res: Awaited<ReturnType<typeof client.load>>;
+          try {
+            res = await client.load(blob, {
+              force: opts.force,
+              onProgress: (p) => bar.update(p.bytes, `${p.phase} ${(p.rate / 1024).toFixed(1)} KiB/s`),
+            });
+          } catch (e) {
+            if (e instanceof DeviceError && e.is("TOO_LARGE"))
+              throw new Error(
+                `the device refused ${file}: ${blob.length} bytes, capacity ${e.detail ?? "?"}`,
+              );
+            throw e;
+          }
+          const rate = res.skipped ? 0 : (blob.length - res.resumedFrom) / Math.max(res.seconds, 1e-6);
+          bar.done(res.skipped ? "already active" : `${(rate / 1024).toFixed(2)} KiB/s`);
+          const crc = `0x${res.crc.toString(16).padStart(8, "0")}`;
+          if (opts.json) {
+            const out = {
+              file,
+              port: device.label,
+              bytes: res.size,
+              seconds: res.seconds,
+              verified: res.verified,
+              bytes_per_second: rate,
+              crc,
+              skipped: res.skipped,
+              resumed_from: res.resumedFrom,
+              notes: device.notes,
+            };
+            process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          } else {
+            process.stdout.write(
+              `${res.skipped ? "already active" : "flashed"} ${res.size} bytes (crc ${crc}) to ${device.label} in ${res.seconds.toFixed(2)} s` +
+                `${res.skipped ? "" : `, ${(rate / 1024).toFixed(2)} KiB/s`}; ${res.verified ? "verified by the device" : "NOT verified"}\n` +
+                device.notes.map((n) => `note: ${n}\n`).join(""),
+            );
+          }
+        });
+      },
+    );
+}
