@@ -36,6 +36,19 @@ export const SOC_SOURCES = [
   ...UART_SOURCES,
 ];
 
+/**
+ * Accelerator blocks (fpga/rtl/accel). The matrix unit instantiates SB_MAC16: simulation and lint use
+ * yosys's iCE40 cell library (sim/rtl/iverilog.ts); their vector testbenches run from test/fpga/accel.
+ */
+export const ACCEL_MAC_ARRAY_SOURCES = [
+  "fpga/rtl/accel/quart_mac_array.v",
+  "fpga/rtl/accel/quart_pe.v",
+  "fpga/rtl/accel/quart_mul2_dsp.v",
+  "fpga/rtl/accel/quart_mul.v",
+];
+export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v", "fpga/rtl/accel/quart_mulw.v"];
+export const ACCEL_DECODE_SOURCES = ["fpga/rtl/accel/quart_lut_decode.v"];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 

@@ -1,0 +1,198 @@
+/**
+ * Synthesis of single accelerator blocks for the iCE40UP5K (yosys synth_ice40, then nextpnr-ice40
+ * --up5k --package sg48 with automatic IO placement), for the resource and Fmax tables of
+ * fpga/rtl/accel/README.md. Results are cached under build/rtl/synth-<top>-<hash>/.
+ *
+ *   node dist/sim/rtl/synth.js [--pnr] [--seed N]     prints one JSON line per block
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseNextpnrReport } from "../../fpga/build/ice40.js";
+import {
+  ACCEL_DECODE_SOURCES,
+  ACCEL_MAC_ARRAY_SOURCES,
+  ACCEL_OUT_STAGE_SOURCES,
+} from "../../fpga/build/sources.js";
+import { fromRoot } from "../device/paths.js";
+import { hashInputs, run } from "../device/tools.js";
+
+export const SYNTH_TOOLS = ["yosys", "nextpnr-ice40"];
+
+export interface BlockSpec {
+  readonly name: string;
+  readonly top: string;
+  readonly files: readonly string[];
+  readonly params?: Readonly<Record<string, number>>;
+  /** synth_ice40 -dsp: let yosys map wide multipliers (quart_mulw) to SB_MAC16. */
+  readonly dsp?: boolean;
+  /** Place and route it (only pin-limited tops fit the package). */
+  readonly pnr?: boolean;
+}
+
+export interface BlockReport {
+  readonly name: string;
+  readonly top: string;
+  readonly params: Readonly<Record<string, number>>;
+  readonly dsp_inference: boolean;
+  readonly lut4: number;
+  readonly carry: number;
+  readonly dff: number;
+  readonly sb_mac16: number;
+  readonly ebr: number;
+  /** Per-module SB_LUT4 counts (hierarchy kept by keep_hierarchy modules). */
+  readonly lut4_by_module: Readonly<Record<string, number>>;
+  /** nextpnr results when placed and routed (undefined when not requested or it did not fit). */
+  readonly pnr?: { readonly logic_cells: number; readonly fmax_mhz: number; readonly seed: number };
+  readonly pnr_error?: string;
+}
+
+const OUT_FILES = ACCEL_OUT_STAGE_SOURCES;
+const HARNESS_FILES = [
+  "fpga/rtl/accel/quart_accel_synth_top.v",
+  ...ACCEL_DECODE_SOURCES,
+  ...ACCEL_MAC_ARRAY_SOURCES,
+  ...OUT_FILES,
+];
+
+/**
+ * The blocks alone (synthesis counts), and through the pin-limited harness quart_accel_synth_top for
+ * place and route (the blocks have more ports than the package has pins).
+ */
+export const ACCEL_BLOCKS: readonly BlockSpec[] = [
+  { name: "mac_array 4x8, 8 DSP", top: "quart_mac_array", files: ACCEL_MAC_ARRAY_SOURCES },
+  {
+    name: "mac_array 4x8, 8 DSP, ACC_W=24",
+    top: "quart_mac_array",
+    files: ACCEL_MAC_ARRAY_SOURCES,
+    params: { ACC_W: 24 },
+  },
+  { name: "lut_decode 8 lanes", top: "quart_lut_decode", files: ACCEL_DECODE_SOURCES },
+  { name: "out_stage, LUT multipliers", top: "quart_out_stage", files: OUT_FILES },
+  { name: "out_stage, DSP multipliers", top: "quart_out_stage", files: OUT_FILES, dsp: true },
+  {
+    name: "harness: decode -> mac_array (8 DSP)",
+    top: "quart_accel_synth_top",
+    files: HARNESS_FILES,
+    params: { USE_OUT: 0 },
+    pnr: true,
+  },
+  {
+    name: "harness: out_stage, DSP multipliers",
+    top: "quart_accel_synth_top",
+    files: HARNESS_FILES,
+    params: { USE_DEC: 0, USE_ARR: 0 },
+    dsp: true,
+    pnr: true,
+  },
+];
+
+type Cells = Record<string, number>;
+interface YosysStat {
+  design?: { num_cells_by_type?: Cells };
+  modules?: Record<string, { num_cells_by_type?: Cells }>;
+}
+
+function count(cells: Cells, pred: (k: string) => boolean): number {
+  return Object.entries(cells)
+    .filter(([k]) => pred(k))
+    .reduce((s, [, v]) => s + v, 0);
+}
+
+/** Totals from `stat -json` after synth_ice40 (design totals include the kept sub-modules). */
+export function parseBlockStat(
+  stat: YosysStat,
+): Omit<BlockReport, "name" | "top" | "params" | "dsp_inference"> {
+  const cells = stat.design?.num_cells_by_type ?? {};
+  const byModule: Record<string, number> = {};
+  for (const [m, v] of Object.entries(stat.modules ?? {})) {
+    // one entry per module definition (parameter variants get a #n suffix); counts are per instance
+    const base = m.replace(/^\$paramod\$[0-9a-f]+\\/, "").replace(/^\\/, "");
+    let name = base;
+    for (let n = 2; name in byModule; n++) name = `${base}#${n}`;
+    byModule[name] = v.num_cells_by_type?.SB_LUT4 ?? 0;
+  }
+  return {
+    lut4: cells.SB_LUT4 ?? 0,
+    carry: cells.SB_CARRY ?? 0,
+    dff: count(cells, (k) => k.startsWith("SB_DFF")),
+    sb_mac16: cells.SB_MAC16 ?? 0,
+    ebr: count(cells, (k) => k.startsWith("SB_RAM40")),
+    lut4_by_module: byModule,
+  };
+}
+
+export async function synthBlock(
+  spec: BlockSpec,
+  opts: { pnr?: boolean; seed?: number } = {},
+): Promise<BlockReport> {
+  const seed = opts.seed ?? 1;
+  const files = spec.files.map((f) => fromRoot(f));
+  const params = spec.params ?? {};
+  const yosysV = (await run("yosys", ["-V"])).stdout.trim();
+  const key = hashInputs(files, [spec.top, JSON.stringify(params), `${spec.dsp ?? false}`, yosysV]);
+  const dir = fromRoot("build", "rtl", `synth-${spec.top}-${key.slice(0, 16)}`);
+  if (!existsSync(join(dir, "stat.json"))) {
+    const work = `${dir}.tmp-${process.pid}`;
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const chparam = Object.entries(params).map(([k, v]) => `chparam -set ${k} ${v} ${spec.top}`);
+    const script = [
+      `read_verilog -DSYNTHESIS ${files.join(" ")}`,
+      ...chparam,
+      `synth_ice40 ${spec.dsp ? "-dsp " : ""}-top ${spec.top} -json ${join(work, "synth.json")}`,
+      `tee -q -o ${join(work, "stat.json")} stat -json`,
+    ].join("; ");
+    await run("yosys", ["-q", "-l", join(work, "yosys.log"), "-p", script], { cwd: work });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+  }
+  const base = parseBlockStat(JSON.parse(readFileSync(join(dir, "stat.json"), "utf8")) as YosysStat);
+  const report: BlockReport = {
+    name: spec.name,
+    top: spec.top,
+    params,
+    dsp_inference: spec.dsp ?? false,
+    ...base,
+  };
+  if (!opts.pnr || !spec.pnr) return report;
+  const pnrJson = join(dir, `nextpnr-${seed}.json`);
+  const pnrErr = join(dir, `nextpnr-${seed}.err`);
+  if (!existsSync(pnrJson) && !existsSync(pnrErr)) {
+    try {
+      await run(
+        "nextpnr-ice40",
+        [
+          ...["--up5k", "--package", "sg48", "--json", join(dir, "synth.json"), "--freq", "24"],
+          ...["--seed", `${seed}`, "--timing-allow-fail", "--report", `${pnrJson}.tmp`, "-q"],
+          ...["--log", join(dir, `nextpnr-${seed}.log`)],
+        ],
+        { cwd: dir },
+      );
+      renameSync(`${pnrJson}.tmp`, pnrJson);
+    } catch (err) {
+      const log = readFileSync(join(dir, `nextpnr-${seed}.log`), "utf8");
+      const line = log.split("\n").find((l) => l.startsWith("ERROR")) ?? String(err).split("\n")[0]!;
+      writeFileSync(pnrErr, line);
+    }
+  }
+  if (existsSync(pnrErr)) return { ...report, pnr_error: readFileSync(pnrErr, "utf8") };
+  const pnr = parseNextpnrReport(JSON.parse(readFileSync(pnrJson, "utf8")));
+  return { ...report, pnr: { logic_cells: pnr.lc, fmax_mhz: Math.round(pnr.fmaxMhz * 100) / 100, seed } };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const i = argv.indexOf("--seed");
+  const seed = i >= 0 ? Number(argv[i + 1]) : 1;
+  for (const b of ACCEL_BLOCKS) {
+    const r = await synthBlock(b, { pnr: argv.includes("--pnr"), seed });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
