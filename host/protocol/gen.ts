@@ -3,9 +3,9 @@
  * Run after `npx tsc -p .` with `node dist/host/protocol/gen.js` (add `--check` to only compare).
  * A test calls generatedFiles() and fails when a committed file differs.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+
 import { fileURLToPath } from "node:url";
+import { runGenerator, staleGenerated } from "../../compiler/generated.js";
 import { projectRoot } from "../../compiler/paths.js";
 import { GENERATED_NOTE, renderHeader } from "./gen-c.js";
 import { renderDocs } from "./gen-docs.js";
@@ -23,35 +23,13 @@ export function generatedFiles(): Map<string, string> {
   return files;
 }
 
-/** Paths whose committed content differs from what the spec generates. */
+/** Paths whose content on disk differs from what the spec generates. */
 export function staleFiles(root: string = projectRoot()): string[] {
-  const stale: string[] = [];
-  for (const [rel, content] of generatedFiles()) {
-    let current: string | undefined;
-    try {
-      current = readFileSync(join(root, rel), "utf8");
-    } catch {
-      current = undefined;
-    }
-    if (current !== content) stale.push(rel);
-  }
-  return stale;
+  return staleGenerated(generatedFiles(), root);
 }
 
 function main(argv: readonly string[]): number {
-  const root = projectRoot();
-  if (argv.includes("--check")) {
-    const stale = staleFiles(root);
-    for (const rel of stale) process.stderr.write(`stale: ${rel} (run node dist/host/protocol/gen.js)\n`);
-    return stale.length ? 1 : 0;
-  }
-  for (const [rel, content] of generatedFiles()) {
-    const path = join(root, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    process.stderr.write(`wrote ${rel}\n`);
-  }
-  return 0;
+  return runGenerator(generatedFiles(), argv, "node dist/host/protocol/gen.js");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
