@@ -22,13 +22,14 @@ export function sourceCoordinate(
   }
 }
 
-interface AxisTaps {
+export interface AxisTaps {
   lo: Int32Array;
   hi: Int32Array;
   frac: Float32Array;
 }
 
-function bilinearTaps(inSize: number, outSize: number, ct: CoordinateTransform): AxisTaps {
+/** Per output index: the two source indices and the weight of the second (shared with the adjoint). */
+export function bilinearTaps(inSize: number, outSize: number, ct: CoordinateTransform): AxisTaps {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const frac = new Float32Array(outSize);
@@ -42,7 +43,7 @@ function bilinearTaps(inSize: number, outSize: number, ct: CoordinateTransform):
   return { lo, hi, frac };
 }
 
-function nearestIndex(o: number, inSize: number, outSize: number, ct: CoordinateTransform): number {
+export function nearestIndex(o: number, inSize: number, outSize: number, ct: CoordinateTransform): number {
   const s = sourceCoordinate(o, inSize, outSize, ct);
   const i = ct === "asymmetric" ? Math.floor(s) : Math.floor(s + 0.5);
   return Math.min(Math.max(i, 0), inSize - 1);

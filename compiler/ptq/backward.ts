@@ -10,7 +10,7 @@
 import { defaultGemmBackend, type GemmBackend } from "../exec/float.js";
 import { type Conv2dGeometry, conv2dGeometry } from "../exec/kernels/conv-params.js";
 import type { ConvTransposeGeometry } from "../exec/kernels/conv-transpose.js";
-import { sourceCoordinate } from "../exec/resize.js";
+import { bilinearTaps, nearestIndex } from "../exec/resize.js";
 import type { CoordinateTransform, ResizeMode } from "../ir/graph.js";
 import { describeNode, type Graph, GraphError, type Node } from "../ir/graph.js";
 import { sizeOf, stridesOf, type Tensor } from "../ir/tensor.js";
@@ -335,27 +335,6 @@ export function conv2dInputGradientLoop(dy: Float32Array, w: Float32Array, g: Co
   return dx;
 }
 
-interface Taps {
-  lo: Int32Array;
-  hi: Int32Array;
-  frac: Float32Array;
-}
-
-/** The forward resize's bilinear taps (same clamping and float32 fractions). */
-function bilinearTaps(inSize: number, outSize: number, ct: CoordinateTransform): Taps {
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const frac = new Float32Array(outSize);
-  for (let o = 0; o < outSize; o++) {
-    const s = Math.min(Math.max(sourceCoordinate(o, inSize, outSize, ct), 0), inSize - 1);
-    const l = Math.floor(s);
-    lo[o] = l;
-    hi[o] = Math.min(l + 1, inSize - 1);
-    frac[o] = s - l;
-  }
-  return { lo, hi, frac };
-}
-
 /** Adjoint of `resize`: every output gradient is scattered back with its interpolation weights. */
 export function resizeAdjoint(
   dy: Float32Array,
@@ -368,11 +347,7 @@ export function resizeAdjoint(
   const [oh, ow] = size;
   const dx = new Float32Array(n * c * h * w);
   if (mode === "nearest") {
-    const near = (o: number, inSize: number, outSize: number) => {
-      const s = sourceCoordinate(o, inSize, outSize, ct);
-      const i = ct === "asymmetric" ? Math.floor(s) : Math.floor(s + 0.5);
-      return Math.min(Math.max(i, 0), inSize - 1);
-    };
+    const near = (o: number, inSize: number, outSize: number) => nearestIndex(o, inSize, outSize, ct);
     const rows = Int32Array.from({ length: oh }, (_, o) => near(o, h, oh));
     const cols = Int32Array.from({ length: ow }, (_, o) => near(o, w, ow));
     for (let p = 0; p < n * c; p++) {
