@@ -55,6 +55,12 @@ test("LiveView with slots lays out placeholders; filling them gives the true-col
   assert.deepEqual(pics.map(plain), direct.map(plain));
 });
 
+/** Polls `cond` every 20 ms for up to 10 s. */
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(20);
+}
+
 /** A stand-in for a terminal's stdout: records writes, has a size, can be resized. */
 class FakeTerminal extends EventEmitter {
   readonly isTTY = true;
@@ -84,8 +90,9 @@ test("openLiveScreen draws frames in true colour, follows resizes and restores t
   });
   screen.log("model loaded");
   screen.update({ input: testCard(64, 48), depth: testCard(32, 10), status: "frame 1" });
-  await sleep(100);
   const all = () => term.writes.join("");
+  // Ink renders asynchronously: wait for the frame rather than for a fixed time (slow CI machines).
+  await until(() => trueColorCodes(all()) > 100 && plain(all()).includes("frame 1"));
   assert.ok(!PRIVATE_USE.test(all()), "placeholders never reach the terminal");
   assert.ok(trueColorCodes(all()) > 100, "true-colour pictures");
   assert.ok(all().includes("▀"));
@@ -94,7 +101,8 @@ test("openLiveScreen draws frames in true colour, follows resizes and restores t
 
   term.writes.length = 0;
   term.resize(40, 20);
-  await sleep(100);
+  await until(() => plain(term.writes.join("")).includes("frame 1"));
+  await sleep(50);
   const after = plain(term.writes.join(""));
   assert.ok(after.includes("frame 1"), "redrawn after the resize");
   const lastFrameLines = screenLines(plain(term.writes[term.writes.length - 1]!));
