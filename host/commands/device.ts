@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { progress } from "../app/progress.js";
 import { DEFAULT_BAUD, type Device, openSerialDevice, withSession } from "../device/device.js";
+import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport } from "../device/report.js";
 import { openSimDevice } from "../device/sim.js";
 import { DeviceError } from "../protocol/index.js";
@@ -125,4 +126,31 @@ export function registerDevice(program: Command): void {
         });
       },
     );
+}
+
+export function registerDevices(program: Command): void {
+  program
+    .command("devices")
+    .description(
+      "list serial ports (boards recognised by USB VID:PID) and whether the simulator is available",
+    )
+    .option("--json", "print one JSON object")
+    .action(async (opts: { json?: boolean }) => {
+      const ports = await listPorts();
+      const sim = simAvailable();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ports, sim }, null, 2)}\n`);
+        return;
+      }
+      for (const p of ports) {
+        const id = p.vendorId ? ` ${p.vendorId}:${p.productId}` : "";
+        process.stdout.write(
+          `${p.path}${id}${p.manufacturer ? ` ${p.manufacturer}` : ""}${p.board ? `  ← ${p.board}` : ""}\n`,
+        );
+      }
+      if (ports.length === 0) process.stdout.write("no serial ports\n");
+      process.stdout.write(
+        `sim: ${sim.available ? `available (${sim.verilator}); use --sim` : "unavailable (install verilator)"}\n`,
+      );
+    });
 }
