@@ -121,7 +121,10 @@ export async function buildIce40(opts: Ice40Options = {}): Promise<Ice40Report> 
   const headers = RTL_INCLUDE_DIRS.map((d) => fromRoot(d, "soc_map.vh"));
   const yosysV = await toolVersion("yosys", ["-V"]);
   const nextpnrV = await toolVersion("nextpnr-ice40", ["--version"]);
-  const key = hashInputs([...sources, ...headers, fromRoot(BOARD_PCF), romHex], [yosysV, nextpnrV, `${seed}`, `${freq}`]);
+  const key = hashInputs(
+    [...sources, ...headers, fromRoot(BOARD_PCF), romHex],
+    [yosysV, nextpnrV, `${seed}`, `${freq}`],
+  );
   const dir = fromRoot("build/fpga", key.slice(0, 16));
   // The cache keeps the tools' raw outputs; the report is always derived from them afresh.
   if (!opts.force && existsSync(join(dir, "meta.json"))) return readReport(dir, true);
@@ -198,7 +201,9 @@ interface BuildMeta {
 function readReport(dir: string, cached: boolean): Ice40Report {
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as BuildMeta;
   const stat = parseYosysStat(JSON.parse(readFileSync(join(dir, "stat.json"), "utf8")));
-  const pnr = parseNextpnrReport(JSON.parse(readFileSync(join(dir, "nextpnr.json"), "utf8")) as NextpnrReport);
+  const pnr = parseNextpnrReport(
+    JSON.parse(readFileSync(join(dir, "nextpnr.json"), "utf8")) as NextpnrReport,
+  );
   const bitstream = join(dir, "icebreaker.bin");
   return {
     board: "icebreaker",
