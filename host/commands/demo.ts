@@ -1,10 +1,14 @@
 import type { Command } from "commander";
+import { packModel } from "../../compiler/blob/pack.js";
+import { perfOfBlob } from "../../compiler/blob/perf.js";
+import { readBlob } from "../../compiler/blob/reader.js";
 import { colorize } from "../../compiler/data/colormap.js";
 import { openDataset } from "../../compiler/data/datasets.js";
 import type { Image } from "../../compiler/data/image.js";
 import { resizeBilinear } from "../../compiler/data/resize.js";
 import {
   type DepthExecutor,
+  type DepthOutput,
   type EvalReport,
   evaluateModel,
   floatExecutor,
@@ -13,13 +17,20 @@ import { imageToInput } from "../../compiler/eval/preprocess.js";
 import { goldenExecutor } from "../../compiler/eval/quantized-executors.js";
 import { graphStats } from "../../compiler/ir/printer.js";
 import { missingShared, pydnetModelPath, sharedPath } from "../../compiler/paths.js";
+import { isaExecutor } from "../../sim/isa/executor.js";
+import type { Counters } from "../../sim/isa/machine.js";
 import { printJson, UserError } from "../app/output.js";
 import { halfBlockLines } from "../ui/halfblock.js";
 import { compileModel } from "./compile.js";
 import { robustRange } from "./infer.js";
 
+const TARGET = "asic28";
+
 async function depthImage(exec: DepthExecutor, image: Image): Promise<Image> {
-  const out = await exec.run(imageToInput(image, exec.inputWidth, exec.inputHeight));
+  return colorDepth(await exec.run(imageToInput(image, exec.inputWidth, exec.inputHeight)), image);
+}
+
+function colorDepth(out: DepthOutput, image: Image): Image {
   const depth = resizeBilinear(out.values, out.h, out.w, image.height, image.width);
   // PyDNet's output falls with inverse depth: negate so warm colours mean near.
   for (let i = 0; i < depth.length; i++) depth[i] = -depth[i]!;
@@ -33,9 +44,10 @@ function fps(r: EvalReport): number {
 
 /**
  * The main job end to end on what exists today: the real PyDNet-mobile model is imported, quantized
- * to W4A4 with QuartDepth and run in integer arithmetic (the golden model the accelerator must
- * match) on real RGB-D frames, next to the float model; depth is drawn in the terminal with the
- * measured throughput and accuracy.
+ * to W4A4 with QuartDepth and run in integer arithmetic (the golden model) on real RGB-D frames next
+ * to the float model, then packed into a blob and executed by the accelerator's instruction-level
+ * simulator, which must reproduce the golden bits; depth is drawn in the terminal with accuracy, the
+ * host's measured throughput and the accelerator's modelled cycles.
  */
 export function registerDemo(program: Command): void {
   program
@@ -67,8 +79,19 @@ export function registerDemo(program: Command): void {
       const intReport = await evaluateModel(golden, dataset, { limit: opts.frames, reference: float });
       const input = imageToInput(dataset.loadRgb(dataset.samples[0]!), golden.inputWidth, golden.inputHeight);
       const t0 = Date.now();
-      await golden.run(input);
+      const goldenOut = await golden.run(input);
       const goldenFps = 1000 / (Date.now() - t0);
+      // The same model as a blob for the accelerator, executed instruction by instruction.
+      const blob = readBlob(packModel(compiled.qgraph, { target: TARGET }));
+      let counters: Counters | undefined;
+      const isa = isaExecutor(blob, (c) => {
+        counters = c;
+      });
+      const t1 = Date.now();
+      const isaOut = await isa.run(input);
+      const isaSeconds = (Date.now() - t1) / 1000;
+      const bitExact = Buffer.from(isaOut.raw).equals(Buffer.from(goldenOut.raw));
+      const perf = perfOfBlob(blob);
       const summary = {
         model: compiled.graph.name,
         macs_per_frame: stats.macs,
@@ -82,6 +105,17 @@ export function registerDemo(program: Command): void {
           delta1: intReport.delta1,
           nrmse_vs_float: intReport.nrmse_vs_float,
           host_fps: goldenFps,
+        },
+        accelerator: {
+          target: TARGET,
+          simulator: "instruction-level (sim/isa)",
+          bit_exact_with_golden: bitExact,
+          instructions: counters?.dispatched ?? null,
+          macs: counters?.macs ?? null,
+          modelled_cycles: perf.cycles,
+          modelled_fps: perf.fps,
+          mac_utilization: perf.mac_utilization,
+          simulator_seconds: isaSeconds,
         },
         device: null,
       };
@@ -97,10 +131,12 @@ export function registerDemo(program: Command): void {
       const image = dataset.loadRgb(sample);
       if (process.stdout.isTTY) {
         const cols = Math.max(16, Math.floor(((process.stdout.columns ?? 120) - 4) / 3));
-        const panels = [image, await depthImage(float, image), await depthImage(golden, image)].map((p) =>
+        const panels = [image, await depthImage(float, image), colorDepth(isaOut, image)].map((p) =>
           halfBlockLines(p, cols),
         );
-        w(`frame ${sample.id}: camera | float depth | W4A4 integer depth (warm = near)`);
+        w(
+          `frame ${sample.id}: camera | float depth | W4A4 depth from the accelerator simulator (warm = near)`,
+        );
         for (let i = 0; i < panels[0]!.length; i++) w(panels.map((p) => p[i] ?? "").join(" "));
       } else {
         w(`frame ${sample.id}: depth computed; run in a terminal to see camera, float and W4A4 depth drawn`);
@@ -113,6 +149,15 @@ export function registerDemo(program: Command): void {
       w("throughput, measured on this host (not the accelerator):");
       w(`  float executor          ${fps(floatReport).toFixed(2)} frame/s`);
       w(`  integer golden model    ${goldenFps.toFixed(2)} frame/s`);
-      w("device throughput: the accelerator simulation is not in this build yet (see README, Status)");
+      w(
+        `accelerator (${TARGET}, instruction-level simulator): ${counters?.dispatched ?? "?"} instructions, ` +
+          `${((counters?.macs ?? 0) / 1e9).toFixed(2)} G MAC, output ${bitExact ? "bit-identical to" : "DIFFERENT from"} the golden model ` +
+          `(${isaSeconds.toFixed(1)} s to simulate)`,
+      );
+      w(
+        `  modelled: ${perf.cycles} cycles/frame = ${perf.fps.toFixed(1)} FPS at ${(perf.clockHz / 1e6).toFixed(0)} MHz, ` +
+          `MAC utilization ${(100 * perf.mac_utilization).toFixed(1)}%`,
+      );
+      w("device (RTL SoC over the serial link): not in this build yet — see README, Status");
     });
 }
