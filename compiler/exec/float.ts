@@ -7,7 +7,11 @@ import { broadcastShapes, formatShape, shapeEquals, sizeOf, stridesOf, type Tens
 import { binary, erf, gelu, geluTanh, sigmoid, unary } from "./elementwise.js";
 import { conv2d } from "./kernels/conv.js";
 import { type Conv2dGeometry, conv2dGeometry } from "./kernels/conv-params.js";
-import { type ConvTransposeGeometry, convTranspose2d } from "./kernels/conv-transpose.js";
+import {
+  type ConvTransposeGeometry,
+  convTranspose2d,
+  convTransposeGeometry,
+} from "./kernels/conv-transpose.js";
 import { matmul } from "./kernels/matmul.js";
 import { KernelPool } from "./kernels/pool.js";
 import { concat, pad, slice, split, transpose } from "./layout.js";
@@ -135,9 +139,7 @@ export async function runNode(
       const [n, c, h, wd] = x.shape as [number, number, number, number];
       const [, og, kh, kw] = w.shape as [number, number, number, number];
       const { strides, pads, outputPadding, group } = node.attrs;
-      const oh = (h - 1) * strides[0] + kh - pads[0] - pads[2] + outputPadding[0];
-      const ow = (wd - 1) * strides[1] + kw - pads[1] - pads[3] + outputPadding[1];
-      const geo: ConvTransposeGeometry = {
+      const geo = convTransposeGeometry({
         n,
         c,
         h,
@@ -145,16 +147,12 @@ export async function runNode(
         o: og * group,
         kh,
         kw,
-        strideH: strides[0],
-        strideW: strides[1],
-        padTop: pads[0],
-        padLeft: pads[1],
-        dilationH: 1,
-        dilationW: 1,
+        strides: [...strides],
+        pads: [...pads],
+        outputPadding: [...outputPadding],
         group,
-        oh,
-        ow,
-      };
+      });
+      const { oh, ow } = geo;
       const data = await backend.convTranspose2d(f32(x)!, f32(w)!, f32(ins[2]), geo);
       return [{ dtype: "float32", shape: [n, og * group, oh, ow], data }];
     }

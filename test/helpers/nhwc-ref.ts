@@ -1,3 +1,4 @@
+import { prng } from "../../compiler/prng.js";
 /**
  * Plain-loop NHWC reference implementations of TFLite operators, written from the TFLite reference
  * kernels' definitions (not from the importer or the float executor), for importer tests.
@@ -16,16 +17,9 @@ export function nd(shape: readonly number[], data: ArrayLike<number>): Nd {
 
 /** Deterministic values in [lo, hi) (mulberry32). */
 export function randoms(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
+  const rand = prng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * u;
-  }
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
   return out;
 }
 

@@ -1,16 +1,7 @@
 /** Seeded pseudo-random numbers for test weights, so every run builds the same model. */
 
-/** mulberry32: small, fast, and good enough for test data. Returns uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the project's one PRNG: every run builds the same model. Uniform in [0, 1). */
+export { prng as seededRandom } from "../../compiler/prng.js";
 
 /** `n` values uniform in [-scale, scale). */
 export function uniform(rand: () => number, n: number, scale = 1): Float32Array {

@@ -8,33 +8,16 @@
  * the cols buffer stays bounded.
  */
 import type { KernelOptions } from "./conv.js";
+import type { Conv2dGeometry } from "./conv-params.js";
 import { type GemmEngine, gemmEngine } from "./gemm-engine.js";
 import { gemmInto, rowMajor } from "./matmul.js";
 
 /**
  * (c, h, w) describe the input, (o, oh, ow) the output. Only the top/left padding enters the arithmetic:
- * bottom/right padding and output padding are implied by oh/ow (see `convTransposeGeometry`).
+ * bottom/right padding and output padding are implied by oh/ow (see `convTransposeGeometry`). The fields
+ * are those of a convolution; only their roles differ.
  */
-export interface ConvTransposeGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  /** Output channels (all groups). */
-  o: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  /** Rows cropped from the top of the full transposed-convolution output. */
-  padTop: number;
-  padLeft: number;
-  dilationH: number;
-  dilationW: number;
-  group: number;
-  oh: number;
-  ow: number;
-}
+export type ConvTransposeGeometry = Conv2dGeometry;
 
 /** ONNX/PyTorch attributes of a transposed convolution, from which oh/ow follow. */
 export interface ConvTransposeAttributes {

@@ -1,11 +1,2 @@
-/** Deterministic PRNG (mulberry32) for the accelerator block vectors. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's PRNG (mulberry32) under the name the accelerator block tests use. */
+export { prng as rng } from "../../../compiler/prng.js";

@@ -1,5 +1,7 @@
 /** Naive loops straight from the definitions, in float64: the oracles the fast kernels are tested against. */
+
 import type { Conv2dGeometry } from "../../../../compiler/exec/kernels/conv-params.js";
+import { prng } from "../../../../compiler/prng.js";
 
 export function referenceConv2d(
   x: Float32Array,
@@ -113,15 +115,9 @@ export function referenceMatmul(
 
 /** Deterministic uniform values in [-1, 1) from a seed (mulberry32), so failures reproduce. */
 export function randomFloats(count: number, seed: number): Float32Array {
+  const rand = prng(seed);
   const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < count; i++) out[i] = rand() * 2 - 1;
   return out;
 }
 
