@@ -18,6 +18,7 @@ import { concat, pad, slice, split, transpose } from "./layout.js";
 import { pool2d } from "./pooling.js";
 import { layerNorm, reduce, softmax } from "./reduce.js";
 import { resize } from "./resize.js";
+import { attention, channelLayerNorm } from "./tokens.js";
 
 /** The GEMM-family kernels, swappable so the executor can use a parallel backend. */
 export interface GemmBackend {
@@ -204,6 +205,10 @@ export async function runNode(
       return [softmax(x, node.attrs.axis)];
     case "LayerNorm":
       return [layerNorm(x, ins[1]!, ins[2], node.attrs.axis, node.attrs.epsilon)];
+    case "ChannelLayerNorm":
+      return [channelLayerNorm(x, ins[1], ins[2], node.attrs.epsilon)];
+    case "Attention":
+      return [attention(x, node.attrs.heads, node.attrs.scale)];
     case "ReduceMean":
       return [reduce(x, node.attrs.axes, node.attrs.keepDims, "mean")];
     case "ReduceSum":

@@ -56,6 +56,18 @@ export interface OpAttrs {
   Softmax: { axis: number };
   /** Normalizes over the trailing dims from `axis`; inputs: x, scale, bias (bias optional). */
   LayerNorm: { axis: number; epsilon: number };
+  /**
+   * LayerNorm over the channel axis of an NCHW tensor, at every (n, y, x): the form transformer token
+   * tensors take after compiler/ir/tokens.ts (channels = features, pixels = tokens). Inputs: x, then
+   * optional per-channel scale and bias.
+   */
+  ChannelLayerNorm: { epsilon: number };
+  /**
+   * Multi-head self-attention on channel-major tokens. Input qkv: [N, 3·D, H, W]; channels [0, D) are
+   * q, [D, 2D) k, [2D, 3D) v, head h owns channels [h·D/heads, (h+1)·D/heads) of each; the H·W pixels
+   * (row-major) are the tokens. Output [N, D, H, W]: softmax_j(scale · q_t·k_j) · v_j per head.
+   */
+  Attention: { heads: number; scale: number };
   ReduceMean: { axes: readonly number[]; keepDims: boolean };
   ReduceSum: { axes: readonly number[]; keepDims: boolean };
   ReduceMax: { axes: readonly number[]; keepDims: boolean };

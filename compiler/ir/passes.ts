@@ -1,6 +1,6 @@
 /** Graph-to-graph rewrites that keep the float semantics exactly. */
 import { pruneDead, validateGraph } from "./builder.js";
-import { consumersOf, type Graph, type Node, producersOf } from "./graph.js";
+import { consumersOf, type Graph, makeNode, type Node, producersOf } from "./graph.js";
 
 /**
  * Pad(constant 0) on H/W only, followed by convolutions: the padding becomes the convolutions'
@@ -41,6 +41,54 @@ export function removeIdentities(g: Graph): Graph {
     nodes.push(alias.size ? ({ ...node, inputs: node.inputs.map(resolve) } as Node) : node);
   }
   const out = pruneDead({ ...g, nodes });
+  validateGraph(out);
+  return out;
+}
+
+const ELEMENTWISE_ACTIVATIONS = new Set(["Relu", "LeakyRelu", "Gelu"]);
+
+/**
+ * An activation whose input is not a convolution it can fuse into (a residual sum, a tensor read
+ * elsewhere too) gets an identity depthwise 1×1 convolution in front, so every activation rides on a
+ * convolution's output stage. Float semantics are unchanged.
+ */
+export function activationsOnConvs(g: Graph): Graph {
+  const producers = producersOf(g);
+  const consumers = consumersOf(g);
+  const initializers = new Map(g.initializers);
+  const values = new Map(g.values);
+  const nodes: Node[] = [];
+  for (const node of g.nodes) {
+    if (!ELEMENTWISE_ACTIVATIONS.has(node.op)) {
+      nodes.push(node);
+      continue;
+    }
+    const x = node.inputs[0]!;
+    const src = producers.get(x);
+    const fusable = src?.op === "Conv2d" && (consumers.get(x) ?? []).length === 1 && !g.outputs.includes(x);
+    const shape = g.values.get(x)?.shape;
+    if (fusable || !shape || shape.length !== 4) {
+      nodes.push(node);
+      continue;
+    }
+    const c = shape[1]!;
+    const w = `${node.name}/identity.weight`;
+    const y = `${node.name}/identity`;
+    initializers.set(w, { dtype: "float32", shape: [c, 1, 1, 1], data: new Float32Array(c).fill(1) });
+    values.set(w, { dtype: "float32", shape: [c, 1, 1, 1] });
+    values.set(y, { dtype: "float32", shape: [...shape] });
+    nodes.push(
+      makeNode("Conv2d", y, [x, w], [y], {
+        strides: [1, 1],
+        pads: [0, 0, 0, 0],
+        dilations: [1, 1],
+        group: c,
+      }),
+      { ...node, inputs: [y, ...node.inputs.slice(1)] } as Node,
+    );
+  }
+  if (nodes.length === g.nodes.length) return g;
+  const out = { ...g, nodes, initializers, values };
   validateGraph(out);
   return out;
 }

@@ -113,6 +113,17 @@ export function inferNode(node: Node, ins: readonly (ValueInfo | undefined)[]): 
     case "LayerNorm":
       normalizeAxis(node.attrs.axis, x!.shape.length);
       return [f(x!.shape)];
+    case "ChannelLayerNorm":
+      need(x!.shape.length === 4, `ChannelLayerNorm needs an NCHW input, got rank ${x!.shape.length}`);
+      return [f(x!.shape)];
+    case "Attention": {
+      const [n, c, h, w] = x!.shape;
+      const { heads } = node.attrs;
+      need(x!.shape.length === 4, `Attention needs an NCHW input, got rank ${x!.shape.length}`);
+      need(c! % 3 === 0, `Attention input has ${c} channels, not 3·D`);
+      need(heads >= 1 && (c! / 3) % heads === 0, `${c! / 3} channels do not split into ${heads} heads`);
+      return [f([n!, c! / 3, h!, w!])];
+    }
     case "ReduceMean":
     case "ReduceSum":
     case "ReduceMax":

@@ -51,6 +51,19 @@ export interface PerfReport {
   busy: { fetch: number; load: number; compute: number; store: number };
   instructions: number;
   layers: LayerPerf[];
+  /** Energy per frame from the target's per-operation table (docs: Target.energy). */
+  energy: EnergyReport;
+}
+
+export interface EnergyReport {
+  /** µJ per frame. */
+  total_uj: number;
+  mac_uj: number;
+  sram_uj: number;
+  ext_uj: number;
+  vector_uj: number;
+  /** Model MACs per µJ (higher is better). */
+  macs_per_uj: number;
 }
 
 type Fields = Record<string, number>;
@@ -73,7 +86,7 @@ export function instrCycles(
   t: Target,
   instr: Instr,
   cfg: { ccfg?: Fields; rcfg?: Fields },
-): { cycles: number; arrayMacs: number } {
+): { cycles: number; arrayMacs: number; vectorOps?: number } {
   const lanes = t.vector.lanes;
   const vlat = t.vector.latencyCycles;
   const f = normalizeInstr(instr) as unknown as Fields;
@@ -91,22 +104,39 @@ export function instrCycles(
       const cpt = c.wbits === EV.wbits.W8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
       const mac = passes * (c.ic_n! * taps * cpt + t.passOverheadCycles);
       const cycles = f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) + vlat : mac;
-      return { cycles, arrayMacs: outputs * c.ic_n! * taps };
+      return { cycles, arrayMacs: outputs * c.ic_n! * taps, vectorOps: f.fuse ? outputs : 0 };
     }
-    case "VEC":
-      return { cycles: Math.ceil((f.c_n! * f.rows! * f.cols!) / lanes) + vlat, arrayMacs: 0 };
-    case "RESIZE":
+    case "VEC": {
+      const n = f.c_n! * f.rows! * f.cols!;
+      return { cycles: Math.ceil(n / lanes) + vlat, arrayMacs: 0, vectorOps: n };
+    }
+    case "RESIZE": {
       // Two fixed-point lerps per axis: two vector cycles per output and lane.
+      const n = 2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1);
+      return { cycles: Math.ceil(n / lanes) + vlat, arrayMacs: 0, vectorOps: n };
+    }
+    case "NORM":
+      // Statistics pass, then the normalizing pass; one reciprocal per pixel from a 32-cycle divider
+      // per lane, overlapped with the statistics of the next pixels.
       return {
-        cycles: Math.ceil((2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1)) / lanes) + vlat,
+        cycles: Math.ceil((2 * f.c_n! * f.rows! * f.cols!) / lanes) + vlat + NORM_DIV_CYCLES,
+        arrayMacs: 0,
+        vectorOps: 2 * f.c_n! * f.rows! * f.cols!,
+      };
+    case "SMAX":
+      // Max, exp2+sum and normalize passes down each column; a 46-cycle divider per column and lane.
+      return {
+        cycles:
+          Math.ceil((3 * f.c_n! * f.cols!) / lanes) + Math.ceil(f.cols! / lanes) * SMAX_DIV_CYCLES + vlat,
         arrayMacs: 0,
       };
-    case "VFN":
-      return { cycles: Math.ceil((f.c_n! * f.n!) / lanes) + vlat, arrayMacs: 0 };
     default:
       return { cycles: 1, arrayMacs: 0 };
   }
 }
+
+const NORM_DIV_CYCLES = 32;
+const SMAX_DIV_CYCLES = 46;
 
 type ModuleName = "load" | "compute" | "store";
 const TOKEN_OF: Record<
@@ -144,6 +174,9 @@ export function perfModel(
     busy: { load: 0, compute: 0, store: 0 },
     bound: "compute" as LayerPerf["bound"],
   }));
+  let vectorTotal = 0;
+  let macsW8 = 0;
+  let operandBytes = 0;
   let fetchedUpTo = 0;
   let fetchClock = 0;
   let dispatch = 0;
@@ -174,7 +207,14 @@ export function perfModel(
     }
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
-    const { cycles, arrayMacs: am } = instrCycles(t, d.instr, cfg);
+    const { cycles, arrayMacs: am, vectorOps = 0 } = instrCycles(t, d.instr, cfg);
+    vectorTotal += vectorOps;
+    if (am > 0) {
+      const w8 = cfg.ccfg?.wbits === EV.wbits.W8;
+      macsW8 += w8 ? am : 0;
+      // Array operands: a weight feeds a row of `cols` MACs, an activation a column of `rows`.
+      operandBytes += am * ((w8 ? 1 : 0.5) / t.array.cols + 1 / t.array.rows);
+    }
     const stop = start + cycles;
     free[q] = stop;
     busy[q] += cycles;
@@ -189,12 +229,13 @@ export function perfModel(
     let dma = 0;
     if (op.cls === "dma") {
       const x = dmaCycles(t, f);
-      dma = x.bytes;
+      // The FP32 view runs the W8A8 program: each of its bytes stands for a 4-byte element.
+      dma = t.fp32 && x.seg !== "TBL" ? 4 * x.bytes : x.bytes;
       if (x.seg === "ACT") {
-        if (op.name === "STORE") bytes.actWrite += x.bytes;
-        else bytes.actRead += x.bytes;
-      } else if (x.seg === "WGT") bytes.weights += x.bytes;
-      else bytes.tables += x.bytes;
+        if (op.name === "STORE") bytes.actWrite += dma;
+        else bytes.actRead += dma;
+      } else if (x.seg === "WGT") bytes.weights += dma;
+      else bytes.tables += dma;
     }
     const L = lp[layerOfWord[d.word]!];
     if (L) {
@@ -215,6 +256,22 @@ export function perfModel(
     L.bound = b.load >= b.compute && b.load >= b.store ? "load" : b.store > b.compute ? "store" : "compute";
   }
   const macs = layers.length ? layers.reduce((s, l) => s + l.macs, 0) : arrayMacs;
+  const e = t.energy;
+  const dmaBytes = bytes.actRead + bytes.actWrite + bytes.weights + bytes.tables;
+  const macPj = t.fp32 ? arrayMacs * e.macFp32 : macsW8 * e.macW8 + (arrayMacs - macsW8) * e.macW4;
+  // Every DMA byte is written to or read from a buffer once; the array reads its operands.
+  const sramPj = (dmaBytes + operandBytes * (t.fp32 ? 4 : 1)) * e.sramByte;
+  const extPj = (dmaBytes + bytes.program) * e.extByte;
+  const vecPj = vectorTotal * e.vectorOp;
+  const totalUj = (macPj + sramPj + extPj + vecPj) / 1e6;
+  const energy: EnergyReport = {
+    total_uj: totalUj,
+    mac_uj: macPj / 1e6,
+    sram_uj: sramPj / 1e6,
+    ext_uj: extPj / 1e6,
+    vector_uj: vecPj / 1e6,
+    macs_per_uj: totalUj > 0 ? macs / totalUj : 0,
+  };
   return {
     target: t.name,
     clockHz: t.clockHz,
@@ -229,5 +286,6 @@ export function perfModel(
     busy,
     instructions: count,
     layers: lp,
+    energy,
   };
 }

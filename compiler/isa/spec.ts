@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 
 /** Bumped on any change that alters encodings or semantics; the blob header carries it. */
-export const ISA_VERSION = 1;
+export const ISA_VERSION = 2;
 export const INSTR_BITS = 128;
 export const INSTR_BYTES = INSTR_BITS / 8;
 
@@ -118,6 +118,11 @@ export const ENUMS = {
       { name: "NONE", value: 0, doc: "identity" },
       { name: "RELU", value: 1, doc: "max(u, 0)" },
       { name: "LEAKY", value: 2, doc: "u >= 0 ? u : (u * alpha) >> 16" },
+      {
+        name: "TABLE",
+        value: 3,
+        doc: "identity, then the 8-bit code is mapped through TBL.u8[ttab + code] (GELU)",
+      },
     ],
   },
   pmode: {
@@ -126,22 +131,6 @@ export const ENUMS = {
     values: [
       { name: "LINEAR", value: 0, doc: "field += i * stride" },
       { name: "TOGGLE", value: 1, doc: "field += (i & 1) * stride (double buffering)" },
-    ],
-  },
-  vfn: {
-    name: "vfn",
-    doc: "Vector function steps (placeholders: encoded and documented, not implemented yet).",
-    values: [
-      { name: "EXP2", value: 0, doc: "2^x, polynomial (LogNP unpolish)" },
-      { name: "LOG2", value: 1, doc: "log2(1 + |x|) with sign (LogNP polish)" },
-      { name: "GELU", value: 2, doc: "GELU" },
-      { name: "SMAX_MAX", value: 3, doc: "softmax step 1: running row maximum" },
-      { name: "SMAX_EXP", value: 4, doc: "softmax step 2: exp2 of (x - max) scaled" },
-      { name: "SMAX_SUM", value: 5, doc: "softmax step 3: row sum" },
-      { name: "SMAX_NORM", value: 6, doc: "softmax step 4: multiply by the reciprocal of the sum" },
-      { name: "LN_MEAN", value: 7, doc: "layernorm step 1: row mean" },
-      { name: "LN_VAR", value: 8, doc: "layernorm step 2: row variance" },
-      { name: "LN_NORM", value: 9, doc: "layernorm step 3: normalize, scale and shift" },
     ],
   },
 } as const satisfies Record<string, EnumDef>;
@@ -316,26 +305,37 @@ in_w = (ow_n - 1) * sx + (kw - 1) * dx + 1 - pl - pr`,
     fields: [
       f("wbits", 1, "weight precision", { enum: "wbits" }),
       f("ienc", 2, "input encoding", { enum: "ienc" }),
-      f("kh", 4, "kernel rows"),
-      f("kw", 4, "kernel columns"),
-      f("sy", 3, "row stride"),
-      f("sx", 3, "column stride"),
+      f("kh", 5, "kernel rows"),
+      f("kw", 5, "kernel columns"),
+      f("sy", 5, "row stride"),
+      f("sx", 5, "column stride"),
       f("dy", 3, "row dilation"),
       f("dx", 3, "column dilation"),
-      f("og", 12, "output channels per group (0: ungrouped, every output channel reads all ic_n channels)"),
+      f("og", 11, "output channels per group (0: ungrouped, every output channel reads all ic_n channels)"),
       f(
         "itab",
-        20,
+        19,
         "TBL byte address of the input decode table (LUT4: 16 int8 per channel; LIN8: pad value)",
       ),
       f("oc_n", 10, "output channels of a tile", { offset: 1 }),
       f("oh_n", 10, "output rows of a tile", { offset: 1 }),
-      f("ow_n", 11, "output columns of a tile", { offset: 1 }),
-      f("ic_n", 12, "input channels reduced per output channel", { offset: 1 }),
+      f("ow_n", 10, "output columns of a tile", { offset: 1 }),
+      f("ic_n", 11, "input channels reduced per output channel", { offset: 1 }),
       f("pt", 4, "virtual zero-code rows above the INP tile"),
       f("pb", 4, "virtual zero-code rows below the INP tile"),
       f("pl", 4, "virtual zero-code columns left of the INP tile"),
       f("pr", 4, "virtual zero-code columns right of the INP tile"),
+      f(
+        "wt",
+        1,
+        "weights stored transposed, [ic][oc] (1×1 kernels: an activation tensor as the weight operand)",
+      ),
+      f(
+        "wofs",
+        1,
+        "weights in offset binary (w = code − 8 for W4, code − 128 for W8): activation codes as weights",
+      ),
+      f("ishared", 1, "one decode table (or pad value) for every input channel, at itab"),
     ],
   },
   {
@@ -356,10 +356,12 @@ for j in 0..oc_n-1, y in 0..oh_n-1, x in 0..ow_n-1:
     iy = y*sy + ky*dy - pt;  ix = x*sx + kx*dx - pl
     if 0 <= iy < in_h and 0 <= ix < in_w:
       q = INP code (inp + ch*in_h*irb + iy*irb, element ix)
-      v = ienc == LUT4 ? TBL.i8[itab + (ic0+ch)*16 + q] : q - 128
+      t = ishared ? 0 : ic0 + ch                         # decode-table channel
+      v = ienc == LUT4 ? TBL.i8[itab + t*16 + q] : q - 128
     else:
-      v = ienc == LUT4 ? 0 : TBL.i8[itab + ic0 + ch]   # implicit padding reads the zero code
-    w = WGT signed (wbits) element ((j*ic_n + c)*kh + ky)*kw + kx from byte wgt
+      v = ienc == LUT4 ? 0 : TBL.i8[itab + t]           # implicit padding reads the zero code
+    k = wt ? c*oc_n + j : ((j*ic_n + c)*kh + ky)*kw + kx
+    w = WGT element k from byte wgt: wofs ? unsigned − (W4 ? 8 : 128) : signed (wbits)
     a += w * v                                         # int32
   if fuse: OUT element (dst, plane j, row y, column x) = stage(a, oc0 + j)   # see VEC
   else:    ACC.i32[acc/4 + (j*oh_n + y)*ow_n + x] = a`,
@@ -389,7 +391,8 @@ stage(a, ch):
   THRESH:  out u4  = #{k in 0..14 : a >= TBL.i32[ptab + 60*ch + 4*k]}   # 4-step binary search
   REQUANT: M = TBL.u16[ptab + 8*ch]; n = TBL.u8[ptab + 8*ch + 2]; z = TBL.i32[ptab + 8*ch + 4]
            u = act == RELU ? max(a, 0) : act == LEAKY && a < 0 ? (a * alpha) >> 16 : a
-           out u8 = clamp(((u * M + (n > 0 ? 1 << (n-1) : 0)) >> n) + z + 128, 0, 255)   # 48-bit product`,
+           out u8 = clamp(((u * M + (n > 0 ? 1 << (n-1) : 0)) >> n) + z + 128, 0, 255)   # 48-bit product
+           if act == TABLE: out = TBL.u8[ttab + out]`,
     fields: [
       f("stage", 2, "output stage", { enum: "stage" }),
       f("bias", 1, "add the int32 bias before the stage"),
@@ -401,6 +404,7 @@ stage(a, ch):
         20,
         "TBL byte address of the stage parameters (THRESH: 15 int32; REQUANT: u16 M, u8 n, pad, i32 z)",
       ),
+      f("ttab", 20, "TBL byte address of the 256-byte code table (act TABLE)"),
     ],
   },
   {
@@ -467,20 +471,54 @@ for j in 0..c_n-1, t in 0..ny-1, x in 0..out_w-1:
     ],
   },
   {
-    name: "VFN",
+    name: "NORM",
     code: 13,
     queue: "compute",
     cls: "vector",
-    implemented: false,
-    doc: "Vector function step for softmax, layernorm, GELU, exp2, log2 (placeholder: not implemented).",
-    semantics: "ACC[dst] = fn(ACC[src], TBL[tab]) over c_n × n elements",
+    implemented: true,
+    doc: "LayerNorm across the channels of an INP tile at every pixel, then the VCFG stage into OUT (docs/arithmetic.md §4).",
+    semantics: `ib = ienc == LUT4 ? 4 : 8; irb = ceil(cols * ib / 8); ob, orb as VEC
+for r in 0..rows-1, x in 0..cols-1:
+  v_c = decode(INP code (inp + (c*rows + r)*irb, element x)) - (ienc == LIN8 ? TBL.i8[itab + c] : 0)
+  s1 = sum_c v_c;  s2 = sum_c v_c^2                           # c in 0..c_n-1
+  r = floor(2^32 / isqrt(c_n*s2 - s1^2 + eps))                  # sequential divider, once per pixel
+  for c: a = ((c_n*v_c - s1) * r + 2^19) >> 20                  # units 2^-12; 51-bit product
+         OUT element x of row (dst + (c*rows + r) * orb) = stage(a, c)`,
     fields: [
-      f("fn", 4, "function step", { enum: "vfn" }),
-      f("src", 20, "ACC byte address of the operand"),
-      f("dst", 20, "ACC byte address of the result"),
-      f("c_n", 12, "rows", { offset: 1 }),
-      f("n", 16, "elements per row", { offset: 1 }),
-      f("tab", 20, "TBL byte address of the function's constants"),
+      f("ienc", 2, "input encoding", { enum: "ienc" }),
+      f("inp", 20, "INP byte address of the tile [c_n][rows][cols]"),
+      f("dst", 20, "OUT byte address"),
+      f("itab", 20, "TBL byte address of the decode table (LUT4: 16 int8 per channel; LIN8: pad value)"),
+      f("c_n", 12, "channels normalized together", { offset: 1 }),
+      f("rows", 10, "rows of the tile", { offset: 1 }),
+      f("cols", 11, "columns of the tile", { offset: 1 }),
+      f("eps", 20, "epsilon in the integer variance domain (≥ 1)"),
+    ],
+  },
+  {
+    name: "SMAX",
+    code: 14,
+    queue: "compute",
+    cls: "vector",
+    implemented: true,
+    doc:
+      "Integer softmax down every column of an ACC tile (attention scores, keys on the channel axis), then the " +
+      "VCFG stage of channel 0 into OUT or, fused, into INP for the next CONV (docs/arithmetic.md §5).",
+    semantics: `for x in 0..cols-1:
+  s_j = ACC.i32[src/4 + j*cols + x] for j in 0..c_n-1;  mx = max_j s_j
+  u_j = ((mx - s_j) * m + (n > 0 ? 1 << (n-1) : 0)) >> n       # log2-domain distance, units 2^-8
+  e_j = (u_j >> 8) >= 16 ? 0 : EXP2[u_j & 255] >> (u_j >> 8)  # EXP2[f] = round(2^15 * 2^(-f/256)), a ROM
+  r = floor((2^46 - 1) / sum_j e_j)                             # sequential divider, once per column
+  p_j = (e_j * r + 2^30) >> 31                                  # units 2^-15
+  (dbuf == INP ? INP : OUT) element x of row (dst + j * orb) = stage(p_j, 0)   # orb = ceil(cols * ob / 8)`,
+    fields: [
+      f("src", 20, "ACC byte address of the tile [c_n][cols]"),
+      f("dst", 20, "byte address of the result rows in the destination buffer"),
+      f("dbuf", 1, "destination: 0 OUT (then STORE), 1 INP (the fused attention kernel)"),
+      f("c_n", 13, "keys (rows of the tile)", { offset: 1 }),
+      f("cols", 11, "queries (columns)", { offset: 1 }),
+      f("m", 16, "score-to-log2 multiplier"),
+      f("n", 6, "its shift"),
     ],
   },
 ] as const;
@@ -538,6 +576,13 @@ export function opcodeDef(name: OpName): OpcodeDef {
 
 export function opcodeByCode(code: number): OpcodeDef | undefined {
   return BY_CODE.get(code);
+}
+
+/** The largest value a field of an opcode can hold. */
+export function fieldMax(op: OpName, field: string): number {
+  const fd = opcodeDef(op).fields.find((x) => x.name === field);
+  if (!fd) throw new Error(`isa spec: ${op} has no field ${field}`);
+  return fd.max;
 }
 
 /** Bits per element of a DMA `ebits` value. */

@@ -40,6 +40,27 @@ export interface Target {
   /** Program fetch: bytes per cycle from where the program is stored. */
   readonly fetchBytesPerCycle: number;
   readonly hostLink: string;
+  /** Energy per operation (pJ) for the performance model's per-frame energy. */
+  readonly energy: EnergyTable;
+  /** Cycles per tap of an FP32 MAC (the FP32 mode of the array), when it has one. */
+  readonly fp32TapCycles?: number;
+  /** Set on the FP32 view of a target (fp32View): MACs are costed as FP32. */
+  readonly fp32?: boolean;
+}
+
+/**
+ * Energy per operation in pJ. A MAC is a multiply plus a 32-bit accumulate; SRAM is per byte of
+ * on-chip buffer traffic, external memory per byte moved by DMA or fetched as program.
+ */
+export interface EnergyTable {
+  readonly doc: string;
+  readonly macW4: number;
+  readonly macW8: number;
+  readonly macFp32: number;
+  readonly sramByte: number;
+  readonly extByte: number;
+  /** One vector-unit result (stage, resize tap pair, norm or softmax step). */
+  readonly vectorOp: number;
 }
 
 const KiB = 1024;
@@ -82,6 +103,17 @@ export const icebreaker: Target = {
   },
   fetchBytesPerCycle: 0.5,
   hostLink: "UART (FTDI), 115200 baud after reset, up to 3 Mbaud",
+  energy: {
+    doc:
+      "iCE40UP5K at 24 MHz, from the UltraPlus power estimator's order of magnitude: DSP/LUT MACs ~20 pJ, " +
+      "SPRAM/EBR ~10 pJ/byte, quad-SPI flash ~150 pJ/byte",
+    macW4: 20,
+    macW8: 30,
+    macFp32: 400,
+    sramByte: 10,
+    extByte: 150,
+    vectorOp: 30,
+  },
 };
 
 const DDR: ExternalMemory = {
@@ -106,9 +138,46 @@ export const asic28: Target = {
   segments: { ACT: DDR, WGT: DDR, TBL: DDR },
   fetchBytesPerCycle: 16,
   hostLink: "PCIe (not modelled)",
+  fp32TapCycles: 4,
+  energy: {
+    doc:
+      "28 nm, scaled from Horowitz (ISSCC 2014, 45 nm) by ~0.5 for logic: int8 multiply 0.1 pJ, 4×8 0.05 pJ, " +
+      "32-bit add 0.05 pJ, FP32 multiply-add 2.3 pJ; SRAM 64 KB-class 1 pJ/byte; LPDDR4-class DRAM 4 pJ/bit",
+    macW4: 0.1,
+    macW8: 0.15,
+    macFp32: 2.3,
+    sramByte: 1,
+    extByte: 32,
+    vectorOp: 0.5,
+  },
 };
 
 export const TARGETS: Readonly<Record<string, Target>> = { icebreaker, asic28 };
+
+/**
+ * The FP32 mode of a target, as a target the lowering tiles for: an FP32 element takes 4 bytes where
+ * the W8A8 program moves 1, so a W8A8 program lowered for this view has the FP32 program's tiles,
+ * passes and instruction stream; buffers hold a quarter of the elements, external bandwidth moves a
+ * quarter of the elements per cycle, and a tap costs `fp32TapCycles`.
+ */
+export function fp32View(t: Target): Target {
+  if (!t.fp32TapCycles) throw new Error(`target ${t.name} has no FP32 mode`);
+  const quarter = (m: ExternalMemory): ExternalMemory => ({ ...m, bytesPerCycle: m.bytesPerCycle / 4 });
+  return {
+    ...t,
+    name: `${t.name}-fp32`,
+    doc: `${t.doc} — FP32 mode`,
+    cyclesPerTap: { w4: t.fp32TapCycles, w8: t.fp32TapCycles },
+    buffers: {
+      ...t.buffers,
+      INP: t.buffers.INP / 4,
+      WGT: t.buffers.WGT / 4,
+      OUT: t.buffers.OUT / 4,
+    },
+    segments: { ACT: quarter(t.segments.ACT), WGT: quarter(t.segments.WGT), TBL: t.segments.TBL },
+    fp32: true,
+  };
+}
 
 export function targetByName(name: string): Target {
   const t = TARGETS[name];

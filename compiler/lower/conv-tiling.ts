@@ -2,8 +2,9 @@
  * Tiling of a convolution: which output-channel × row × column × input-channel tiles fit the target's
  * double-buffered INP/OUT/WGT slots, ACC and TBL, and which of them the cost model prefers.
  */
+
 import { convOutSize } from "../ir/shapes.js";
-import { INSTR_BYTES, rowBytes } from "../isa/spec.js";
+import { fieldMax, INSTR_BYTES, rowBytes } from "../isa/spec.js";
 import type { Target } from "../isa/targets.js";
 import type { QConv } from "../ptq/qgraph.js";
 import { alignUp, halfOf, ranges, splitSizes } from "./context.js";
@@ -69,9 +70,14 @@ export function checkExpressible(node: QConv, g: ConvGeometry): void {
   const bad = (why: string): never => {
     throw new Error(`conv "${node.name}": ${why}`);
   };
-  if (g.kh > 15 || g.kw > 15) bad(`kernel ${g.kh}×${g.kw} exceeds 15`);
-  if (Math.max(g.sy, g.sx, g.dy, g.dx) > 7) bad("strides and dilations must be ≤ 7");
-  if (Math.max(g.pt, g.pl, g.pb, g.pr) > 15) bad("padding must be ≤ 15");
+  const kMax = fieldMax("CCFG", "kh");
+  const sMax = fieldMax("CCFG", "sy");
+  const dMax = fieldMax("CCFG", "dy");
+  const pMax = fieldMax("CCFG", "pt");
+  if (g.kh > kMax || g.kw > kMax) bad(`kernel ${g.kh}×${g.kw} exceeds ${kMax}`);
+  if (Math.max(g.sy, g.sx) > sMax) bad(`strides must be ≤ ${sMax}`);
+  if (Math.max(g.dy, g.dx) > dMax) bad(`dilations must be ≤ ${dMax}`);
+  if (Math.max(g.pt, g.pl, g.pb, g.pr) > pMax) bad(`padding must be ≤ ${pMax}`);
   if (
     g.pt > (g.kh - 1) * g.dy ||
     g.pb > (g.kh - 1) * g.dy ||
@@ -79,7 +85,8 @@ export function checkExpressible(node: QConv, g: ConvGeometry): void {
     g.pr > (g.kw - 1) * g.dx
   )
     bad("padding larger than the kernel extent (outputs that see only padding) is not supported");
-  if (g.og > 4095) bad("more than 4095 output channels per group");
+  const ogMax = fieldMax("CCFG", "og");
+  if (g.og > ogMax) bad(`more than ${ogMax} output channels per group`);
   if (g.oh < 1 || g.ow < 1) bad("empty output");
 }
 
@@ -128,9 +135,11 @@ export function chooseConvTiling(g: ConvGeometry, bits: Bits, t: Target, fuse: b
   const wgtHalf = halfOf(t.buffers.WGT);
   const taps = g.kh * g.kw;
   let best: ConvTiling | undefined;
-  const ocCands = splitSizes(g.o, 24, R).filter((v) => v <= 1024);
-  const icCands = g.group === 1 ? splitSizes(g.c, 24).filter((v) => v <= 4096) : [g.cg];
-  const owCands = splitSizes(g.ow, 12).filter((v) => v <= 2048 && inExtent(v, g.sx, g.kw, g.dx) <= 2048);
+  const ocCands = splitSizes(g.o, 24, R).filter((v) => v <= fieldMax("CCFG", "oc_n"));
+  const icCands = g.group === 1 ? splitSizes(g.c, 24).filter((v) => v <= fieldMax("CCFG", "ic_n")) : [g.cg];
+  const owCands = splitSizes(g.ow, 12).filter(
+    (v) => v <= fieldMax("CCFG", "ow_n") && inExtent(v, g.sx, g.kw, g.dx) <= 2048,
+  );
   for (const ocT of ocCands) {
     for (const icT of icCands) {
       const nIc = g.group === 1 ? Math.ceil(g.c / icT) : 1;

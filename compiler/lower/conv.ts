@@ -18,7 +18,7 @@ import {
 import { linearDma, type TensorLayout, tileDma } from "./layout.js";
 import type { Step } from "./pipeline.js";
 import { decodeTableBytes, packWeights, stageTableBytes } from "./segments.js";
-import { stageFields, tableLoad, tableRegion } from "./tables.js";
+import { codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
 import { lowerVectorPass } from "./vector-pass.js";
 
 function maxAbsDecoded(enc: Encoding): number {
@@ -93,6 +93,12 @@ export function lowerConv(
     tiling.wholeTables ? g.o : tiling.ocT,
   );
   const sf = stageFields(stage1, node);
+  const code = codeTableOf(stage1);
+  const ttabBuf = alignUp(tables.buf.ptab + (tiling.wholeTables ? g.o : tiling.ocT) * bits.pb, 4);
+  if (code && ttabBuf + 256 > t.buffers.TBL)
+    throw new Error(`conv "${node.name}": no TBL room for its code table`);
+  const ttabSeg = code ? ctx.tbl.append(code) : 0;
+  const pixelSeg = node.pixelBias ? ctx.tbl.append(new Uint8Array(node.pixelBias.buffer.slice(0))) : 0;
   const vcfg: Instr = {
     op: "VCFG",
     stage: sf.stage,
@@ -101,6 +107,7 @@ export function lowerConv(
     alpha: sf.alpha,
     btab: tables.buf.btab,
     ptab: tables.buf.ptab,
+    ttab: code ? ttabBuf : 0,
   };
   const inpHalf = halfOf(t.buffers.INP);
   const outHalf = halfOf(t.buffers.OUT);
@@ -166,7 +173,26 @@ export function lowerConv(
             }
             load.push(...tileDma("LOAD", EV.buf.INP, inL, b, sa, sb - sa, iy0, ih, ix0, iw, inpAddr));
             const compute: Instr[] = [];
-            if (k === 0) compute.push(vcfg);
+            if (k === 0) {
+              compute.push(vcfg);
+              if (code) compute.push(...linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, ttabSeg, ttabBuf, 256));
+            }
+            // A position embedding enters as the accumulators' starting value.
+            const preload = node.pixelBias !== undefined && q === 0;
+            if (preload)
+              compute.push({
+                op: "LOADT",
+                buf: EV.buf.ACC,
+                seg: EV.seg.TBL,
+                ebits: EV.ebits.E32,
+                ext: pixelSeg / 4 + (o0 * g.oh + y0) * g.ow + x0,
+                addr: 0,
+                n0: x1 - x0,
+                n1: y1 - y0,
+                n2: o1 - o0,
+                pitch: g.ow,
+                rows: g.oh,
+              });
             const tkey = tiling.wholeTables ? "all" : `${sa}:${sb}:${o0}:${o1}`;
             if (tkey !== loadedTables) {
               const [ta, tb] = tiling.wholeTables ? [0, g.c] : [sa, sb];
@@ -209,7 +235,7 @@ export function lowerConv(
             compute.push({
               op: "CONV",
               fuse: fused ? 1 : 0,
-              accum: q > 0 ? 1 : 0,
+              accum: q > 0 || preload ? 1 : 0,
               inp: inpAddr,
               wgt: chunkAddr,
               acc: 0,

@@ -5,7 +5,7 @@
 import { reroll } from "../isa/loops.js";
 import type { Instr } from "../isa/spec.js";
 import { type Target, validateTarget } from "../isa/targets.js";
-import type { Encoding, QGraph, QValue } from "../ptq/qgraph.js";
+import { type Encoding, nodeInputs, type QGraph, type QValue } from "../ptq/qgraph.js";
 import type { LayerProgram, LowerContext } from "./context.js";
 import { lowerConv } from "./conv.js";
 import { encodingBits, type TensorLayout } from "./layout.js";
@@ -13,6 +13,7 @@ import { planMemory, type ValueRequest } from "./memplan.js";
 import { emitLayer, FINISH } from "./pipeline.js";
 import { lowerResize } from "./resize.js";
 import { SegmentBuilder } from "./segments.js";
+import { attentionTempShape, lowerAdd, lowerAttention, lowerNorm } from "./tokens.js";
 
 export interface LowerOptions {
   /** Fused kernels (default true): conv + output stage on chip. */
@@ -89,7 +90,7 @@ function valueRequests(g: QGraph, fuse: boolean): ValueRequest[] {
   const lastUse = new Map<string, number>();
   const alias = new Map<string, { parent: string; channelOffset: number }>();
   g.nodes.forEach((node, i) => {
-    const inputs = node.op === "concat" ? node.inputs : [node.input];
+    const inputs = nodeInputs(node);
     for (const inp of inputs) {
       if (!def.has(inp)) throw new Error(`lower: "${node.name}" reads "${inp}" before it is computed`);
       lastUse.set(inp, i);
@@ -122,6 +123,14 @@ function valueRequests(g: QGraph, fuse: boolean): ValueRequest[] {
   }
   if (!fuse) {
     g.nodes.forEach((node, i) => {
+      if (node.op === "attention")
+        out.push({
+          name: `${node.name}#p`,
+          shape: attentionTempShape(val(node.input).shape),
+          ebits: encodingBits(node.pEnc),
+          def: i,
+          lastUse: i,
+        });
       if (node.op === "conv")
         out.push({
           name: `${node.name}#acc32`,
@@ -145,7 +154,28 @@ export function lowerQGraph(g: QGraph, target: Target, opts: LowerOptions = {}):
     );
   const ctx: LowerContext = { target, wgt: new SegmentBuilder(), tbl: new SegmentBuilder(), fuse };
   const layoutOf = (n: string): TensorLayout => plan.layouts.get(n)!;
-  const passes: LayerProgram[] = [];
+  const program: Instr[] = [];
+  const layers: LayerInfo[] = [];
+  // Each layer is emitted as soon as it is lowered, so only one layer's steps are alive at a time.
+  const passes = {
+    push(...ps: LayerProgram[]): void {
+      for (const p of ps) {
+        const flat = emitLayer(p.steps, layers.length > 0);
+        const words = opts.loops === false ? flat : reroll(flat);
+        layers.push({
+          name: p.name,
+          op: p.op,
+          firstWord: program.length,
+          words: words.length,
+          dispatched: flat.length,
+          steps: p.steps.length,
+          macs: p.macs,
+          tiling: p.tiling,
+        });
+        for (const w of words) program.push(w);
+      }
+    },
+  };
   for (const node of g.nodes) {
     if (node.op === "concat") {
       const kinds = new Set(node.inputs.map((n) => g.values.get(n)!.enc.kind));
@@ -153,33 +183,37 @@ export function lowerQGraph(g: QGraph, target: Target, opts: LowerOptions = {}):
         throw new Error(`lower: concat "${node.name}" mixes encodings`);
       continue;
     }
-    const inV = g.values.get(node.input)!;
     const outV = g.values.get(node.output)!;
-    if (node.op === "conv") {
+    if (node.op === "add") {
+      const [a, b] = node.inputs;
+      passes.push(
+        lowerAdd(
+          ctx,
+          node,
+          g.values.get(a)!,
+          g.values.get(b)!,
+          outV,
+          layoutOf(a),
+          layoutOf(b),
+          layoutOf(node.output),
+        ),
+      );
+      continue;
+    }
+    const inV = g.values.get(node.input)!;
+    if (node.op === "norm") {
+      passes.push(lowerNorm(ctx, node, inV, outV, layoutOf(node.input), layoutOf(node.output)));
+    } else if (node.op === "attention") {
+      const pL = fuse ? undefined : layoutOf(`${node.name}#p`);
+      passes.push(...lowerAttention(ctx, node, inV, outV, layoutOf(node.input), layoutOf(node.output), pL));
+    } else if (node.op === "conv") {
       const temp = fuse ? undefined : layoutOf(`${node.name}#acc32`);
       passes.push(...lowerConv(ctx, node, inV, outV, layoutOf(node.input), layoutOf(node.output), temp));
     } else {
       passes.push(lowerResize(ctx, node, inV, outV, layoutOf(node.input), layoutOf(node.output)));
     }
   }
-  if (passes.length === 0) throw new Error("lower: the graph has no operation that runs on the accelerator");
-  const program: Instr[] = [];
-  const layers: LayerInfo[] = [];
-  passes.forEach((p, i) => {
-    const flat = emitLayer(p.steps, i > 0);
-    const words = opts.loops === false ? flat : reroll(flat);
-    layers.push({
-      name: p.name,
-      op: p.op,
-      firstWord: program.length,
-      words: words.length,
-      dispatched: flat.length,
-      steps: p.steps.length,
-      macs: p.macs,
-      tiling: p.tiling,
-    });
-    program.push(...words);
-  });
+  if (layers.length === 0) throw new Error("lower: the graph has no operation that runs on the accelerator");
   program.push(FINISH);
   const io = (name: string): IoDescriptor => {
     const v = g.values.get(name)!;

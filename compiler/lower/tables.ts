@@ -16,6 +16,10 @@ export function stageFields(
       : stage.kind === "requant"
         ? EV.stage.REQUANT
         : EV.stage.ACC32;
+  if (stage.kind === "requant" && stage.table) {
+    if (node && node.act.kind !== "none") throw new Error("a code table cannot follow another activation");
+    return { stage: code, act: EV.act.TABLE, alpha: 0 };
+  }
   if (stage.kind !== "requant" || !node || node.act.kind === "none")
     return { stage: code, act: EV.act.NONE, alpha: 0 };
   if (node.act.kind === "relu") return { stage: code, act: EV.act.RELU, alpha: 0 };
@@ -23,6 +27,11 @@ export function stageFields(
   if (!Number.isInteger(a) || a < 0 || a >= 2 ** 18)
     throw new Error(`LeakyReLU alphaQ16 ${a} does not fit 18 bits`);
   return { stage: code, act: EV.act.LEAKY, alpha: a };
+}
+
+/** The 256-byte code table of a stage (act TABLE), if it has one. */
+export function codeTableOf(stage: OutputStage): Uint8Array | undefined {
+  return stage.kind === "requant" ? stage.table : undefined;
 }
 
 export interface TableRegion {

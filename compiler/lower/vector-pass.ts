@@ -2,10 +2,10 @@
 import { EV, type Instr, rowBytes, stageBits } from "../isa/spec.js";
 import type { QConv, QValue } from "../ptq/qgraph.js";
 import { halfOf, type LayerProgram, type LowerContext, ranges, splitSizes } from "./context.js";
-import { type TensorLayout, tileDma } from "./layout.js";
+import { linearDma, type TensorLayout, tileDma } from "./layout.js";
 import type { Step } from "./pipeline.js";
 import { stageTableBytes } from "./segments.js";
-import { stageFields, tableLoad, tableRegion } from "./tables.js";
+import { codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
 
 export function lowerVectorPass(
   ctx: LowerContext,
@@ -22,10 +22,15 @@ export function lowerVectorPass(
   const pb = stageTableBytes(node.stage);
   const outHalf = halfOf(t.buffers.OUT);
   const tables = tableRegion(ctx, undefined, undefined, node.stage, o, 0, o);
-  const wholeTables = o * pb <= t.buffers.TBL && o <= 4096;
+  const code = codeTableOf(node.stage);
+  const ttabSeg = code ? ctx.tbl.append(code) : 0;
+  // The code table (act TABLE) sits below the stage parameters.
+  const reserved = code ? 256 : 0;
+  const ptab = tables.buf.ptab + reserved;
+  const wholeTables = o * pb + reserved <= t.buffers.TBL && o <= 4096;
   let best: { cT: number; rT: number } | undefined;
   for (const cT of splitSizes(o, 32).filter((v) => v <= 4096)) {
-    if (!wholeTables && cT * pb > t.buffers.TBL) continue;
+    if (!wholeTables && cT * pb + reserved > t.buffers.TBL) continue;
     const rT = Math.min(
       oh,
       1024,
@@ -46,7 +51,8 @@ export function lowerVectorPass(
     act: sf.act,
     alpha: sf.alpha,
     btab: 0,
-    ptab: tables.buf.ptab,
+    ptab,
+    ttab: tables.buf.ptab,
   };
   const steps: Step[] = [];
   let loaded = "";
@@ -55,12 +61,14 @@ export function lowerVectorPass(
       for (const [y0, y1] of ranges(oh, best.rT)) {
         const outAddr = (steps.length % 2) * outHalf;
         const compute: Instr[] = [];
-        if (steps.length === 0) compute.push(vcfg);
+        if (steps.length === 0) {
+          compute.push(vcfg);
+          if (code)
+            compute.push(...linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, ttabSeg, tables.buf.ptab, 256));
+        }
         const key = wholeTables ? "all" : `${c0}:${c1}`;
         if (key !== loaded) {
-          compute.push(
-            ...tableLoad(tables.seg.ptab, pb, wholeTables ? 0 : c0, wholeTables ? o : c1, tables.buf.ptab),
-          );
+          compute.push(...tableLoad(tables.seg.ptab, pb, wholeTables ? 0 : c0, wholeTables ? o : c1, ptab));
           loaded = key;
         }
         compute.push(...tileDma("LOADT", EV.buf.ACC, accL, b, c0, c1 - c0, y0, y1 - y0, 0, ow, 0));

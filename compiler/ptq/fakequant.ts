@@ -4,8 +4,12 @@
  * thresholds and biases to integers moves a value across a decision point, so comparing the two
  * checks that the integer arithmetic implements the quantizer's intent.
  */
+
+import { gelu } from "../exec/elementwise.js";
 import { defaultGemmBackend, type GemmBackend } from "../exec/float.js";
 import { conv2dGeometry } from "../exec/kernels/conv-params.js";
+import { attention, channelLayerNorm } from "../exec/tokens.js";
+import type { Tensor } from "../ir/tensor.js";
 import { zeroCodeOffsets } from "./golden.js";
 import { type Encoding, LUT_LEVELS, type QConv, type QGraph, type QNode, type QValue } from "./qgraph.js";
 
@@ -76,7 +80,15 @@ async function fakeConv(
   const bias = Float32Array.from({ length: o }, (_, oc) => (node.bias[oc]! + offsets[oc]!) * accScale[oc]!);
   const g = conv2dGeometry(inV.shape, node.weightShape, node);
   const y = await backend.conv2d(x, wf, bias, g);
+  if (node.pixelBias) {
+    const plane = g.oh * g.ow;
+    for (let i = 0; i < y.length; i++) {
+      const oc = Math.floor(i / plane) % o;
+      y[i]! += node.pixelBias[i % (o * plane)]! * accScale[oc]!;
+    }
+  }
   const act = node.act;
+  if (node.fn === "gelu") for (let i = 0; i < y.length; i++) y[i] = gelu(y[i]!);
   if (act.kind === "relu") for (let i = 0; i < y.length; i++) y[i] = Math.max(y[i]!, 0);
   if (act.kind === "leaky") for (let i = 0; i < y.length; i++) if (y[i]! < 0) y[i] = y[i]! * act.alpha;
   return snap(y, outV);
@@ -114,6 +126,10 @@ function fakeResize(
   return snap(out, outV);
 }
 
+function tensorOf(data: Float32Array, v: QValue): Tensor {
+  return { dtype: "float32", shape: [...v.shape], data };
+}
+
 /** Runs a QGraph (batch 1) in float on real input values; returns the real output. */
 export async function runFakeQuant(
   g: QGraph,
@@ -131,7 +147,24 @@ export async function runFakeQuant(
       );
     else if (node.op === "resize")
       vals.set(node.output, fakeResize(node, vals.get(node.input)!, g.values.get(node.input)!, outV));
-    else {
+    else if (node.op === "add") {
+      const [a, b] = node.inputs.map((i) => vals.get(i)!) as [Float32Array, Float32Array];
+      vals.set(
+        node.output,
+        snap(
+          Float32Array.from(a, (v, i) => v + b[i]!),
+          outV,
+        ),
+      );
+    } else if (node.op === "norm") {
+      const inV = g.values.get(node.input)!;
+      const y = channelLayerNorm(tensorOf(vals.get(node.input)!, inV), undefined, undefined, 0);
+      vals.set(node.output, snap(y.data as Float32Array, outV));
+    } else if (node.op === "attention") {
+      const inV = g.values.get(node.input)!;
+      const y = attention(tensorOf(vals.get(node.input)!, inV), node.heads, node.scale);
+      vals.set(node.output, snap(y.data as Float32Array, outV));
+    } else {
       const parts = node.inputs.map((i) => vals.get(i)!);
       const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
       let off = 0;

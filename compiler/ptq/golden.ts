@@ -6,11 +6,13 @@
  */
 import { defaultGemmBackend, type GemmBackend } from "../exec/float.js";
 import { type Conv2dGeometry, conv2dGeometry } from "../exec/kernels/conv-params.js";
+import { runAdd, runAttention, runNorm } from "./golden-tokens.js";
 import {
   type Activation,
   type Codes,
   type Encoding,
   LUT_LEVELS,
+  nodeInputs,
   type OutputStage,
   type QConcat,
   type QConv,
@@ -105,7 +107,8 @@ export function outputStage(
     for (let i = 0; i < n; i++) {
       const u = applyActivation(acc[i]!, act);
       const q = Math.floor((u * m + round) / div) + stage.zeros[channel]! + 128;
-      out[offset + i] = q < 0 ? 0 : Math.min(q, 255);
+      const c = q < 0 ? 0 : Math.min(q, 255);
+      out[offset + i] = stage.table ? stage.table[c]! : c;
     }
   } else {
     for (let i = 0; i < n; i++) out[offset + i] = acc[i]!;
@@ -213,6 +216,7 @@ export async function runConv(
       const base = (b * g.o + oc) * plane;
       const bias = node.bias[oc]! + offsets[oc]!;
       for (let i = 0; i < plane; i++) acc[i] = sums[base + i]! + bias;
+      if (node.pixelBias) for (let i = 0; i < plane; i++) acc[i]! += node.pixelBias[oc * plane + i]!;
       outputStage(acc, oc, node.act, node.stage, out, base);
     }
   }
@@ -302,6 +306,19 @@ export async function runQNode(
       return runResize(node, get(node.input), val(node.input), val(node.output));
     case "concat":
       return runConcat(node, node.inputs.map(get), node.inputs.map(val));
+    case "add":
+      return runAdd(
+        node,
+        get(node.inputs[0]),
+        get(node.inputs[1]),
+        val(node.inputs[0]),
+        val(node.inputs[1]),
+        val(node.output),
+      );
+    case "norm":
+      return runNorm(node, get(node.input), val(node.input), val(node.output));
+    case "attention":
+      return runAttention(node, get(node.input), val(node.input), val(node.output));
   }
 }
 
@@ -334,13 +351,12 @@ export async function runGolden(
   const codes = new Map<string, Codes>([[g.input, inputCodes]]);
   const lastUse = new Map<string, number>();
   g.nodes.forEach((node, i) => {
-    for (const inp of node.op === "concat" ? node.inputs : [node.input]) lastUse.set(inp, i);
+    for (const inp of nodeInputs(node)) lastUse.set(inp, i);
   });
   for (const [i, node] of g.nodes.entries()) {
     codes.set(node.output, await runQNode(node, g, codes, backend));
     if (!opts.keepAll) {
-      for (const inp of node.op === "concat" ? node.inputs : [node.input])
-        if (lastUse.get(inp) === i && inp !== g.output) codes.delete(inp);
+      for (const inp of nodeInputs(node)) if (lastUse.get(inp) === i && inp !== g.output) codes.delete(inp);
     }
   }
   const out = codes.get(g.output);

@@ -47,8 +47,12 @@ export type Activation =
 export type OutputStage =
   /** q = #{k : acc ≥ thresholds[c*15 + k]} → lut4 codes. */
   | { kind: "threshold"; thresholds: Int32Array }
-  /** q = clamp(((f(acc)·multiplier[c] + 2^(shift[c]−1)) >> shift[c]) + zeros[c] + 128, 0, 255) → lin8 codes. */
-  | { kind: "requant"; multiplier: Int32Array; shift: Int32Array; zeros: Int32Array }
+  /**
+   * q = clamp(((f(acc)·multiplier[c] + 2^(shift[c]−1)) >> shift[c]) + zeros[c] + 128, 0, 255) → lin8
+   * codes; with `table`, q := table[q] afterwards (a 256-entry code map: GELU and other non-monotone
+   * functions of an 8-bit pre-activation, docs/arithmetic.md §3).
+   */
+  | { kind: "requant"; multiplier: Int32Array; shift: Int32Array; zeros: Int32Array; table?: Uint8Array }
   /** The accumulator is the output. */
   | { kind: "acc32" };
 
@@ -70,6 +74,66 @@ export interface QConv {
   stage: OutputStage;
   /** Real value of one accumulator unit per output channel (compile-time information). */
   accScales: Float64Array;
+  /** int32 added per output element [o][y][x] before the stage (a position embedding). */
+  pixelBias?: Int32Array;
+  /** A non-monotone function the stage applies after `act` (its thresholds or code table hold it). */
+  fn?: "gelu";
+}
+
+/**
+ * Elementwise sum of two tensors of the same shape: acc = bias[c] + ka[c]·v_a + kb[c]·v_b with the
+ * decoded values v (lin8: q − 128), then the stage (docs/arithmetic.md §4).
+ */
+export interface QAdd {
+  op: "add";
+  name: string;
+  inputs: [string, string];
+  output: string;
+  ka: Int8Array;
+  kb: Int8Array;
+  bias: Int32Array;
+  stage: OutputStage;
+  accScales: Float64Array;
+}
+
+/**
+ * LayerNorm over channels at every pixel, without affine (folded into the next linear layer):
+ * a = round((C·v_c − Σv) · 2^NORM_FRAC / isqrt(C·Σv² − (Σv)² + eps)), then the stage.
+ */
+export interface QNorm {
+  op: "norm";
+  name: string;
+  input: string;
+  output: string;
+  /** eps in the integer variance domain (C²·eps / s²), ≥ 1. */
+  eps: number;
+  stage: OutputStage;
+}
+
+/**
+ * Multi-head self-attention on a channel-major qkv tensor (docs/arithmetic.md §5): scores on the
+ * matrix unit with k as transposed offset-binary weights, integer softmax on the vector unit, then
+ * P·V with v as offset-binary weights.
+ */
+export interface QAttention {
+  op: "attention";
+  name: string;
+  input: string;
+  output: string;
+  heads: number;
+  /** The float model's logit scale (compile-time; folded into smaxM/smaxN). */
+  scale: number;
+  /** Softmax multiplier per head: log2-domain distance u = (max − s)·m >> n, units 2^−8. */
+  smaxM: Int32Array;
+  smaxN: Int32Array;
+  /** Encoding of the probabilities (one channel, shared by every key); its stage reads p in units 2^−15. */
+  pEnc: Encoding;
+  pStage: OutputStage;
+  /** Weight bits of k and v as matrix-unit operands (4: lut4 codes, 8: lin8 codes). */
+  kvBits: 4 | 8;
+  /** Output stage per output channel (head-major, as the output tensor). */
+  stage: OutputStage;
+  accScales: Float64Array;
 }
 
 /** Bilinear align_corners resize in the decoded domain with 8-bit fixed-point weights. */
@@ -90,7 +154,22 @@ export interface QConcat {
   output: string;
 }
 
-export type QNode = QConv | QResize | QConcat;
+export type QNode = QConv | QResize | QConcat | QAdd | QNorm | QAttention;
+
+/** The tensors a node reads. */
+export function nodeInputs(node: QNode): readonly string[] {
+  return node.op === "concat" || node.op === "add" ? node.inputs : [node.input];
+}
+
+/** Fraction bits of the normalized values QNorm hands its stage. */
+export const NORM_FRAC = 12;
+/** Fraction bits of the softmax probabilities handed to the P stage. */
+export const SMAX_PROB_FRAC = 15;
+
+/** 2^15 · 2^(−f/256) rounded, f ∈ 0..255: the vector unit's exp2 ROM. */
+export const EXP2_TABLE: Uint16Array = Uint16Array.from({ length: 256 }, (_, f) =>
+  Math.round(32768 * 2 ** (-f / 256)),
+);
 
 export interface QGraph {
   name: string;

@@ -7,13 +7,15 @@
  * the inputs it will really get, which is what activation-loss compensation and second-order
  * rounding need (QuartDepth §3, "sequential").
  */
-import { defaultGemmBackend, runNode } from "../exec/float.js";
+import { defaultGemmBackend, type GemmBackend, runNode } from "../exec/float.js";
 import { conv2dGeometry } from "../exec/kernels/conv-params.js";
 import { consumersOf, describeNode, type Graph, GraphError, type Node } from "../ir/graph.js";
-import { foldZeroPads, removeIdentities } from "../ir/passes.js";
+import { activationsOnConvs, foldZeroPads, removeIdentities } from "../ir/passes.js";
 import type { Tensor } from "../ir/tensor.js";
-import { type CodebookMethod, chooseLevels, lin8Range, lin8Zero } from "./codebook.js";
+import { channelMajorTokens, foldLayerNormAffine } from "../ir/tokens.js";
+import type { CodebookMethod } from "./codebook.js";
 import { quantizeConvWeights } from "./conv-weights.js";
+import { lin8Encoding, lut4Encoding, outputStageFor, sampleChannels } from "./encodings.js";
 import { outputFisher } from "./fisher.js";
 import {
   decode,
@@ -24,6 +26,7 @@ import {
   runResize,
   zeroCodeOffsets,
 } from "./golden.js";
+import { runAdd, runAttention, runNorm } from "./golden-tokens.js";
 import {
   type Activation,
   type Codes,
@@ -36,6 +39,15 @@ import {
   type QValue,
   THRESHOLDS,
 } from "./qgraph.js";
+import {
+  activationEncoding,
+  geluStageAndEncoding,
+  qkvEncoding,
+  quantizeAdd,
+  quantizeAttention,
+  quantizeNorm,
+  type TokenQuantContext,
+} from "./quantize-tokens.js";
 import { type ConvStats, ConvStatsAccumulator, prng } from "./stats.js";
 import type { WeightBits } from "./weights.js";
 
@@ -99,6 +111,19 @@ export interface QuantizeOptions {
   onLayer?: (done: number, total: number, name: string) => void;
   /** Sees the per-channel float samples each activation grid was chosen from (reports). */
   onActivation?: (tensor: string, samples: readonly number[][], enc: Encoding) => void;
+  /**
+   * Timing only: no calibration run; grids come from synthetic activations and weights are rounded to
+   * nearest. The program and its cycles are those of the real model; its accuracy is meaningless.
+   */
+  synthetic?: boolean;
+}
+
+/** A small stand-in for an activation of `shape` (channels kept, 64 samples each, unit range). */
+function syntheticActivation(shape: readonly number[], rand: () => number): Tensor {
+  const c = shape.length === 4 ? shape[1]! : 1;
+  const data = new Float32Array(c * 64);
+  for (let i = 0; i < data.length; i++) data[i] = 2 * rand() - 1;
+  return { dtype: "float32", shape: [1, c, 1, 64], data };
 }
 
 export interface LayerReport {
@@ -116,9 +141,18 @@ export interface QuantizeResult {
 }
 
 interface Group {
-  kind: "conv" | "resize" | "concat";
+  kind: "conv" | "resize" | "concat" | "add" | "norm" | "attention";
   nodes: Node[];
   output: string;
+}
+
+/** A constant the size of `value` added to it: a per-pixel bias (position embedding). */
+function pixelBiasAdd(g: Graph, node: Node | undefined, value: string): Node | undefined {
+  if (node?.op !== "Add") return undefined;
+  const other = node.inputs[0] === value ? node.inputs[1] : node.inputs[0];
+  const t = other ? g.initializers.get(other) : undefined;
+  const shape = g.values.get(value)!.shape;
+  return t && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? node : undefined;
 }
 
 function activationOf(node: Node | undefined): Activation | undefined {
@@ -140,10 +174,16 @@ export function groupGraph(g: Graph): Group[] {
     if (node.op === "Conv2d") {
       const next = consumers.get(node.outputs[0]!) ?? [];
       const act = next.length === 1 && !g.outputs.includes(node.outputs[0]!) ? next[0] : undefined;
-      if (act && activationOf(act)) {
+      if (act && (activationOf(act) || act.op === "Gelu" || pixelBiasAdd(g, act, node.outputs[0]!))) {
         fused.add(act);
         groups.push({ kind: "conv", nodes: [node, act], output: act.outputs[0]! });
       } else groups.push({ kind: "conv", nodes: [node], output: node.outputs[0]! });
+    } else if (node.op === "Add" && node.inputs.every((i) => !g.initializers.has(i))) {
+      groups.push({ kind: "add", nodes: [node], output: node.outputs[0]! });
+    } else if (node.op === "ChannelLayerNorm" && node.inputs.filter(Boolean).length === 1) {
+      groups.push({ kind: "norm", nodes: [node], output: node.outputs[0]! });
+    } else if (node.op === "Attention") {
+      groups.push({ kind: "attention", nodes: [node], output: node.outputs[0]! });
     } else if (
       node.op === "Resize" &&
       node.attrs.mode === "bilinear" &&
@@ -166,122 +206,15 @@ export function groupGraph(g: Graph): Group[] {
   return groups;
 }
 
-/** Per-channel samples of an NCHW tensor (n = 1), up to `count` per channel. */
-function sampleChannels(t: Tensor, count: number, rand: () => number, into: number[][]): void {
-  const [, c, h, w] = t.shape as [number, number, number, number];
-  const plane = h * w;
-  for (let ch = 0; ch < c; ch++) {
-    into[ch] ??= [];
-    const list = into[ch];
-    const base = ch * plane;
-    if (plane <= count) for (let i = 0; i < plane; i++) list.push(t.data[base + i]!);
-    else for (let i = 0; i < count; i++) list.push(t.data[base + Math.floor(rand() * plane)]!);
-  }
-}
-
-/** lut4 encoding from per-channel samples: levels → int8 table in per-channel units. */
-function lut4Encoding(samples: number[][], method: MethodConfig): Encoding {
-  const c = samples.length;
-  const levels = samples.map((s) => chooseLevels(s, { method: method.codebook }));
-  const maxAbs = levels.map((l) => l.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1e-8);
-  const ref = Math.max(...maxAbs);
-  const lut = new Int8Array(c * LUT_LEVELS);
-  const zeroCode = new Uint8Array(c);
-  const scales = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    const unit = (maxAbs[ch]! ** method.migration * ref ** (1 - method.migration)) / 127;
-    scales[ch] = unit;
-    let zi = 0;
-    for (let k = 0; k < LUT_LEVELS; k++) {
-      const v = Math.max(-128, Math.min(127, Math.round(levels[ch]![k]! / unit)));
-      lut[ch * LUT_LEVELS + k] = v;
-      if (Math.abs(v) < Math.abs(lut[ch * LUT_LEVELS + zi]!)) zi = k;
-    }
-    lut[ch * LUT_LEVELS + zi] = 0;
-    zeroCode[ch] = zi;
-  }
-  return { kind: "lut4", channels: c, lut, zeroCode, scales };
-}
-
-/**
- * lin8 encoding: one scale for the whole tensor and a zero point per channel. 8 bits leave enough
- * resolution that per-channel scales would only push their spread into the (4-bit) weights of the
- * consumer, where it costs more than it saves.
- */
-function lin8Encoding(samples: number[][], method: MethodConfig): Encoding {
-  const c = samples.length;
-  const ranges = samples.map((s) =>
-    lin8Range(s, { method: method.codebook === "percentile" ? "percentile" : "minmax" }),
-  );
-  const scale = Math.max(...ranges.map((r) => (r.hi - r.lo) / 255)) || 1;
-  return {
-    kind: "lin8",
-    channels: c,
-    scales: new Float64Array(c).fill(scale),
-    zeros: Int32Array.from(ranges, (r) => lin8Zero(r.lo, scale)),
-  };
-}
-
 /** Per-channel real value of one decoded unit of an input encoding (what the consumer folds). */
 function unitScales(enc: Encoding): Float64Array {
   return enc.kind === "acc32" ? enc.scales : enc.scales;
-}
-
-function inverseActivation(t: number, act: Activation): number {
-  if (act.kind === "leaky" && t < 0) return t / act.alpha;
-  if (act.kind === "relu" && t <= 0) return Number.NEGATIVE_INFINITY;
-  return t;
 }
 
 const SQNR_IMAGES = 4;
 const FISHER_IMAGES = 4;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-
-/** Output stage for an accumulator of real scale `accScale[o]` into encoding `out`. */
-function outputStageFor(out: Encoding, accScale: Float64Array, act: Activation): OutputStage {
-  const c = accScale.length;
-  if (out.kind === "acc32") return { kind: "acc32" };
-  if (out.kind === "lut4") {
-    const thresholds = new Int32Array(c * THRESHOLDS);
-    for (let o = 0; o < c; o++) {
-      const lut = out.lut.subarray(o * LUT_LEVELS, (o + 1) * LUT_LEVELS);
-      for (let k = 0; k < THRESHOLDS; k++) {
-        const t = (out.scales[o]! * (lut[k]! + lut[k + 1]!)) / 2;
-        const pre = inverseActivation(t, act) / accScale[o]!;
-        thresholds[o * THRESHOLDS + k] = Math.max(INT32_MIN, Math.min(INT32_MAX, Math.ceil(pre)));
-      }
-      // Rounding can only make neighbours equal, never reorder them; keep them non-decreasing anyway.
-      for (let k = 1; k < THRESHOLDS; k++) {
-        const i = o * THRESHOLDS + k;
-        if (thresholds[i]! < thresholds[i - 1]!) thresholds[i] = thresholds[i - 1]!;
-      }
-    }
-    return { kind: "threshold", thresholds };
-  }
-  const multiplier = new Int32Array(c);
-  const shift = new Int32Array(c);
-  for (let o = 0; o < c; o++) {
-    const [m, n] = fixedPoint(accScale[o]! / out.scales[o]!);
-    multiplier[o] = m;
-    shift[o] = n;
-  }
-  return { kind: "requant", multiplier, shift, zeros: Int32Array.from(out.zeros) };
-}
-
-/** ratio ≈ m·2^−n with 2^14 ≤ m < 2^15 (docs/arithmetic.md §3). */
-export function fixedPoint(ratio: number): [number, number] {
-  if (!(ratio > 0) || !Number.isFinite(ratio)) throw new Error(`cannot requantize by a ratio of ${ratio}`);
-  let e = Math.floor(Math.log2(ratio));
-  let m = Math.round(ratio * 2 ** (14 - e));
-  if (m >= 2 ** 15) {
-    m = Math.round(m / 2);
-    e += 1;
-  }
-  const n = 14 - e;
-  if (n < 0 || n > 47) throw new Error(`requantization ratio ${ratio} is out of the fixed-point range`);
-  return [m, n];
-}
 
 function sqnr(ref: readonly Float32Array[], got: readonly Float32Array[]): number {
   let sig = 0;
@@ -297,8 +230,11 @@ function sqnr(ref: readonly Float32Array[], got: readonly Float32Array[]): numbe
 }
 
 export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
-  const g = foldZeroPads(removeIdentities(graph));
-  if (opts.calibration.length === 0) throw new GraphError("no calibration images");
+  const g = activationsOnConvs(
+    foldZeroPads(removeIdentities(foldLayerNormAffine(channelMajorTokens(graph)))),
+  );
+  const synthetic = opts.synthetic === true;
+  if (opts.calibration.length === 0 && !synthetic) throw new GraphError("no calibration images");
   const groups = groupGraph(g);
   const method = opts.method;
   const weightBits: WeightBits = opts.recipe === "w8a8" ? 8 : 4;
@@ -307,7 +243,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
   const perChannel = opts.samplesPerChannel ?? 256;
   const rows = opts.rowsPerImage ?? 128;
   const backend = defaultGemmBackend();
-  const images = opts.calibration.length;
+  const images = synthetic ? 0 : opts.calibration.length;
   if (g.inputs.length !== 1) throw new GraphError("quantization needs a single-input graph");
   const inputName = g.inputs[0]!;
   const inShape = [...g.values.get(inputName)!.shape];
@@ -340,6 +276,8 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
     opts.calibration.map((x) => quantizeInput(x, values.get(inputName)!)),
   );
 
+  const consumers = consumersOf(g);
+  const tokenCtx: TokenQuantContext = { actBits, method, samplesPerChannel: perChannel, rand };
   const lastUse = new Map<string, number>();
   groups.forEach((grp, i) => {
     for (const n of grp.nodes) for (const inp of n.inputs) if (inp) lastUse.set(inp, i);
@@ -354,18 +292,22 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       : undefined;
   for (const [gi, grp] of groups.entries()) {
     opts.onLayer?.(gi, groups.length, grp.output);
-    // Float path.
-    for (const node of grp.nodes) {
-      const outs: Tensor[][] = node.outputs.map(() => []);
-      for (let im = 0; im < images; im++) {
-        const ins = node.inputs.map((n) =>
-          n ? (floatVals.get(n)?.[im] ?? g.initializers.get(n)) : undefined,
-        );
-        const r = await runNode(node, ins, backend);
-        for (const [k, t] of r.entries()) outs[k]!.push(t);
+    // Float path (synthetic: small stand-in tensors to choose grids from, nothing runs).
+    if (synthetic)
+      for (const node of grp.nodes)
+        for (const o of node.outputs) floatVals.set(o, [syntheticActivation(g.values.get(o)!.shape, rand)]);
+    else
+      for (const node of grp.nodes) {
+        const outs: Tensor[][] = node.outputs.map(() => []);
+        for (let im = 0; im < images; im++) {
+          const ins = node.inputs.map((n) =>
+            n ? (floatVals.get(n)?.[im] ?? g.initializers.get(n)) : undefined,
+          );
+          const r = await runNode(node, ins, backend);
+          for (const [k, t] of r.entries()) outs[k]!.push(t);
+        }
+        for (const [k, o] of node.outputs.entries()) floatVals.set(o, outs[k]!);
       }
-      for (const [k, o] of node.outputs.entries()) floatVals.set(o, outs[k]!);
-    }
     const floatOut = floatVals.get(grp.output)!;
     const outShape = [...g.values.get(grp.output)!.shape];
     const isOutput = g.outputs.includes(grp.output);
@@ -375,6 +317,9 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
     if (grp.kind === "conv") {
       const conv = grp.nodes[0] as Node & { op: "Conv2d" };
       const act = activationOf(grp.nodes[1]) ?? { kind: "none" };
+      const isGelu = grp.nodes[1]?.op === "Gelu";
+      const posAdd = grp.nodes[1] && pixelBiasAdd(g, grp.nodes[1], conv.outputs[0]!);
+      const attention = (consumers.get(grp.output) ?? []).find((n) => n.op === "Attention");
       const input = conv.inputs[0]!;
       const inVal = values.get(input)!;
       const wT = g.initializers.get(conv.inputs[1]!);
@@ -399,7 +344,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       }
 
       let stats: ConvStats | undefined;
-      const needStats = (method.compensation || method.rounding !== "rtn") && geo.group === 1;
+      const needStats = (method.compensation || method.rounding !== "rtn") && geo.group === 1 && !synthetic;
       if (needStats) {
         const acc = new ConvStatsAccumulator(geo, rows, rand);
         const plane = geo.h * geo.w;
@@ -417,15 +362,22 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
         scales: sw,
         bias,
       } = await quantizeConvWeights(theta, o, k, weightBits, method, stats, fisher?.get(conv.outputs[0]!));
+      const gel = isGelu
+        ? geluStageAndEncoding(floatVals.get(conv.outputs[0]!)!, Float64Array.from(sw), tokenCtx)
+        : undefined;
       const outEnc: Encoding = isOutput
         ? { kind: "acc32", channels: o, scales: Float64Array.from(sw) }
-        : (() => {
-            const samples: number[][] = [];
-            for (const t of floatOut) sampleChannels(t, perChannel, rand, samples);
-            const enc = actBits === 4 ? lut4Encoding(samples, method) : lin8Encoding(samples, method);
-            opts.onActivation?.(grp.output, samples, enc);
-            return enc;
-          })();
+        : gel
+          ? gel.enc
+          : attention?.op === "Attention"
+            ? qkvEncoding(floatOut, attention.attrs.heads, actBits)
+            : (() => {
+                const samples: number[][] = [];
+                for (const t of floatOut) sampleChannels(t, perChannel, rand, samples);
+                const enc = actBits === 4 ? lut4Encoding(samples, method) : lin8Encoding(samples, method);
+                opts.onActivation?.(grp.output, samples, enc);
+                return enc;
+              })();
       const qnode: QConv = {
         op: "conv",
         name: conv.name,
@@ -440,9 +392,16 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
         dilations: [...conv.attrs.dilations] as [number, number],
         group: conv.attrs.group,
         act,
-        stage: outputStageFor(outEnc, sw, act),
+        stage: gel ? gel.stage : outputStageFor(outEnc, sw, act),
         accScales: Float64Array.from(sw),
+        ...(isGelu ? { fn: "gelu" as const } : {}),
       };
+      if (posAdd) {
+        const other = posAdd.inputs[0] === conv.outputs[0] ? posAdd.inputs[1]! : posAdd.inputs[0]!;
+        const pos = g.initializers.get(other)!.data;
+        const plane = pos.length / o;
+        qnode.pixelBias = Int32Array.from(pos, (v, i) => Math.round(v / sw[Math.floor(i / plane)]!));
+      }
       const offsets = zeroCodeOffsets(qnode, inVal.enc);
       for (let oc = 0; oc < o; oc++) {
         const b = Math.round(bias[oc]! / sw[oc]!) - offsets[oc]!;
@@ -496,6 +455,12 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       nodes.push(qnode);
       outCodes = codeVals.get(qnode.input)!.map((codes) => runResize(qnode, codes, inVal, outVal));
       report = { name: node.name, op: "resize", sqnr_db: 0, encoding: enc.kind };
+    } else if (grp.kind === "add" || grp.kind === "norm" || grp.kind === "attention") {
+      const r = await quantizeTokenGroup(g, grp, values, floatVals, codeVals, tokenCtx, backend);
+      nodes.push(r.node);
+      values.set(grp.output, { name: grp.output, shape: outShape, enc: r.enc });
+      outCodes = r.codes;
+      report = { name: grp.nodes[0]!.name, op: r.node.op, sqnr_db: 0, encoding: r.enc.kind };
     } else {
       const node = grp.nodes[0] as Node & { op: "Concat" };
       const ins = node.inputs.map((n) => values.get(n)!);
@@ -519,10 +484,12 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
     const outVal = values.get(grp.output)!;
     // A few images estimate the SQNR well; dequantizing all of them would cost more than the layer.
     const probe = Math.min(images, SQNR_IMAGES);
-    report.sqnr_db = sqnr(
-      floatOut.slice(0, probe).map((t) => t.data as Float32Array),
-      outCodes.slice(0, probe).map((c) => dequantizeValue(c, outVal)),
-    );
+    report.sqnr_db = synthetic
+      ? Number.NaN
+      : sqnr(
+          floatOut.slice(0, probe).map((t) => t.data as Float32Array),
+          outCodes.slice(0, probe).map((c) => dequantizeValue(c, outVal)),
+        );
     layers.push(report);
     // Free what no later group reads.
     for (const n of grp.nodes.flatMap((x) => [...x.inputs, ...x.outputs])) {
@@ -549,6 +516,45 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
     },
   };
   return { qgraph, layers };
+}
+
+/** Quantizes an add, LayerNorm or attention group and runs it on the calibration codes. */
+async function quantizeTokenGroup(
+  g: Graph,
+  grp: Group,
+  values: Map<string, QValue>,
+  floatVals: Map<string, Tensor[]>,
+  codeVals: Map<string, Codes[]>,
+  ctx: TokenQuantContext,
+  backend: GemmBackend,
+): Promise<{ node: QNode; enc: Encoding; codes: Codes[] }> {
+  void backend;
+  const node = grp.nodes[0]!;
+  if (g.outputs.includes(grp.output))
+    throw new GraphError("a network output must come from a convolution", describeNode(node));
+  const floatOut = floatVals.get(grp.output)!;
+  const shape = [...g.values.get(grp.output)!.shape];
+  const enc = activationEncoding(floatOut, ctx);
+  const outV: QValue = { name: grp.output, shape, enc };
+  const val = (n: string) => values.get(n)!;
+  const codes = (n: string) => codeVals.get(n)!;
+  if (node.op === "Add") {
+    const [a, b] = node.inputs as [string, string];
+    const q = quantizeAdd(node.name, [a, b], grp.output, val(a), val(b), floatOut, enc);
+    return { node: q, enc, codes: codes(a).map((x, i) => runAdd(q, x, codes(b)[i]!, val(a), val(b), outV)) };
+  }
+  if (node.op === "ChannelLayerNorm") {
+    const x = node.inputs[0]!;
+    const q = quantizeNorm(node.name, x, grp.output, val(x), node.attrs.epsilon, enc);
+    return { node: q, enc, codes: codes(x).map((c) => runNorm(q, c, val(x), outV)) };
+  }
+  if (node.op === "Attention") {
+    const x = node.inputs[0]!;
+    const { heads, scale } = node.attrs;
+    const q = quantizeAttention(node.name, x, grp.output, val(x), heads, scale, floatVals.get(x)!, enc, ctx);
+    return { node: q, enc, codes: codes(x).map((c) => runAttention(q, c, val(x), outV)) };
+  }
+  throw new GraphError("not a token operator", describeNode(node));
 }
 
 function concatEncodings(encs: readonly Encoding[]): Encoding {

@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#define QI_ISA_VERSION 1u
-#define QI_ISA_HASH 0xc0629c75u
+#define QI_ISA_VERSION 2u
+#define QI_ISA_HASH 0xbb78fdcau
 #define QI_INSTR_BYTES 16u
 #define QI_OPCODE_BITS 5u
 #define QI_POP_PREV_BIT 5u
@@ -27,7 +27,8 @@
 #define QI_OP_VEC 10u /* compute */
 #define QI_OP_RCFG 11u /* compute */
 #define QI_OP_RESIZE 12u /* compute */
-#define QI_OP_VFN 13u /* compute */
+#define QI_OP_NORM 13u /* compute */
+#define QI_OP_SMAX 14u /* compute */
 
 /* LOOP fields */
 #define QI_LOOP_COUNT_LSB 9u
@@ -130,41 +131,47 @@
 #define QI_CCFG_IENC_LSB 10u
 #define QI_CCFG_IENC_WIDTH 2u
 #define QI_CCFG_KH_LSB 12u
-#define QI_CCFG_KH_WIDTH 4u
-#define QI_CCFG_KW_LSB 16u
-#define QI_CCFG_KW_WIDTH 4u
-#define QI_CCFG_SY_LSB 20u
-#define QI_CCFG_SY_WIDTH 3u
-#define QI_CCFG_SX_LSB 23u
-#define QI_CCFG_SX_WIDTH 3u
-#define QI_CCFG_DY_LSB 26u
+#define QI_CCFG_KH_WIDTH 5u
+#define QI_CCFG_KW_LSB 17u
+#define QI_CCFG_KW_WIDTH 5u
+#define QI_CCFG_SY_LSB 22u
+#define QI_CCFG_SY_WIDTH 5u
+#define QI_CCFG_SX_LSB 27u
+#define QI_CCFG_SX_WIDTH 5u
+#define QI_CCFG_DY_LSB 32u
 #define QI_CCFG_DY_WIDTH 3u
-#define QI_CCFG_DX_LSB 29u
+#define QI_CCFG_DX_LSB 35u
 #define QI_CCFG_DX_WIDTH 3u
-#define QI_CCFG_OG_LSB 32u
-#define QI_CCFG_OG_WIDTH 12u
-#define QI_CCFG_ITAB_LSB 44u
-#define QI_CCFG_ITAB_WIDTH 20u
-#define QI_CCFG_OC_N_LSB 64u
+#define QI_CCFG_OG_LSB 38u
+#define QI_CCFG_OG_WIDTH 11u
+#define QI_CCFG_ITAB_LSB 49u
+#define QI_CCFG_ITAB_WIDTH 19u
+#define QI_CCFG_OC_N_LSB 68u
 #define QI_CCFG_OC_N_WIDTH 10u
 #define QI_CCFG_OC_N_OFFSET 1u
-#define QI_CCFG_OH_N_LSB 74u
+#define QI_CCFG_OH_N_LSB 78u
 #define QI_CCFG_OH_N_WIDTH 10u
 #define QI_CCFG_OH_N_OFFSET 1u
-#define QI_CCFG_OW_N_LSB 84u
-#define QI_CCFG_OW_N_WIDTH 11u
+#define QI_CCFG_OW_N_LSB 88u
+#define QI_CCFG_OW_N_WIDTH 10u
 #define QI_CCFG_OW_N_OFFSET 1u
-#define QI_CCFG_IC_N_LSB 95u
-#define QI_CCFG_IC_N_WIDTH 12u
+#define QI_CCFG_IC_N_LSB 98u
+#define QI_CCFG_IC_N_WIDTH 11u
 #define QI_CCFG_IC_N_OFFSET 1u
-#define QI_CCFG_PT_LSB 107u
+#define QI_CCFG_PT_LSB 109u
 #define QI_CCFG_PT_WIDTH 4u
-#define QI_CCFG_PB_LSB 111u
+#define QI_CCFG_PB_LSB 113u
 #define QI_CCFG_PB_WIDTH 4u
-#define QI_CCFG_PL_LSB 115u
+#define QI_CCFG_PL_LSB 117u
 #define QI_CCFG_PL_WIDTH 4u
-#define QI_CCFG_PR_LSB 119u
+#define QI_CCFG_PR_LSB 121u
 #define QI_CCFG_PR_WIDTH 4u
+#define QI_CCFG_WT_LSB 125u
+#define QI_CCFG_WT_WIDTH 1u
+#define QI_CCFG_WOFS_LSB 126u
+#define QI_CCFG_WOFS_WIDTH 1u
+#define QI_CCFG_ISHARED_LSB 127u
+#define QI_CCFG_ISHARED_WIDTH 1u
 
 /* CONV fields */
 #define QI_CONV_FUSE_LSB 9u
@@ -199,6 +206,8 @@
 #define QI_VCFG_BTAB_WIDTH 20u
 #define QI_VCFG_PTAB_LSB 52u
 #define QI_VCFG_PTAB_WIDTH 20u
+#define QI_VCFG_TTAB_LSB 72u
+#define QI_VCFG_TTAB_WIDTH 20u
 
 /* VEC fields */
 #define QI_VEC_SRC_LSB 9u
@@ -256,21 +265,44 @@
 #define QI_RESIZE_IH_N_WIDTH 10u
 #define QI_RESIZE_IH_N_OFFSET 1u
 
-/* VFN fields */
-#define QI_VFN_FN_LSB 9u
-#define QI_VFN_FN_WIDTH 4u
-#define QI_VFN_SRC_LSB 13u
-#define QI_VFN_SRC_WIDTH 20u
-#define QI_VFN_DST_LSB 33u
-#define QI_VFN_DST_WIDTH 20u
-#define QI_VFN_C_N_LSB 53u
-#define QI_VFN_C_N_WIDTH 12u
-#define QI_VFN_C_N_OFFSET 1u
-#define QI_VFN_N_LSB 65u
-#define QI_VFN_N_WIDTH 16u
-#define QI_VFN_N_OFFSET 1u
-#define QI_VFN_TAB_LSB 81u
-#define QI_VFN_TAB_WIDTH 20u
+/* NORM fields */
+#define QI_NORM_IENC_LSB 9u
+#define QI_NORM_IENC_WIDTH 2u
+#define QI_NORM_INP_LSB 11u
+#define QI_NORM_INP_WIDTH 20u
+#define QI_NORM_DST_LSB 31u
+#define QI_NORM_DST_WIDTH 20u
+#define QI_NORM_ITAB_LSB 51u
+#define QI_NORM_ITAB_WIDTH 20u
+#define QI_NORM_C_N_LSB 71u
+#define QI_NORM_C_N_WIDTH 12u
+#define QI_NORM_C_N_OFFSET 1u
+#define QI_NORM_ROWS_LSB 83u
+#define QI_NORM_ROWS_WIDTH 10u
+#define QI_NORM_ROWS_OFFSET 1u
+#define QI_NORM_COLS_LSB 93u
+#define QI_NORM_COLS_WIDTH 11u
+#define QI_NORM_COLS_OFFSET 1u
+#define QI_NORM_EPS_LSB 104u
+#define QI_NORM_EPS_WIDTH 20u
+
+/* SMAX fields */
+#define QI_SMAX_SRC_LSB 9u
+#define QI_SMAX_SRC_WIDTH 20u
+#define QI_SMAX_DST_LSB 29u
+#define QI_SMAX_DST_WIDTH 20u
+#define QI_SMAX_DBUF_LSB 49u
+#define QI_SMAX_DBUF_WIDTH 1u
+#define QI_SMAX_C_N_LSB 50u
+#define QI_SMAX_C_N_WIDTH 13u
+#define QI_SMAX_C_N_OFFSET 1u
+#define QI_SMAX_COLS_LSB 63u
+#define QI_SMAX_COLS_WIDTH 11u
+#define QI_SMAX_COLS_OFFSET 1u
+#define QI_SMAX_M_LSB 74u
+#define QI_SMAX_M_WIDTH 16u
+#define QI_SMAX_N_LSB 90u
+#define QI_SMAX_N_WIDTH 6u
 
 /* enum buf */
 #define QI_BUF_INP 0u
@@ -308,22 +340,11 @@
 #define QI_ACT_NONE 0u
 #define QI_ACT_RELU 1u
 #define QI_ACT_LEAKY 2u
+#define QI_ACT_TABLE 3u
 
 /* enum pmode */
 #define QI_PMODE_LINEAR 0u
 #define QI_PMODE_TOGGLE 1u
-
-/* enum vfn */
-#define QI_VFN_EXP2 0u
-#define QI_VFN_LOG2 1u
-#define QI_VFN_GELU 2u
-#define QI_VFN_SMAX_MAX 3u
-#define QI_VFN_SMAX_EXP 4u
-#define QI_VFN_SMAX_SUM 5u
-#define QI_VFN_SMAX_NORM 6u
-#define QI_VFN_LN_MEAN 7u
-#define QI_VFN_LN_VAR 8u
-#define QI_VFN_LN_NORM 9u
 
 /* Table formats (bytes per channel) */
 #define QI_TBL_LUT4_BYTES 16u

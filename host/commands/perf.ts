@@ -34,7 +34,8 @@ export function registerPerf(program: Command): void {
       }
       process.stdout.write(
         `${target.name}: ${r.cycles} cycles/frame at ${(r.clockHz / 1e6).toFixed(0)} MHz = ${r.fps.toFixed(2)} FPS, ` +
-          `${(r.macs / 1e9).toFixed(2)} G MAC, MAC utilization ${(100 * r.mac_utilization).toFixed(1)}% of ${r.peakMacsPerCycle} MAC/cycle\n`,
+          `${(r.macs / 1e9).toFixed(2)} G MAC, MAC utilization ${(100 * r.mac_utilization).toFixed(1)}% of ${r.peakMacsPerCycle} MAC/cycle, ` +
+          `${(r.energy.total_uj / 1000).toFixed(3)} mJ/frame\n`,
       );
     });
 }

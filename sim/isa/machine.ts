@@ -12,6 +12,7 @@ import { EBITS, ENUMS, type Instr, type OpName, opcodeDef, rowBytes } from "../.
 import type { Target } from "../../compiler/isa/targets.js";
 import { HazardChecker, type Module } from "./hazards.js";
 import { copyInRow, copyOutRow, SimError, TableView } from "./memory.js";
+import { execNorm, execSmax, normFootprint, smaxFootprint } from "./tokens.js";
 import {
   type Buffers,
   convFootprint,
@@ -232,8 +233,21 @@ export class IsaMachine {
         this.counters.vectorOutputs += execResize(this.buffers, rc, v, f);
         return;
       }
-      case "VFN":
-        throw new SimError("VFN (softmax/layernorm/GELU/exp2/log2 steps) is not implemented");
+      case "NORM": {
+        const v = this.need(this.vcfg, "VCFG");
+        this.touch(normFootprint(v, f), m);
+        this.counters.vectorOutputs += execNorm(this.buffers, v, f);
+        return;
+      }
+      case "SMAX": {
+        const v = this.need(this.vcfg, "VCFG");
+        const fp = smaxFootprint(v, f);
+        // The fused form writes the probabilities into INP for the next CONV.
+        if (fp.inp) this.hazards?.access("INP", fp.inp[0], fp.inp[1], true, m);
+        else this.touch(fp, m);
+        this.counters.vectorOutputs += execSmax(this.buffers, v, f);
+        return;
+      }
       case "LOOP":
       case "LPATCH":
         throw new SimError(`${name} reached a queue`);

@@ -54,6 +54,8 @@ export class Stage {
       this.tbl.check(this.v.ptab! + TABLE_BYTES.thresh * c0, TABLE_BYTES.thresh * n, `${what} thresholds`);
     if (this.v.stage === EV.stage.REQUANT)
       this.tbl.check(this.v.ptab! + TABLE_BYTES.requant * c0, TABLE_BYTES.requant * n, `${what} requant`);
+    if (this.v.stage === EV.stage.REQUANT && this.v.act === EV.act.TABLE)
+      this.tbl.check(this.v.ttab!, 256, `${what} code table`);
   }
 
   channel(ch: number): void {
@@ -94,7 +96,8 @@ export class Stage {
       }
       // |u| < 2^32 and M < 2^16: the product is exact in float64 (a 48-bit multiplier in hardware).
       const q = Math.floor((u * this.m + this.round) / this.div) + this.z + 128;
-      return q < 0 ? 0 : Math.min(q, 255);
+      const code = q < 0 ? 0 : Math.min(q, 255);
+      return this.v.act === EV.act.TABLE ? this.tbl.u8(this.v.ttab! + code) : code;
     }
     return a;
   }
@@ -168,15 +171,21 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
   inRange(b.WGT, fp.wgt![0], fp.wgt![1], "CONV weights");
   const ic0 = ins.ic0!;
   const itab = cc.itab!;
-  b.TBL.check(itab + ic0 * (lut ? 16 : 1), chN * (lut ? 16 : 1), "CONV decode table");
+  const shared = cc.ishared === 1;
+  b.TBL.check(
+    itab + (shared ? 0 : ic0) * (lut ? 16 : 1),
+    (shared ? 1 : chN) * (lut ? 16 : 1),
+    "CONV decode table",
+  );
   // Decoded input with the padding materialized (zero codes around the tile).
   const PH = inH + pt! + cc.pb!;
   const PW = inW + pl! + cc.pr!;
   const dec = new Int32Array(chN * PH * PW);
   for (let ch = 0; ch < chN; ch++) {
     const plane = ch * PH * PW;
-    if (!lut) dec.fill(b.TBL.i8(itab + ic0 + ch), plane, plane + PH * PW);
-    const tab = itab + (ic0 + ch) * 16;
+    const t = shared ? 0 : ic0 + ch;
+    if (!lut) dec.fill(b.TBL.i8(itab + t), plane, plane + PH * PW);
+    const tab = itab + t * 16;
     for (let iy = 0; iy < inH; iy++) {
       const row = ins.inp! + (ch * inH + iy) * irb;
       const o = plane + (iy + pt!) * PW + pl!;
@@ -187,13 +196,7 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
     }
   }
   const taps = kh! * kw!;
-  const nW = ocN! * icN! * taps;
-  const w = new Int8Array(nW);
-  if (cc.wbits === EV.wbits.W8) {
-    for (let i = 0; i < nW; i++) w[i] = (b.WGT[ins.wgt! + i]! << 24) >> 24;
-  } else {
-    for (let i = 0; i < nW; i++) w[i] = (((b.WGT[ins.wgt! + (i >> 1)]! >> ((i & 1) * 4)) & 15) << 28) >> 28;
-  }
+  const w = convWeights(b.WGT, cc, ins.wgt!);
   const plane = ohN! * owN!;
   if (ins.accum || !ins.fuse) {
     need(ins.acc! % 4 === 0, "CONV: ACC address not 4-byte aligned");
@@ -232,6 +235,30 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
     }
   }
   return { macs: ocN! * plane * icN! * taps, outputs: ocN! * plane };
+}
+
+/**
+ * The weight tile in [oc][ic·kh·kw] order: signed (two's complement) or offset-binary elements, stored
+ * as such or transposed ([ic][oc], 1×1 kernels).
+ */
+export function convWeights(wgt: Uint8Array, cc: Fields, addr: number): Int8Array {
+  const ocN = cc.oc_n!;
+  const K = cc.ic_n! * cc.kh! * cc.kw!;
+  const w8 = cc.wbits === EV.wbits.W8;
+  need(!cc.wt || K === cc.ic_n!, "CONV: transposed weights need a 1×1 kernel");
+  // Transposed rows are DMA rows of oc_n elements, which start on a byte.
+  need(!cc.wt || w8 || ocN % 2 === 0, "CONV: transposed 4-bit weights need an even oc_n");
+  const raw = (i: number): number => (w8 ? wgt[addr + i]! : (wgt[addr + (i >> 1)]! >> ((i & 1) * 4)) & 15);
+  const value = cc.wofs
+    ? (i: number): number => raw(i) - (w8 ? 128 : 8)
+    : w8
+      ? (i: number): number => (raw(i) << 24) >> 24
+      : (i: number): number => (raw(i) << 28) >> 28;
+  const w = new Int8Array(ocN * K);
+  if (cc.wt) {
+    for (let c = 0; c < K; c++) for (let j = 0; j < ocN; j++) w[j * K + c] = value(c * ocN + j);
+  } else for (let i = 0; i < w.length; i++) w[i] = value(i);
+  return w;
 }
 
 export function vecFootprint(v: Fields, ins: Fields): Footprint {

@@ -89,7 +89,7 @@ test("layers the instructions cannot express are refused with the reason", () =>
   const r = seededRandom(2);
   const mk = (patch: Partial<ReturnType<typeof randomConvChoice>>) => {
     const b = new QGraphBuilder(r);
-    const x = b.value("input", [1, 2, 8, 8], randomLin8(r, 2));
+    const x = b.value("input", [1, 2, 40, 40], randomLin8(r, 2));
     const y = b.conv(x, {
       ...randomConvChoice(r, 2, "lut4"),
       group: 1,
@@ -104,8 +104,12 @@ test("layers the instructions cannot express are refused with the reason", () =>
     /padding larger than the kernel extent/,
   );
   assert.throws(
-    () => lowerQGraph(mk({ k: [3, 3], pads: [0, 0, 0, 0], stride: [8, 8] }), asic28),
-    /strides and dilations/,
+    () => lowerQGraph(mk({ k: [3, 3], pads: [0, 0, 0, 0], stride: [32, 32] }), asic28),
+    /strides must be ≤ 31/,
+  );
+  assert.throws(
+    () => lowerQGraph(mk({ k: [3, 3], pads: [0, 0, 0, 0], dil: [8, 8] }), asic28),
+    /dilations must be ≤ 7/,
   );
   const big = mk({ k: [3, 3], pads: [1, 1, 1, 1], weightBits: 8 });
   const node = big.nodes[0]!;

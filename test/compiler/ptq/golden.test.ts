@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { syncBackend } from "../../../compiler/exec/float.js";
+import { fixedPoint } from "../../../compiler/ptq/encodings.js";
 import {
   alignCornersTaps,
   applyActivation,
@@ -9,7 +10,6 @@ import {
   runResize,
 } from "../../../compiler/ptq/golden.js";
 import type { Lin8Encoding, Lut4Encoding, QConv, QValue } from "../../../compiler/ptq/qgraph.js";
-import { fixedPoint } from "../../../compiler/ptq/quantize-graph.js";
 import { prng } from "../../../compiler/ptq/stats.js";
 
 test("fixed-point multipliers keep 15 bits and approximate the ratio", () => {

@@ -110,7 +110,6 @@ test("the simulator refuses what the hardware cannot do, naming the word", () =>
   assert.throws(run("LOAD buf=TBL seg=ACT ebits=E8 n0=8\nFINISH"), /LOAD cannot use buffer TBL/);
   assert.throws(run("STORE buf=OUT seg=WGT ebits=E8 n0=8\nFINISH"), /read-only segment WGT/);
   assert.throws(run("CONV\nFINISH"), /word 0 .*no CCFG/);
-  assert.throws(run("VFN fn=EXP2\nFINISH"), /not implemented/);
   assert.throws(run("NOP pop_prev\nFINISH"), /no token in l2c/);
   assert.throws(run("LOAD push_next buf=INP seg=ACT ebits=E8 n0=8\nFINISH"), /tokens left at FINISH: l2c 1/);
   assert.throws(run("FINISH\nNOP"), /word 1: NOP after FINISH/);

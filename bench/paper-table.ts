@@ -1,0 +1,103 @@
+/**
+ * The QuartDepth paper's accelerator table, reproduced on the performance model: Depth Anything-style
+ * ViT-S and ViT-L + DPT at 256, 512 and 1024 input, FP32 / W4A8 / W4A4 on `asic28`, with and without
+ * kernel fusion. Weights are random and grids synthetic (timing only: the program and its cycles are
+ * those of the real model at that size).
+ *
+ *   npm run build && node dist/bench/paper-table.js [--models vits,vitl] [--sizes 256,512,1024] [--json]
+ *
+ * FP32 runs the W8A8 program lowered for fp32View(asic28): the same tiles with 4-byte elements and
+ * FP32 taps (compiler/isa/targets.ts).
+ */
+import { perfModel } from "../compiler/isa/perf.js";
+import { asic28, fp32View, type Target } from "../compiler/isa/targets.js";
+import { lowerQGraph } from "../compiler/lower/index.js";
+import { METHODS, quantizeGraph, type Recipe } from "../compiler/ptq/quantize-graph.js";
+import { buildVitDpt, type VitDptPreset, vitDptCost } from "../compiler/zoo/vit-dpt.js";
+
+type Mode = "FP32" | "W4A8" | "W4A4";
+const MODES: readonly Mode[] = ["FP32", "W4A8", "W4A4"];
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+interface Row {
+  model: string;
+  input: number;
+  mode: Mode;
+  fused: boolean;
+  cycles: number;
+  fps: number;
+  energy_uj: number;
+  mac_utilization: number;
+  ext_mb: number;
+  gmacs: number;
+}
+
+const models = arg("--models", "vits,vitl").split(",") as VitDptPreset[];
+const sizes = arg("--sizes", "256,512,1024").split(",").map(Number);
+const json = process.argv.includes("--json");
+const rows: Row[] = [];
+
+for (const preset of models) {
+  for (const size of sizes) {
+    const g = buildVitDpt(preset, { imageSize: size, seed: 1 });
+    const gmacs = vitDptCost(g).total.macs / 1e9;
+    for (const mode of MODES) {
+      const recipe: Recipe = mode === "FP32" ? "w8a8" : mode === "W4A8" ? "w4a8" : "w4a4";
+      const { qgraph } = await quantizeGraph(g, {
+        recipe,
+        method: METHODS.rtn!,
+        calibration: [],
+        synthetic: true,
+      });
+      const target: Target = mode === "FP32" ? fp32View(asic28) : asic28;
+      for (const fused of [false, true]) {
+        const low = lowerQGraph(qgraph, target, { fuse: fused, ignoreArenaLimit: true });
+        const r = perfModel(low.program, target, low.layers);
+        const row: Row = {
+          model: preset,
+          input: size,
+          mode,
+          fused,
+          cycles: r.cycles,
+          fps: r.fps,
+          energy_uj: r.energy.total_uj,
+          mac_utilization: r.mac_utilization,
+          ext_mb: (r.bytes.actRead + r.bytes.actWrite + r.bytes.weights + r.bytes.tables) / 1e6,
+          gmacs,
+        };
+        rows.push(row);
+        process.stderr.write(
+          `${preset}@${size} ${mode} ${fused ? "fused" : "unfused"}: ${r.fps.toFixed(2)} FPS, ${(r.energy.total_uj / 1000).toFixed(2)} mJ\n`,
+        );
+      }
+    }
+  }
+}
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+} else {
+  const find = (m: string, s: number, mode: Mode, fused: boolean) =>
+    rows.find((r) => r.model === m && r.input === s && r.mode === mode && r.fused === fused)!;
+  const lines = [
+    "| model | input | G MAC | mode | FPS unfused | FPS fused | mJ/frame fused | speed-up vs FP32 (unfused / fused) | energy eff. vs FP32 (fused) |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const m of models)
+    for (const s of sizes)
+      for (const mode of MODES) {
+        const u = find(m, s, mode, false);
+        const f = find(m, s, mode, true);
+        const fu = find(m, s, "FP32", false);
+        const ff = find(m, s, "FP32", true);
+        lines.push(
+          `| ${m} | ${s} | ${f.gmacs.toFixed(1)} | ${mode} | ${u.fps.toFixed(2)} | ${f.fps.toFixed(2)} | ${(f.energy_uj / 1000).toFixed(2)} | ` +
+            `${(u.fps / fu.fps).toFixed(2)}× / ${(f.fps / ff.fps).toFixed(2)}× | ${(ff.energy_uj / f.energy_uj).toFixed(2)}× |`,
+        );
+      }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
