@@ -7,6 +7,18 @@ export class SimError extends Error {
   override name = "SimError";
 }
 
+export function need(cond: boolean, msg: string): void {
+  if (!cond) throw new SimError(msg);
+}
+
+/** Checks bytes [start, start + length) lie in `buf` (once per instruction, before any element access). */
+export function inRange(buf: Uint8Array, start: number, length: number, what: string): void {
+  need(
+    start >= 0 && start + length <= buf.length,
+    `${what}: bytes ${start}..${start + length} outside ${buf.length}`,
+  );
+}
+
 /** Element `x` of a buffer row starting at byte `row`. */
 export function readRowElem(mem: Uint8Array, row: number, x: number, bits: number): number {
   if (bits === 4) return (mem[row + (x >> 1)]! >> ((x & 1) * 4)) & 15;

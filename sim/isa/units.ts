@@ -1,9 +1,13 @@
 /**
- * The matrix unit (CONV) and the vector unit (output stage, VEC, RESIZE): the reference loops of
- * compiler/isa/spec.ts, executed on the machine's buffers.
+ * The matrix unit (CONV) and the vector unit (VEC, RESIZE): the semantics of compiler/isa/spec.ts on
+ * the machine's buffers. Every range an instruction touches is checked once, before any element
+ * access; the loops then run unchecked (the CONV arithmetic is in conv-tile.ts, its literal
+ * transcription of the spec loop in reference.ts).
  */
-import { EV, rowBytes, stageBits, TABLE_BYTES } from "../../compiler/isa/spec.js";
-import { readRowElem, SimError, type TableView, writeRowElem } from "./memory.js";
+import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
+import { type ConvTile, convSums, decodeInputTile, decodeWeights } from "./conv-tile.js";
+import { inRange, need, readRowElem, type TableView, writeRowElem } from "./memory.js";
+import { Stage } from "./stage.js";
 
 /** Field values of a decoded instruction (all present, see normalizeInstr). */
 export type Fields = Readonly<Record<string, number>>;
@@ -15,89 +19,6 @@ export interface Buffers {
   readonly ACC32: Int32Array;
   readonly OUT: Uint8Array;
   readonly TBL: TableView;
-}
-
-function need(cond: boolean, msg: string): void {
-  if (!cond) throw new SimError(msg);
-}
-
-function inRange(buf: Uint8Array, start: number, length: number, what: string): void {
-  need(
-    start >= 0 && start + length <= buf.length,
-    `${what}: bytes ${start}..${start + length} outside ${buf.length}`,
-  );
-}
-
-/** The VCFG output stage applied to one channel, parameters read once from TBL. */
-export class Stage {
-  readonly bits: 4 | 8 | 32;
-  private bias = 0;
-  private thr: Int32Array = new Int32Array(15);
-  private m = 0;
-  private n = 0;
-  private z = 0;
-  private div = 1;
-  private round = 0;
-
-  constructor(
-    private readonly v: Fields,
-    private readonly tbl: TableView,
-  ) {
-    this.bits = stageBits(v.stage!);
-    if (v.stage === EV.stage.REQUANT && v.act === EV.act.LEAKY) need(v.alpha! >= 0, "VCFG: negative alpha");
-  }
-
-  /** Checks the tables of channels [c0, c0 + n) lie in TBL. */
-  checkChannels(c0: number, n: number, what: string): void {
-    if (this.v.bias) this.tbl.check(this.v.btab! + 4 * c0, 4 * n, `${what} bias`);
-    if (this.v.stage === EV.stage.THRESH)
-      this.tbl.check(this.v.ptab! + TABLE_BYTES.thresh * c0, TABLE_BYTES.thresh * n, `${what} thresholds`);
-    if (this.v.stage === EV.stage.REQUANT)
-      this.tbl.check(this.v.ptab! + TABLE_BYTES.requant * c0, TABLE_BYTES.requant * n, `${what} requant`);
-  }
-
-  channel(ch: number): void {
-    this.bias = this.v.bias ? this.tbl.i32(this.v.btab! + 4 * ch) : 0;
-    if (this.v.stage === EV.stage.THRESH) {
-      const base = this.v.ptab! + TABLE_BYTES.thresh * ch;
-      for (let k = 0; k < 15; k++) this.thr[k] = this.tbl.i32(base + 4 * k);
-    } else if (this.v.stage === EV.stage.REQUANT) {
-      const base = this.v.ptab! + TABLE_BYTES.requant * ch;
-      this.m = this.tbl.u16(base);
-      this.n = this.tbl.u8(base + 2);
-      this.z = this.tbl.i32(base + 4);
-      need(this.n <= 47, `requant shift ${this.n} > 47`);
-      this.div = 2 ** this.n;
-      this.round = this.n > 0 ? 2 ** (this.n - 1) : 0;
-    }
-  }
-
-  apply(acc: number): number {
-    const a = (acc + this.bias) | 0;
-    const stage = this.v.stage;
-    if (stage === EV.stage.THRESH) {
-      // 4-step binary search: the count of thresholds ≤ a when they are non-decreasing.
-      let lo = 0;
-      let hi = 15;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (a >= this.thr[mid]!) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    }
-    if (stage === EV.stage.REQUANT) {
-      let u = a;
-      if (u < 0) {
-        if (this.v.act === EV.act.RELU) u = 0;
-        else if (this.v.act === EV.act.LEAKY) u = Math.floor((u * this.v.alpha!) / 65536);
-      }
-      // |u| < 2^32 and M < 2^16: the product is exact in float64 (a 48-bit multiplier in hardware).
-      const q = Math.floor((u * this.m + this.round) / this.div) + this.z + 128;
-      return q < 0 ? 0 : Math.min(q, 255);
-    }
-    return a;
-  }
 }
 
 export interface ConvResult {
@@ -112,7 +33,7 @@ export interface Footprint {
   out?: [number, number];
 }
 
-function convShape(cc: Fields): {
+export function convShape(cc: Fields): {
   inH: number;
   inW: number;
   ib: number;
@@ -145,93 +66,64 @@ export function convFootprint(cc: Fields, v: Fields, ins: Fields): Footprint {
 
 export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvResult {
   need(cc.ienc !== EV.ienc.INT4, "CONV: INT4 activations (W4A4) are not implemented");
-  const { inH, inW, ib, chN: chOf } = convShape(cc);
-  const {
-    kh,
-    kw,
-    sy,
-    sx,
-    dy,
-    dx,
-    pt,
-    pl,
-    oc_n: ocN,
-    oh_n: ohN,
-    ow_n: owN,
-    ic_n: icN,
-  } = cc as Required<Fields>;
+  const { inH, inW, chN } = convShape(cc);
   const lut = cc.ienc === EV.ienc.LUT4;
-  const irb = rowBytes(inW, ib);
-  const chN = chOf(ocN!, ins.gphase!);
+  const t: ConvTile = {
+    kh: cc.kh!,
+    kw: cc.kw!,
+    sy: cc.sy!,
+    sx: cc.sx!,
+    dy: cc.dy!,
+    dx: cc.dx!,
+    pt: cc.pt!,
+    pb: cc.pb!,
+    pl: cc.pl!,
+    pr: cc.pr!,
+    inH,
+    inW,
+    ocN: cc.oc_n!,
+    ohN: cc.oh_n!,
+    owN: cc.ow_n!,
+    icN: cc.ic_n!,
+    og: cc.og!,
+    gphase: ins.gphase!,
+    chN: chN(cc.oc_n!, ins.gphase!),
+  };
   const fp = convFootprint(cc, v, ins);
   inRange(b.INP, fp.inp![0], fp.inp![1], "CONV input");
   inRange(b.WGT, fp.wgt![0], fp.wgt![1], "CONV weights");
-  const ic0 = ins.ic0!;
-  const itab = cc.itab!;
-  b.TBL.check(itab + ic0 * (lut ? 16 : 1), chN * (lut ? 16 : 1), "CONV decode table");
-  // Decoded input with the padding materialized (zero codes around the tile).
-  const PH = inH + pt! + cc.pb!;
-  const PW = inW + pl! + cc.pr!;
-  const dec = new Int32Array(chN * PH * PW);
-  for (let ch = 0; ch < chN; ch++) {
-    const plane = ch * PH * PW;
-    if (!lut) dec.fill(b.TBL.i8(itab + ic0 + ch), plane, plane + PH * PW);
-    const tab = itab + (ic0 + ch) * 16;
-    for (let iy = 0; iy < inH; iy++) {
-      const row = ins.inp! + (ch * inH + iy) * irb;
-      const o = plane + (iy + pt!) * PW + pl!;
-      for (let ix = 0; ix < inW; ix++) {
-        const q = readRowElem(b.INP, row, ix, ib);
-        dec[o + ix] = lut ? b.TBL.i8(tab + q) : q - 128;
-      }
-    }
-  }
-  const taps = kh! * kw!;
-  const nW = ocN! * icN! * taps;
-  const w = new Int8Array(nW);
-  if (cc.wbits === EV.wbits.W8) {
-    for (let i = 0; i < nW; i++) w[i] = (b.WGT[ins.wgt! + i]! << 24) >> 24;
-  } else {
-    for (let i = 0; i < nW; i++) w[i] = (((b.WGT[ins.wgt! + (i >> 1)]! >> ((i & 1) * 4)) & 15) << 28) >> 28;
-  }
-  const plane = ohN! * owN!;
+  const tab = cc.itab! + ins.ic0! * (lut ? 16 : 1);
+  b.TBL.check(tab, t.chN * (lut ? 16 : 1), "CONV decode table");
+  const plane = t.ohN * t.owN;
+  const accBase = ins.acc! / 4;
   if (ins.accum || !ins.fuse) {
     need(ins.acc! % 4 === 0, "CONV: ACC address not 4-byte aligned");
-    inRange(b.ACC, ins.acc!, ocN! * plane * 4, "CONV accumulators");
+    inRange(b.ACC, ins.acc!, t.ocN * plane * 4, "CONV accumulators");
   }
   const stage = ins.fuse ? new Stage(v, b.TBL) : undefined;
   let orb = 0;
   if (stage) {
-    orb = rowBytes(owN!, stage.bits);
-    inRange(b.OUT, ins.dst!, ocN! * ohN! * orb, "CONV output");
-    stage.checkChannels(ins.oc0!, ocN!, "CONV");
+    orb = rowBytes(t.owN, stage.bits);
+    inRange(b.OUT, ins.dst!, t.ocN * t.ohN * orb, "CONV output");
+    stage.checkChannels(ins.oc0!, t.ocN, "CONV");
   }
-  // Offset of every reduction step (c, ky, kx) from the window's corner in the padded tile, in the
-  // weight order: the inner loop is then one flat multiply-accumulate over K = ic·kh·kw.
-  const K = icN! * taps;
-  const tapOff = new Int32Array(K);
-  for (let c = 0, t = 0; c < icN!; c++)
-    for (let ky = 0; ky < kh!; ky++)
-      for (let kx = 0; kx < kw!; kx++) tapOff[t++] = c * PH * PW + ky * dy! * PW + kx * dx!;
-  const accBase = ins.acc! / 4;
-  for (let j = 0; j < ocN!; j++) {
-    const g = cc.og === 0 ? 0 : Math.floor((j + ins.gphase!) / cc.og!);
-    const chBase = g * icN! * PH * PW;
-    const wj = w.subarray(j * K, (j + 1) * K);
+  const taps = t.kh * t.kw;
+  const w = decodeWeights(b.WGT, ins.wgt!, t.ocN * t.icN * taps, cc.wbits === EV.wbits.W8);
+  const sums = convSums(decodeInputTile(b.INP, ins.inp!, b.TBL, tab, lut, t), w, t);
+  const row = new Int32Array(t.owN);
+  for (let j = 0; j < t.ocN; j++) {
     stage?.channel(ins.oc0! + j);
-    for (let y = 0; y < ohN!; y++) {
-      for (let x = 0; x < owN!; x++) {
-        const ai = accBase + j * plane + y * owN! + x;
-        const corner = chBase + y * sy! * PW + x * sx!;
-        let a = ins.accum ? b.ACC32[ai]! : 0;
-        for (let t = 0; t < K; t++) a += wj[t]! * dec[corner + tapOff[t]!]!;
-        a |= 0;
-        if (stage) writeRowElem(b.OUT, ins.dst! + (j * ohN! + y) * orb, x, stage.bits, stage.apply(a));
-        else b.ACC32[ai] = a;
-      }
+    for (let y = 0; y < t.ohN; y++) {
+      const at = j * plane + y * t.owN;
+      // The sums are exact integers: adding the int32 start value then wrapping is the int32 MAC chain.
+      if (ins.accum)
+        for (let x = 0; x < t.owN; x++) row[x] = (b.ACC32[accBase + at + x]! + sums[at + x]!) | 0;
+      else for (let x = 0; x < t.owN; x++) row[x] = sums[at + x]! | 0;
+      if (stage) stage.writeRow(b.OUT, ins.dst! + (j * t.ohN + y) * orb, row, 0, t.owN);
+      else b.ACC32.set(row, accBase + at);
     }
   }
-  return { macs: ocN! * plane * icN! * taps, outputs: ocN! * plane };
+  return { macs: t.ocN * plane * t.icN * taps, outputs: t.ocN * plane };
 }
 
 export function vecFootprint(v: Fields, ins: Fields): Footprint {
@@ -251,7 +143,7 @@ export function execVec(b: Buffers, v: Fields, ins: Fields): number {
     for (let r = 0; r < rows!; r++) {
       const ai = src! / 4 + (j * rows! + r) * cols!;
       const row = dst! + (j * rows! + r) * orb;
-      for (let x = 0; x < cols!; x++) writeRowElem(b.OUT, row, x, stage.bits, stage.apply(b.ACC32[ai + x]!));
+      stage.writeRow(b.OUT, row, b.ACC32, ai, cols!);
     }
   }
   return cN! * rows! * cols!;
