@@ -62,8 +62,39 @@ export class HazardChecker {
     if (!h || length <= 0) return;
     const clock = this.clocks[m];
     const seq = clock[m]!;
+    const lo = Math.max(0, start);
     const end = Math.min(start + length, h.writer.length);
-    for (let i = Math.max(0, start); i < end; i++) {
+    // Most accesses are ordered: find that with tight loops over the range, then record it with fills.
+    if (this.unordered(h, lo, end, write, m)) this.report(mem, h, lo, end, write, m);
+    if (write) {
+      h.writer.fill(m, lo, end);
+      h.writeSeq.fill(seq, lo, end);
+    } else {
+      h.readSeq[m]!.fill(seq, lo, end);
+    }
+  }
+
+  private unordered(h: History, lo: number, end: number, write: boolean, m: Module): boolean {
+    const clock = this.clocks[m];
+    const { writer, writeSeq } = h;
+    for (let i = lo; i < end; i++) {
+      const w = writer[i]!;
+      if (w >= 0 && w !== m && clock[w]! < writeSeq[i]!) return true;
+    }
+    if (!write) return false;
+    for (let k = 0; k < 3; k++) {
+      if (k === m) continue;
+      const reads = h.readSeq[k]!;
+      const seen = clock[k]!;
+      for (let i = lo; i < end; i++) if (reads[i]! > seen) return true;
+    }
+    return false;
+  }
+
+  /** Throws for the first unordered byte of the range, as a byte-by-byte scan meets it. */
+  private report(mem: string, h: History, lo: number, end: number, write: boolean, m: Module): never {
+    const clock = this.clocks[m];
+    for (let i = lo; i < end; i++) {
       const w = h.writer[i]!;
       if (w >= 0 && w !== m && clock[w]! < h.writeSeq[i]!)
         this.fail(
@@ -73,17 +104,13 @@ export class HazardChecker {
           `written by ${MODULE_NAMES[w]} instruction #${h.writeSeq[i]}`,
           m,
         );
-      if (write) {
-        for (let k = 0; k < 3; k++) {
-          if (k !== m && h.readSeq[k]![i]! > clock[k]!)
-            this.fail(mem, i, "writes", `read by ${MODULE_NAMES[k]} instruction #${h.readSeq[k]![i]}`, m);
-        }
-        h.writer[i] = m;
-        h.writeSeq[i] = seq;
-      } else {
-        h.readSeq[m]![i] = seq;
+      if (!write) continue;
+      for (let k = 0; k < 3; k++) {
+        if (k !== m && h.readSeq[k]![i]! > clock[k]!)
+          this.fail(mem, i, "writes", `read by ${MODULE_NAMES[k]} instruction #${h.readSeq[k]![i]}`, m);
       }
     }
+    throw new Error("hazard checker: an unordered access was found but not located");
   }
 
   private fail(mem: string, byte: number, verb: string, other: string, m: Module): never {

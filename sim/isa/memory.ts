@@ -83,12 +83,31 @@ export function copyOutRow(
     seg.set(buf.subarray(b, b + n * k), e * k);
     return;
   }
-  for (let x = 0; x < n; x++) {
-    const v = (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15;
-    const at = (e + x) >> 1;
-    const sh = ((e + x) & 1) * 4;
+  const setNibble = (el: number, v: number): void => {
+    const at = el >> 1;
+    const sh = (el & 1) * 4;
     seg[at] = (seg[at]! & ~(15 << sh)) | (v << sh);
+  };
+  // Whole segment bytes where both nibbles come from the row; the ends keep their other nibble.
+  if (n <= 0) return;
+  let x = 0;
+  if (e & 1) {
+    setNibble(e, buf[b]! & 15);
+    x = 1;
   }
+  const whole = (n - x) >> 1;
+  const at = (e + x) >> 1;
+  if (x === 0) {
+    seg.set(buf.subarray(b, b + whole), at);
+  } else {
+    // Row element x (odd) is the high nibble of row byte x >> 1.
+    for (let k = 0; k < whole; k++) {
+      const r = b + ((x + 2 * k) >> 1);
+      seg[at + k] = (buf[r]! >> 4) | ((buf[r + 1]! & 15) << 4);
+    }
+  }
+  x += 2 * whole;
+  if (x < n) setNibble(e + x, (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15);
 }
 
 export class TableView {
