@@ -13,16 +13,25 @@ export class HazardError extends Error {
   override name = "HazardError";
 }
 
-/** Per-byte access history of one memory. */
+/** Bytes per block of the coarse summary: 64. */
+const BLOCK_SHIFT = 6;
+
+/** Per-byte access history of one memory, with a per-block summary that rules out most scans. */
 class History {
   readonly writer: Int8Array;
   readonly writeSeq: Int32Array;
   readonly readSeq: [Int32Array, Int32Array, Int32Array];
+  /** Per block and queue: at least the last write (read) sequence number of that queue in the block. */
+  readonly blockWrite: [Int32Array, Int32Array, Int32Array];
+  readonly blockRead: [Int32Array, Int32Array, Int32Array];
 
   constructor(bytes: number) {
     this.writer = new Int8Array(bytes).fill(-1);
     this.writeSeq = new Int32Array(bytes);
     this.readSeq = [new Int32Array(bytes), new Int32Array(bytes), new Int32Array(bytes)];
+    const blocks = (bytes >> BLOCK_SHIFT) + 1;
+    this.blockWrite = [new Int32Array(blocks), new Int32Array(blocks), new Int32Array(blocks)];
+    this.blockRead = [new Int32Array(blocks), new Int32Array(blocks), new Int32Array(blocks)];
   }
 }
 
@@ -64,22 +73,56 @@ export class HazardChecker {
     const seq = clock[m]!;
     const lo = Math.max(0, start);
     const end = Math.min(start + length, h.writer.length);
-    // Most accesses are ordered: find that with tight loops over the range, then record it with fills.
-    if (this.unordered(h, lo, end, write, m)) this.report(mem, h, lo, end, write, m);
+    if (lo >= end) return;
+    if (this.suspectBlocksUnordered(h, lo, end, write, m)) this.report(mem, h, lo, end, write, m);
+    const b0 = lo >> BLOCK_SHIFT;
+    const b1 = ((end - 1) >> BLOCK_SHIFT) + 1;
     if (write) {
       h.writer.fill(m, lo, end);
       h.writeSeq.fill(seq, lo, end);
+      h.blockWrite[m]!.fill(seq, b0, b1);
     } else {
       h.readSeq[m]!.fill(seq, lo, end);
+      h.blockRead[m]!.fill(seq, b0, b1);
     }
+  }
+
+  /**
+   * Most accesses are ordered: the block summary (an upper bound of every byte's sequence numbers)
+   * proves it for most blocks; only the blocks it cannot clear are scanned byte by byte.
+   */
+  private suspectBlocksUnordered(h: History, lo: number, end: number, write: boolean, m: Module): boolean {
+    const clock = this.clocks[m];
+    const k1 = m === 0 ? 1 : 0;
+    const k2 = m === 2 ? 1 : 2;
+    const seen1 = clock[k1]!;
+    const seen2 = clock[k2]!;
+    const w1 = h.blockWrite[k1]!;
+    const w2 = h.blockWrite[k2]!;
+    const r1 = h.blockRead[k1]!;
+    const r2 = h.blockRead[k2]!;
+    const b1 = ((end - 1) >> BLOCK_SHIFT) + 1;
+    for (let b = lo >> BLOCK_SHIFT; b < b1; b++) {
+      const suspect = w1[b]! > seen1 || w2[b]! > seen2 || (write && (r1[b]! > seen1 || r2[b]! > seen2));
+      if (!suspect) continue;
+      const from = Math.max(lo, b << BLOCK_SHIFT);
+      const to = Math.min(end, (b + 1) << BLOCK_SHIFT);
+      if (this.unordered(h, from, to, write, m)) return true;
+    }
+    return false;
   }
 
   private unordered(h: History, lo: number, end: number, write: boolean, m: Module): boolean {
     const clock = this.clocks[m];
     const { writer, writeSeq } = h;
+    // The two other queues and what m has seen of them, in locals: no clock lookup per byte.
+    const k1 = m === 0 ? 1 : 0;
+    const k2 = m === 2 ? 1 : 2;
+    const seen1 = clock[k1]!;
+    const seen2 = clock[k2]!;
     for (let i = lo; i < end; i++) {
       const w = writer[i]!;
-      if (w >= 0 && w !== m && clock[w]! < writeSeq[i]!) return true;
+      if ((w === k1 && writeSeq[i]! > seen1) || (w === k2 && writeSeq[i]! > seen2)) return true;
     }
     if (!write) return false;
     for (let k = 0; k < 3; k++) {
@@ -91,7 +134,7 @@ export class HazardChecker {
     return false;
   }
 
-  /** Throws for the first unordered byte of the range, as a byte-by-byte scan meets it. */
+  /** Throws for the first unordered byte of the whole range, as a byte-by-byte scan meets it. */
   private report(mem: string, h: History, lo: number, end: number, write: boolean, m: Module): never {
     const clock = this.clocks[m];
     for (let i = lo; i < end; i++) {

@@ -62,45 +62,47 @@ export class Stage {
   }
 
   apply(acc: number): number {
+    if (this.kind === THRESH) return this.threshold(acc);
+    if (this.kind === REQUANT) return this.requant(acc);
+    return (acc + this.bias) | 0;
+  }
+
+  /**
+   * The 4-step binary search over thresholds 7, then ±4, ±2, ±1 (the hardware's comparisons, also
+   * when a table is not sorted): the count of thresholds ≤ a when they are non-decreasing.
+   */
+  private threshold(acc: number): number {
     const a = (acc + this.bias) | 0;
-    if (this.kind === THRESH) {
-      // 4-step binary search: the count of thresholds ≤ a when they are non-decreasing.
-      const thr = this.thr;
-      let lo = 0;
-      let hi = 15;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (a >= thr[mid]!) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
+    const t = this.thr;
+    let lo = a >= t[7]! ? 8 : 0;
+    lo += a >= t[lo + 3]! ? 4 : 0;
+    lo += a >= t[lo + 1]! ? 2 : 0;
+    return lo + (a >= t[lo]! ? 1 : 0);
+  }
+
+  private requant(acc: number): number {
+    let u = (acc + this.bias) | 0;
+    if (u < 0) {
+      if (this.act === EV.act.RELU) u = 0;
+      else if (this.act === EV.act.LEAKY) u = Math.floor((u * this.alpha) / 65536);
     }
-    if (this.kind === REQUANT) {
-      let u = a;
-      if (u < 0) {
-        if (this.act === EV.act.RELU) u = 0;
-        else if (this.act === EV.act.LEAKY) u = Math.floor((u * this.alpha) / 65536);
-      }
-      // |u| < 2^32 and M < 2^16: the product is exact in float64 (a 48-bit multiplier in hardware).
-      const q = Math.floor((u * this.m + this.round) / this.div) + this.z + 128;
-      return q < 0 ? 0 : Math.min(q, 255);
-    }
-    return a;
+    // |u| < 2^32 and M < 2^16: the product is exact in float64 (a 48-bit multiplier in hardware).
+    const q = Math.floor((u * this.m + this.round) / this.div) + this.z + 128;
+    return q < 0 ? 0 : Math.min(q, 255);
   }
 
   /**
    * Elements 0..n-1 of the OUT row at byte `row` = stage(acc[from + x]); as n writeRowElem calls, so
-   * the pad nibble after an odd 4-bit row is kept.
+   * the pad nibble after an odd 4-bit row is kept. One loop per stage keeps each loop's body small.
    */
   writeRow(out: Uint8Array, row: number, acc: ArrayLike<number>, from: number, n: number): void {
-    if (this.bits === 8) {
-      for (let x = 0; x < n; x++) out[row + x] = this.apply(acc[from + x]!);
-    } else if (this.bits === 4) {
+    if (this.kind === THRESH) {
       const pairs = n >> 1;
       for (let p = 0; p < pairs; p++)
-        out[row + p] =
-          (this.apply(acc[from + 2 * p]!) & 15) | ((this.apply(acc[from + 2 * p + 1]!) & 15) << 4);
-      if (n & 1) writeRowElem(out, row, n - 1, 4, this.apply(acc[from + n - 1]!));
+        out[row + p] = this.threshold(acc[from + 2 * p]!) | (this.threshold(acc[from + 2 * p + 1]!) << 4);
+      if (n & 1) writeRowElem(out, row, n - 1, 4, this.threshold(acc[from + n - 1]!));
+    } else if (this.kind === REQUANT) {
+      for (let x = 0; x < n; x++) out[row + x] = this.requant(acc[from + x]!);
     } else {
       for (let x = 0; x < n; x++) writeRowElem(out, row, x, this.bits, this.apply(acc[from + x]!));
     }
