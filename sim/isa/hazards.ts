@@ -162,3 +162,34 @@ export class HazardChecker {
     );
   }
 }
+
+/**
+ * The byte ranges of a DMA's rows, checked as few ranges: rows ascend, so merging touching rows checks
+ * and records the same bytes and names the same first conflicting byte as row-by-row checks.
+ */
+export class AccessMerger {
+  private lo = 0;
+  private hi = -1;
+
+  constructor(
+    private readonly h: HazardChecker,
+    private readonly mem: string,
+    private readonly write: boolean,
+    private readonly m: Module,
+  ) {}
+
+  add(lo: number, hi: number): void {
+    if (lo <= this.hi && lo >= this.lo) {
+      this.hi = Math.max(this.hi, hi);
+      return;
+    }
+    this.flush();
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  flush(): void {
+    if (this.hi > this.lo) this.h.access(this.mem, this.lo, this.hi - this.lo, this.write, this.m);
+    this.hi = -1;
+  }
+}

@@ -62,11 +62,11 @@ export function copyInRow(
     if (n & 1) buf[b + whole] = seg[(e + n - 1) >> 1]! & 15;
     return;
   }
-  for (let x = 0; x < n; x += 2) {
-    const lo = (seg[(e + x) >> 1]! >> (((e + x) & 1) * 4)) & 15;
-    const hi = x + 1 < n ? (seg[(e + x + 1) >> 1]! >> (((e + x + 1) & 1) * 4)) & 15 : 0;
-    buf[b + (x >> 1)] = lo | (hi << 4);
-  }
+  // An odd start: each row byte is the high nibble of one segment byte and the low nibble of the next.
+  const s = e >> 1;
+  const whole = n >> 1;
+  for (let k = 0; k < whole; k++) buf[b + k] = (seg[s + k]! >> 4) | ((seg[s + k + 1]! & 15) << 4);
+  if (n & 1) buf[b + whole] = seg[s + whole]! >> 4;
 }
 
 /** Copies n elements from a buffer row (byte b) into a segment at element e (other nibbles kept). */
