@@ -124,10 +124,12 @@ function groupOf(t: ConvTile, j: number): number {
   return t.og === 0 ? 0 : Math.floor((j + t.gphase) / t.og);
 }
 
-/** Σ w·v for every output (j, y, x) of the tile, j-major, exact integers. */
-export function convSums(input: DecodedInput, w: Float32Array, t: ConvTile): Float32Array | Float64Array {
+/** Σ w·v for every output (j, y, x) of the tile, j-major, wrapped to int32 like the MAC chain. */
+export function convSums(input: DecodedInput, w: Float32Array, t: ConvTile): Int32Array {
   const K = t.icN * t.kh * t.kw;
-  return exactInFloat32(w, K, input.maxAbs) ? gemmSums(input.values, w, t) : exactSums(input.values, w, t);
+  return exactInFloat32(w, K, input.maxAbs)
+    ? new Int32Array(gemmSums(input.values, w, t))
+    : exactSums(input.values, w, t);
 }
 
 /** Through the SIMD kernel: one call per run of output channels sharing a group (one when uniform). */
@@ -177,8 +179,11 @@ export function gemmSums(dec: Float32Array, w: Float32Array, t: ConvTile): Float
   return sums;
 }
 
-/** Float64 multiply-accumulate over K = ic·kh·kw per output: exact for any int8 × int8 tile. */
-export function exactSums(dec: Float32Array, w: Float32Array, t: ConvTile): Float64Array {
+/**
+ * Float64 multiply-accumulate over K = ic·kh·kw per output, exact for any int8 × int8 tile, stored
+ * wrapped to int32 (what the int32 accumulator holds whatever the start value added later).
+ */
+export function exactSums(dec: Float32Array, w: Float32Array, t: ConvTile): Int32Array {
   const PH = t.inH + t.pt + t.pb;
   const PW = t.inW + t.pl + t.pr;
   const taps = t.kh * t.kw;
@@ -189,7 +194,7 @@ export function exactSums(dec: Float32Array, w: Float32Array, t: ConvTile): Floa
     for (let ky = 0; ky < t.kh; ky++)
       for (let kx = 0; kx < t.kw; kx++) tapOff[k++] = c * PH * PW + ky * t.dy * PW + kx * t.dx;
   const plane = t.ohN * t.owN;
-  const sums = new Float64Array(t.ocN * plane);
+  const sums = new Int32Array(t.ocN * plane);
   for (let j = 0; j < t.ocN; j++) {
     const chBase = groupOf(t, j) * t.icN * PH * PW;
     const wj = j * K;

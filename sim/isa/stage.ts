@@ -74,10 +74,11 @@ export class Stage {
   private threshold(acc: number): number {
     const a = (acc + this.bias) | 0;
     const t = this.thr;
-    let lo = a >= t[7]! ? 8 : 0;
-    lo += a >= t[lo + 3]! ? 4 : 0;
-    lo += a >= t[lo + 1]! ? 2 : 0;
-    return lo + (a >= t[lo]! ? 1 : 0);
+    // Comparison results as numbers, not branches: the codes of neighbouring pixels jump around.
+    let lo = Number(a >= t[7]!) << 3;
+    lo |= Number(a >= t[lo + 3]!) << 2;
+    lo |= Number(a >= t[lo + 1]!) << 1;
+    return lo | Number(a >= t[lo]!);
   }
 
   private requant(acc: number): number {
@@ -95,7 +96,7 @@ export class Stage {
    * Elements 0..n-1 of the OUT row at byte `row` = stage(acc[from + x]); as n writeRowElem calls, so
    * the pad nibble after an odd 4-bit row is kept. One loop per stage keeps each loop's body small.
    */
-  writeRow(out: Uint8Array, row: number, acc: ArrayLike<number>, from: number, n: number): void {
+  writeRow(out: Uint8Array, row: number, acc: Int32Array, from: number, n: number): void {
     if (this.kind === THRESH) {
       const pairs = n >> 1;
       for (let p = 0; p < pairs; p++)

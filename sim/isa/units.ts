@@ -6,7 +6,7 @@
  */
 import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
 import { type ConvTile, convSums, decodeInputTile, decodeWeights } from "./conv-tile.js";
-import { inRange, need, readRowElem, type TableView, writeRowElem } from "./memory.js";
+import { inRange, need, readRowElem, type TableView } from "./memory.js";
 import { Stage } from "./stage.js";
 
 /** Field values of a decoded instruction (all present, see normalizeInstr). */
@@ -115,12 +115,16 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
     stage?.channel(ins.oc0! + j);
     for (let y = 0; y < t.ohN; y++) {
       const at = j * plane + y * t.owN;
-      // The sums are exact integers: adding the int32 start value then wrapping is the int32 MAC chain.
-      if (ins.accum)
+      let src = sums;
+      let from = at;
+      if (ins.accum) {
+        // Modular int32 addition: the same as accumulating every product onto the start value.
         for (let x = 0; x < t.owN; x++) row[x] = (b.ACC32[accBase + at + x]! + sums[at + x]!) | 0;
-      else for (let x = 0; x < t.owN; x++) row[x] = sums[at + x]! | 0;
-      if (stage) stage.writeRow(b.OUT, ins.dst! + (j * t.ohN + y) * orb, row, 0, t.owN);
-      else b.ACC32.set(row, accBase + at);
+        src = row;
+        from = 0;
+      }
+      if (stage) stage.writeRow(b.OUT, ins.dst! + (j * t.ohN + y) * orb, src, from, t.owN);
+      else b.ACC32.set(src.subarray(from, from + t.owN), accBase + at);
     }
   }
   return { macs: t.ocN * plane * t.icN * taps, outputs: t.ocN * plane };
@@ -181,28 +185,40 @@ export function execResize(b: Buffers, rc: Fields, v: Fields, ins: Fields): numb
   stage.checkChannels(c0!, cN!, "RESIZE");
   if (lut) b.TBL.check(rc.itab! + c0! * 16, cN! * 16, "RESIZE decode table");
   const orb = rowBytes(outW!, stage.bits);
-  const tx = Array.from({ length: outW! }, (_, x) => resizeTaps(x, inW!, outW!));
+  const xa = new Int32Array(outW!);
+  const xb = new Int32Array(outW!);
+  const fx = new Int32Array(outW!);
+  for (let x = 0; x < outW!; x++) [xa[x], xb[x], fx[x]] = resizeTaps(x, inW!, outW!);
+  const dec = new Int32Array(ihN! * inW!);
+  const acc = new Int32Array(outW!);
+  const rowOf = (i: number): number => {
+    const r = i - iy0!;
+    need(
+      r >= 0 && r < ihN!,
+      `RESIZE: input row ${i} is not in the INP tile (rows ${iy0}..${iy0! + ihN! - 1})`,
+    );
+    return r * inW!;
+  };
   for (let j = 0; j < cN!; j++) {
     stage.channel(c0! + j);
     const tab = rc.itab! + (c0! + j) * 16;
-    const value = (i: number, k: number): number => {
-      const r = i - iy0!;
-      need(
-        r >= 0 && r < ihN!,
-        `RESIZE: input row ${i} is not in the INP tile (rows ${iy0}..${iy0! + ihN! - 1})`,
-      );
-      const q = readRowElem(b.INP, inp! + (j * ihN! + r) * irb, k, ib);
-      return lut ? b.TBL.i8(tab + q) : q - 128;
-    };
+    for (let r = 0; r < ihN!; r++) {
+      const src = inp! + (j * ihN! + r) * irb;
+      for (let k = 0; k < inW!; k++) {
+        const q = readRowElem(b.INP, src, k, ib);
+        dec[r * inW! + k] = lut ? b.TBL.i8(tab + q) : q - 128;
+      }
+    }
     for (let t = 0; t < ny!; t++) {
       const [ya, yb, fy] = resizeTaps(y0! + t, inH!, outH!);
-      const row = dst! + (j * ny! + t) * orb;
+      const a = rowOf(ya);
+      const c = rowOf(yb);
       for (let x = 0; x < outW!; x++) {
-        const [xa, xb, fx] = tx[x]!;
-        const top = value(ya, xa) * (256 - fx) + value(ya, xb) * fx;
-        const bot = value(yb, xa) * (256 - fx) + value(yb, xb) * fx;
-        writeRowElem(b.OUT, row, x, stage.bits, stage.apply(top * (256 - fy) + bot * fy));
+        const top = dec[a + xa[x]!]! * (256 - fx[x]!) + dec[a + xb[x]!]! * fx[x]!;
+        const bot = dec[c + xa[x]!]! * (256 - fx[x]!) + dec[c + xb[x]!]! * fx[x]!;
+        acc[x] = top * (256 - fy) + bot * fy;
       }
+      stage.writeRow(b.OUT, dst! + (j * ny! + t) * orb, acc, 0, outW!);
     }
   }
   return cN! * ny! * outW!;
