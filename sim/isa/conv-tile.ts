@@ -6,8 +6,9 @@
  * The caller (units.ts execConv) has checked every buffer range.
  */
 
-import { conv2d } from "../../compiler/exec/kernels/conv.js";
+import { checkConv2d, conv2dRowsInto } from "../../compiler/exec/kernels/conv.js";
 import type { Conv2dGeometry } from "../../compiler/exec/kernels/conv-params.js";
+import { gemmEngine } from "../../compiler/exec/kernels/gemm-engine.js";
 import type { TableView } from "./memory.js";
 
 /** Integers up to 2^24 are exact in float32. */
@@ -38,6 +39,32 @@ export interface ConvTile {
   readonly chN: number;
 }
 
+type FloatSlot = "input" | "weights" | "gemm";
+
+/**
+ * Typed arrays reused from one CONV to the next (the simulator runs one instruction at a time):
+ * a tile's arrays are about a megabyte, and allocating them per instruction costs more than the
+ * decoding. An array handed out is valid until the same slot is asked for again.
+ */
+export class ConvScratch {
+  private readonly floatSlots = new Map<FloatSlot, Float32Array>();
+  private intSlot: Int32Array = new Int32Array(0);
+
+  floats(slot: FloatSlot, n: number): Float32Array {
+    let a = this.floatSlots.get(slot);
+    if (!a || a.length < n) {
+      a = new Float32Array(Math.max(n, 2 * (a?.length ?? 0)));
+      this.floatSlots.set(slot, a);
+    }
+    return a.subarray(0, n);
+  }
+
+  ints(n: number): Int32Array {
+    if (this.intSlot.length < n) this.intSlot = new Int32Array(Math.max(n, 2 * this.intSlot.length));
+    return this.intSlot.subarray(0, n);
+  }
+}
+
 export interface DecodedInput {
   /** chN planes of (pt + inH + pb) × (pl + inW + pr) decoded values. */
   readonly values: Float32Array;
@@ -53,12 +80,12 @@ export function decodeInputTile(
   tab: number,
   lut: boolean,
   t: ConvTile,
+  values: Float32Array = new Float32Array(t.chN * (t.inH + t.pt + t.pb) * (t.inW + t.pl + t.pr)),
 ): DecodedInput {
   const PH = t.inH + t.pt + t.pb;
   const PW = t.inW + t.pl + t.pr;
   const irb = lut ? (t.inW + 1) >> 1 : t.inW;
   const pairs = t.inW >> 1;
-  const values = new Float32Array(t.chN * PH * PW);
   const table = new Float32Array(16);
   let maxAbs = lut ? 0 : 128;
   for (let ch = 0; ch < t.chN; ch++) {
@@ -69,10 +96,9 @@ export function decodeInputTile(
         table[q] = v;
         if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
       }
-    } else {
-      // Implicit padding reads the channel's zero value.
-      values.fill(tbl.i8(tab + ch), plane, plane + PH * PW);
     }
+    // Implicit padding reads 0 (LUT4) or the channel's zero value (LIN8); rows overwrite the inside.
+    values.fill(lut ? 0 : tbl.i8(tab + ch), plane, plane + PH * PW);
     for (let iy = 0; iy < t.inH; iy++) {
       const row = inp + (ch * t.inH + iy) * irb;
       let o = plane + (iy + t.pt) * PW + t.pl;
@@ -92,8 +118,13 @@ export function decodeInputTile(
 }
 
 /** The tile's n signed weights from byte `at` (W4: two per byte, low nibble first). */
-export function decodeWeights(wgt: Uint8Array, at: number, n: number, w8: boolean): Float32Array {
-  const w = new Float32Array(n);
+export function decodeWeights(
+  wgt: Uint8Array,
+  at: number,
+  n: number,
+  w8: boolean,
+  w: Float32Array = new Float32Array(n),
+): Float32Array {
   if (w8) {
     for (let i = 0; i < n; i++) w[i] = (wgt[at + i]! << 24) >> 24;
     return w;
@@ -110,6 +141,8 @@ export function decodeWeights(wgt: Uint8Array, at: number, n: number, w8: boolea
 
 /** Whether Σ|w·v| of every output channel stays below 2^24 (then float32 sums are exact in any order). */
 export function exactInFloat32(w: Float32Array, K: number, maxAbsInput: number): boolean {
+  // Every weight is an int8: most tiles pass without looking at them.
+  if (K * 128 * maxAbsInput < EXACT_F32) return true;
   let worst = 0;
   for (let j = 0; j < w.length; j += K) {
     let s = 0;
@@ -125,56 +158,74 @@ function groupOf(t: ConvTile, j: number): number {
 }
 
 /** Σ w·v for every output (j, y, x) of the tile, j-major, wrapped to int32 like the MAC chain. */
-export function convSums(input: DecodedInput, w: Float32Array, t: ConvTile): Int32Array {
+export function convSums(
+  input: DecodedInput,
+  w: Float32Array,
+  t: ConvTile,
+  scratch = new ConvScratch(),
+): Int32Array {
   const K = t.icN * t.kh * t.kw;
-  return exactInFloat32(w, K, input.maxAbs)
-    ? new Int32Array(gemmSums(input.values, w, t))
-    : exactSums(input.values, w, t);
+  const sums = scratch.ints(t.ocN * t.ohN * t.owN);
+  if (!exactInFloat32(w, K, input.maxAbs)) return exactSums(input.values, w, t, sums);
+  sums.set(gemmSums(input.values, w, t, scratch.floats("gemm", sums.length)));
+  return sums;
 }
 
 /** Through the SIMD kernel: one call per run of output channels sharing a group (one when uniform). */
-export function gemmSums(dec: Float32Array, w: Float32Array, t: ConvTile): Float32Array {
+export function gemmSums(
+  dec: Float32Array,
+  w: Float32Array,
+  t: ConvTile,
+  sums: Float32Array = new Float32Array(t.ocN * t.ohN * t.owN),
+): Float32Array {
   const PH = t.inH + t.pt + t.pb;
   const PW = t.inW + t.pl + t.pr;
   const K = t.icN * t.kh * t.kw;
   const plane = t.ohN * t.owN;
-  const geometry = (c: number, o: number, group: number): Conv2dGeometry => ({
-    n: 1,
-    c,
-    h: PH,
-    w: PW,
-    o,
-    kh: t.kh,
-    kw: t.kw,
-    strideH: t.sy,
-    strideW: t.sx,
-    padTop: 0,
-    padLeft: 0,
-    dilationH: t.dy,
-    dilationW: t.dx,
-    group,
-    oh: t.ohN,
-    ow: t.owN,
-  });
-  if (t.og === 0) return conv2d(dec, w, undefined, geometry(t.icN, t.ocN, 1));
-  if (t.gphase === 0 && t.ocN % t.og === 0) {
+  const conv = (
+    x: Float32Array,
+    wj: Float32Array,
+    c: number,
+    o: number,
+    group: number,
+    out: Float32Array,
+  ) => {
+    const g: Conv2dGeometry = {
+      n: 1,
+      c,
+      h: PH,
+      w: PW,
+      o,
+      kh: t.kh,
+      kw: t.kw,
+      strideH: t.sy,
+      strideW: t.sx,
+      padTop: 0,
+      padLeft: 0,
+      dilationH: t.dy,
+      dilationW: t.dx,
+      group,
+      oh: t.ohN,
+      ow: t.owN,
+    };
+    checkConv2d(x, wj, undefined, g, "CONV tile");
+    conv2dRowsInto(x, wj, undefined, g, 0, t.ohN, out, gemmEngine());
+  };
+  if (t.og === 0) {
+    conv(dec, w, t.icN, t.ocN, 1, sums);
+  } else if (t.gphase === 0 && t.ocN % t.og === 0) {
     const groups = t.ocN / t.og;
-    return conv2d(dec, w, undefined, geometry(groups * t.icN, t.ocN, groups));
-  }
-  const sums = new Float32Array(t.ocN * plane);
-  const chPlanes = t.icN * PH * PW;
-  for (let j0 = 0; j0 < t.ocN; ) {
-    const g = groupOf(t, j0);
-    let j1 = j0 + 1;
-    while (j1 < t.ocN && groupOf(t, j1) === g) j1++;
-    const part = conv2d(
-      dec.subarray(g * chPlanes, (g + 1) * chPlanes),
-      w.subarray(j0 * K, j1 * K),
-      undefined,
-      geometry(t.icN, j1 - j0, 1),
-    );
-    sums.set(part, j0 * plane);
-    j0 = j1;
+    conv(dec, w, groups * t.icN, t.ocN, groups, sums);
+  } else {
+    const chPlanes = t.icN * PH * PW;
+    for (let j0 = 0; j0 < t.ocN; ) {
+      const g = groupOf(t, j0);
+      let j1 = j0 + 1;
+      while (j1 < t.ocN && groupOf(t, j1) === g) j1++;
+      const x = dec.subarray(g * chPlanes, (g + 1) * chPlanes);
+      conv(x, w.subarray(j0 * K, j1 * K), t.icN, j1 - j0, 1, sums.subarray(j0 * plane, j1 * plane));
+      j0 = j1;
+    }
   }
   return sums;
 }
@@ -183,7 +234,12 @@ export function gemmSums(dec: Float32Array, w: Float32Array, t: ConvTile): Float
  * Float64 multiply-accumulate over K = ic·kh·kw per output, exact for any int8 × int8 tile, stored
  * wrapped to int32 (what the int32 accumulator holds whatever the start value added later).
  */
-export function exactSums(dec: Float32Array, w: Float32Array, t: ConvTile): Int32Array {
+export function exactSums(
+  dec: Float32Array,
+  w: Float32Array,
+  t: ConvTile,
+  sums: Int32Array = new Int32Array(t.ocN * t.ohN * t.owN),
+): Int32Array {
   const PH = t.inH + t.pt + t.pb;
   const PW = t.inW + t.pl + t.pr;
   const taps = t.kh * t.kw;
@@ -194,7 +250,6 @@ export function exactSums(dec: Float32Array, w: Float32Array, t: ConvTile): Int3
     for (let ky = 0; ky < t.kh; ky++)
       for (let kx = 0; kx < t.kw; kx++) tapOff[k++] = c * PH * PW + ky * t.dy * PW + kx * t.dx;
   const plane = t.ohN * t.owN;
-  const sums = new Int32Array(t.ocN * plane);
   for (let j = 0; j < t.ocN; j++) {
     const chBase = groupOf(t, j) * t.icN * PH * PW;
     const wj = j * K;

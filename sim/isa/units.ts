@@ -5,7 +5,7 @@
  * transcription of the spec loop in reference.ts).
  */
 import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
-import { type ConvTile, convSums, decodeInputTile, decodeWeights } from "./conv-tile.js";
+import { ConvScratch, type ConvTile, convSums, decodeInputTile, decodeWeights } from "./conv-tile.js";
 import { inRange, need, readRowElem, type TableView } from "./memory.js";
 import { Stage } from "./stage.js";
 
@@ -64,6 +64,8 @@ export function convFootprint(cc: Fields, v: Fields, ins: Fields): Footprint {
   return fp;
 }
 
+const scratch = new ConvScratch();
+
 export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvResult {
   need(cc.ienc !== EV.ienc.INT4, "CONV: INT4 activations (W4A4) are not implemented");
   const { inH, inW, chN } = convShape(cc);
@@ -108,8 +110,20 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
     stage.checkChannels(ins.oc0!, t.ocN, "CONV");
   }
   const taps = t.kh * t.kw;
-  const w = decodeWeights(b.WGT, ins.wgt!, t.ocN * t.icN * taps, cc.wbits === EV.wbits.W8);
-  const sums = convSums(decodeInputTile(b.INP, ins.inp!, b.TBL, tab, lut, t), w, t);
+  const nW = t.ocN * t.icN * taps;
+  const w = decodeWeights(b.WGT, ins.wgt!, nW, cc.wbits === EV.wbits.W8, scratch.floats("weights", nW));
+  const PH = t.inH + t.pt + t.pb;
+  const PW = t.inW + t.pl + t.pr;
+  const input = decodeInputTile(
+    b.INP,
+    ins.inp!,
+    b.TBL,
+    tab,
+    lut,
+    t,
+    scratch.floats("input", t.chN * PH * PW),
+  );
+  const sums = convSums(input, w, t, scratch);
   const row = new Int32Array(t.owN);
   for (let j = 0; j < t.ocN; j++) {
     stage?.channel(ins.oc0! + j);
