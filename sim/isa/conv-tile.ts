@@ -39,6 +39,11 @@ export interface ConvTile {
   readonly chN: number;
 }
 
+/** Values in a decoded INP tile: chN planes of the padded (pt + inH + pb) × (pl + inW + pr) window. */
+export function decodedLength(t: ConvTile): number {
+  return t.chN * (t.inH + t.pt + t.pb) * (t.inW + t.pl + t.pr);
+}
+
 type FloatSlot = "input" | "weights" | "gemm";
 
 /**
@@ -80,7 +85,7 @@ export function decodeInputTile(
   tab: number,
   lut: boolean,
   t: ConvTile,
-  values: Float32Array = new Float32Array(t.chN * (t.inH + t.pt + t.pb) * (t.inW + t.pl + t.pr)),
+  values: Float32Array = new Float32Array(decodedLength(t)),
 ): DecodedInput {
   const PH = t.inH + t.pt + t.pb;
   const PW = t.inW + t.pl + t.pr;

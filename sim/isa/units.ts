@@ -5,7 +5,14 @@
  * transcription of the spec loop in reference.ts).
  */
 import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
-import { ConvScratch, type ConvTile, convSums, decodeInputTile, decodeWeights } from "./conv-tile.js";
+import {
+  ConvScratch,
+  type ConvTile,
+  convSums,
+  decodedLength,
+  decodeInputTile,
+  decodeWeights,
+} from "./conv-tile.js";
 import { inRange, need, readRowElem, type TableView } from "./memory.js";
 import { Stage } from "./stage.js";
 
@@ -64,6 +71,7 @@ export function convFootprint(cc: Fields, v: Fields, ins: Fields): Footprint {
   return fp;
 }
 
+/** One per process is enough: instructions never overlap, and a tile's arrays die with its CONV. */
 const scratch = new ConvScratch();
 
 export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvResult {
@@ -112,17 +120,8 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
   const taps = t.kh * t.kw;
   const nW = t.ocN * t.icN * taps;
   const w = decodeWeights(b.WGT, ins.wgt!, nW, cc.wbits === EV.wbits.W8, scratch.floats("weights", nW));
-  const PH = t.inH + t.pt + t.pb;
-  const PW = t.inW + t.pl + t.pr;
-  const input = decodeInputTile(
-    b.INP,
-    ins.inp!,
-    b.TBL,
-    tab,
-    lut,
-    t,
-    scratch.floats("input", t.chN * PH * PW),
-  );
+  const values = scratch.floats("input", decodedLength(t));
+  const input = decodeInputTile(b.INP, ins.inp!, b.TBL, tab, lut, t, values);
   const sums = convSums(input, w, t, scratch);
   const row = new Int32Array(t.owN);
   for (let j = 0; j < t.ocN; j++) {
