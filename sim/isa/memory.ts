@@ -69,6 +69,13 @@ export function copyInRow(
   if (n & 1) buf[b + whole] = seg[s + whole]! >> 4;
 }
 
+/** 4-bit element `el` of a segment, the other nibble of its byte kept. */
+function setNibble(seg: Uint8Array, el: number, v: number): void {
+  const at = el >> 1;
+  const sh = (el & 1) * 4;
+  seg[at] = (seg[at]! & ~(15 << sh)) | (v << sh);
+}
+
 /** Copies n elements from a buffer row (byte b) into a segment at element e (other nibbles kept). */
 export function copyOutRow(
   buf: Uint8Array,
@@ -83,16 +90,11 @@ export function copyOutRow(
     seg.set(buf.subarray(b, b + n * k), e * k);
     return;
   }
-  const setNibble = (el: number, v: number): void => {
-    const at = el >> 1;
-    const sh = (el & 1) * 4;
-    seg[at] = (seg[at]! & ~(15 << sh)) | (v << sh);
-  };
-  // Whole segment bytes where both nibbles come from the row; the ends keep their other nibble.
   if (n <= 0) return;
+  // Whole segment bytes where both nibbles come from the row; the ends keep their other nibble.
   let x = 0;
   if (e & 1) {
-    setNibble(e, buf[b]! & 15);
+    setNibble(seg, e, buf[b]! & 15);
     x = 1;
   }
   const whole = (n - x) >> 1;
@@ -107,7 +109,7 @@ export function copyOutRow(
     }
   }
   x += 2 * whole;
-  if (x < n) setNibble(e + x, (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15);
+  if (x < n) setNibble(seg, e + x, (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15);
 }
 
 export class TableView {
