@@ -10,7 +10,7 @@ import { normalizeInstr } from "../../compiler/isa/encode.js";
 import { expandLoops } from "../../compiler/isa/loops.js";
 import { EBITS, ENUMS, type Instr, type OpName, opcodeDef, rowBytes } from "../../compiler/isa/spec.js";
 import type { Target } from "../../compiler/isa/targets.js";
-import { HazardChecker, type Module } from "./hazards.js";
+import { AccessMerger, HazardChecker, type Module } from "./hazards.js";
 import { copyInRow, copyOutRow, SimError, TableView } from "./memory.js";
 import { execNorm, execSmax, normFootprint, smaxFootprint } from "./tokens.js";
 import {
@@ -280,18 +280,17 @@ export class IsaMachine {
     const tracked = bufName === "INP" || bufName === "WGT" || bufName === "OUT";
     const h = this.hazards;
     if (h && tracked) h.access(bufName, addr!, bufLen, op !== "STORE", m);
+    const actSpans = h && segName === "ACT" ? new AccessMerger(h, "ACT", op === "STORE", m) : undefined;
     for (let p = 0; p < n2!; p++) {
       for (let r = 0; r < n1!; r++) {
         const e = ext! + (p * rows! + r) * pitch!;
         const b = addr! + (p * n1! + r) * rb;
-        if (h && segName === "ACT") {
-          const first = Math.floor((e * eb) / 8);
-          h.access("ACT", first, Math.ceil(((e + n0!) * eb) / 8) - first, op === "STORE", m);
-        }
+        actSpans?.add(Math.floor((e * eb) / 8), Math.ceil(((e + n0!) * eb) / 8));
         if (op === "STORE") copyOutRow(buf, b, seg, e, n0!, eb);
         else copyInRow(seg, e, buf, b, n0!, eb);
       }
     }
+    actSpans?.flush();
     const bytes = Math.ceil((n0! * n1! * n2! * eb) / 8);
     this.counters.dmaBytes[op] += bytes;
     const sb = this.counters.segmentBytes;

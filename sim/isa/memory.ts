@@ -7,6 +7,18 @@ export class SimError extends Error {
   override name = "SimError";
 }
 
+export function need(cond: boolean, msg: string): void {
+  if (!cond) throw new SimError(msg);
+}
+
+/** Checks bytes [start, start + length) lie in `buf` (once per instruction, before any element access). */
+export function inRange(buf: Uint8Array, start: number, length: number, what: string): void {
+  need(
+    start >= 0 && start + length <= buf.length,
+    `${what}: bytes ${start}..${start + length} outside ${buf.length}`,
+  );
+}
+
 /** Element `x` of a buffer row starting at byte `row`. */
 export function readRowElem(mem: Uint8Array, row: number, x: number, bits: number): number {
   if (bits === 4) return (mem[row + (x >> 1)]! >> ((x & 1) * 4)) & 15;
@@ -50,11 +62,18 @@ export function copyInRow(
     if (n & 1) buf[b + whole] = seg[(e + n - 1) >> 1]! & 15;
     return;
   }
-  for (let x = 0; x < n; x += 2) {
-    const lo = (seg[(e + x) >> 1]! >> (((e + x) & 1) * 4)) & 15;
-    const hi = x + 1 < n ? (seg[(e + x + 1) >> 1]! >> (((e + x + 1) & 1) * 4)) & 15 : 0;
-    buf[b + (x >> 1)] = lo | (hi << 4);
-  }
+  // An odd start: each row byte is the high nibble of one segment byte and the low nibble of the next.
+  const s = e >> 1;
+  const whole = n >> 1;
+  for (let k = 0; k < whole; k++) buf[b + k] = (seg[s + k]! >> 4) | ((seg[s + k + 1]! & 15) << 4);
+  if (n & 1) buf[b + whole] = seg[s + whole]! >> 4;
+}
+
+/** 4-bit element `el` of a segment, the other nibble of its byte kept. */
+function setNibble(seg: Uint8Array, el: number, v: number): void {
+  const at = el >> 1;
+  const sh = (el & 1) * 4;
+  seg[at] = (seg[at]! & ~(15 << sh)) | (v << sh);
 }
 
 /** Copies n elements from a buffer row (byte b) into a segment at element e (other nibbles kept). */
@@ -71,12 +90,26 @@ export function copyOutRow(
     seg.set(buf.subarray(b, b + n * k), e * k);
     return;
   }
-  for (let x = 0; x < n; x++) {
-    const v = (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15;
-    const at = (e + x) >> 1;
-    const sh = ((e + x) & 1) * 4;
-    seg[at] = (seg[at]! & ~(15 << sh)) | (v << sh);
+  if (n <= 0) return;
+  // Whole segment bytes where both nibbles come from the row; the ends keep their other nibble.
+  let x = 0;
+  if (e & 1) {
+    setNibble(seg, e, buf[b]! & 15);
+    x = 1;
   }
+  const whole = (n - x) >> 1;
+  const at = (e + x) >> 1;
+  if (x === 0) {
+    seg.set(buf.subarray(b, b + whole), at);
+  } else {
+    // Row element x (odd) is the high nibble of row byte x >> 1.
+    for (let k = 0; k < whole; k++) {
+      const r = b + ((x + 2 * k) >> 1);
+      seg[at + k] = (buf[r]! >> 4) | ((buf[r + 1]! & 15) << 4);
+    }
+  }
+  x += 2 * whole;
+  if (x < n) setNibble(seg, e + x, (buf[b + (x >> 1)]! >> ((x & 1) * 4)) & 15);
 }
 
 export class TableView {

@@ -10,19 +10,9 @@ import {
   normValue,
   softmaxReciprocal,
 } from "../../compiler/ptq/golden-tokens.js";
-import { readRowElem, SimError, writeRowElem } from "./memory.js";
-import { type Buffers, type Fields, type Footprint, Stage } from "./units.js";
-
-function need(cond: boolean, msg: string): void {
-  if (!cond) throw new SimError(msg);
-}
-
-function inRange(buf: Uint8Array, start: number, length: number, what: string): void {
-  need(
-    start >= 0 && start + length <= buf.length,
-    `${what}: bytes ${start}..${start + length} outside ${buf.length}`,
-  );
-}
+import { inRange, need, readRowElem, writeRowElem } from "./memory.js";
+import { Stage } from "./stage.js";
+import type { Buffers, Fields, Footprint } from "./units.js";
 
 export function normFootprint(v: Fields, ins: Fields): Footprint {
   const ib = ins.ienc === EV.ienc.LUT4 ? 4 : 8;

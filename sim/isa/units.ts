@@ -1,9 +1,20 @@
 /**
- * The matrix unit (CONV) and the vector unit (output stage, VEC, RESIZE): the reference loops of
- * compiler/isa/spec.ts, executed on the machine's buffers.
+ * The matrix unit (CONV) and the vector unit (VEC, RESIZE): the semantics of compiler/isa/spec.ts on
+ * the machine's buffers. Every range an instruction touches is checked once, before any element
+ * access; the loops then run unchecked (the CONV arithmetic is in conv-tile.ts, its literal
+ * transcription of the spec loop in reference.ts).
  */
-import { EV, rowBytes, stageBits, TABLE_BYTES } from "../../compiler/isa/spec.js";
-import { readRowElem, SimError, type TableView, writeRowElem } from "./memory.js";
+import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
+import {
+  ConvScratch,
+  type ConvTile,
+  convSums,
+  decodedLength,
+  decodeInputTile,
+  decodeWeights,
+} from "./conv-tile.js";
+import { inRange, need, readRowElem, type TableView } from "./memory.js";
+import { Stage } from "./stage.js";
 
 /** Field values of a decoded instruction (all present, see normalizeInstr). */
 export type Fields = Readonly<Record<string, number>>;
@@ -15,92 +26,6 @@ export interface Buffers {
   readonly ACC32: Int32Array;
   readonly OUT: Uint8Array;
   readonly TBL: TableView;
-}
-
-function need(cond: boolean, msg: string): void {
-  if (!cond) throw new SimError(msg);
-}
-
-function inRange(buf: Uint8Array, start: number, length: number, what: string): void {
-  need(
-    start >= 0 && start + length <= buf.length,
-    `${what}: bytes ${start}..${start + length} outside ${buf.length}`,
-  );
-}
-
-/** The VCFG output stage applied to one channel, parameters read once from TBL. */
-export class Stage {
-  readonly bits: 4 | 8 | 32;
-  private bias = 0;
-  private thr: Int32Array = new Int32Array(15);
-  private m = 0;
-  private n = 0;
-  private z = 0;
-  private div = 1;
-  private round = 0;
-
-  constructor(
-    private readonly v: Fields,
-    private readonly tbl: TableView,
-  ) {
-    this.bits = stageBits(v.stage!);
-    if (v.stage === EV.stage.REQUANT && v.act === EV.act.LEAKY) need(v.alpha! >= 0, "VCFG: negative alpha");
-  }
-
-  /** Checks the tables of channels [c0, c0 + n) lie in TBL. */
-  checkChannels(c0: number, n: number, what: string): void {
-    if (this.v.bias) this.tbl.check(this.v.btab! + 4 * c0, 4 * n, `${what} bias`);
-    if (this.v.stage === EV.stage.THRESH)
-      this.tbl.check(this.v.ptab! + TABLE_BYTES.thresh * c0, TABLE_BYTES.thresh * n, `${what} thresholds`);
-    if (this.v.stage === EV.stage.REQUANT)
-      this.tbl.check(this.v.ptab! + TABLE_BYTES.requant * c0, TABLE_BYTES.requant * n, `${what} requant`);
-    if (this.v.stage === EV.stage.REQUANT && this.v.act === EV.act.TABLE)
-      this.tbl.check(this.v.ttab!, 256, `${what} code table`);
-  }
-
-  channel(ch: number): void {
-    this.bias = this.v.bias ? this.tbl.i32(this.v.btab! + 4 * ch) : 0;
-    if (this.v.stage === EV.stage.THRESH) {
-      const base = this.v.ptab! + TABLE_BYTES.thresh * ch;
-      for (let k = 0; k < 15; k++) this.thr[k] = this.tbl.i32(base + 4 * k);
-    } else if (this.v.stage === EV.stage.REQUANT) {
-      const base = this.v.ptab! + TABLE_BYTES.requant * ch;
-      this.m = this.tbl.u16(base);
-      this.n = this.tbl.u8(base + 2);
-      this.z = this.tbl.i32(base + 4);
-      need(this.n <= 47, `requant shift ${this.n} > 47`);
-      this.div = 2 ** this.n;
-      this.round = this.n > 0 ? 2 ** (this.n - 1) : 0;
-    }
-  }
-
-  apply(acc: number): number {
-    const a = (acc + this.bias) | 0;
-    const stage = this.v.stage;
-    if (stage === EV.stage.THRESH) {
-      // 4-step binary search: the count of thresholds ≤ a when they are non-decreasing.
-      let lo = 0;
-      let hi = 15;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (a >= this.thr[mid]!) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    }
-    if (stage === EV.stage.REQUANT) {
-      let u = a;
-      if (u < 0) {
-        if (this.v.act === EV.act.RELU) u = 0;
-        else if (this.v.act === EV.act.LEAKY) u = Math.floor((u * this.v.alpha!) / 65536);
-      }
-      // |u| < 2^32 and M < 2^16: the product is exact in float64 (a 48-bit multiplier in hardware).
-      const q = Math.floor((u * this.m + this.round) / this.div) + this.z + 128;
-      const code = q < 0 ? 0 : Math.min(q, 255);
-      return this.v.act === EV.act.TABLE ? this.tbl.u8(this.v.ttab! + code) : code;
-    }
-    return a;
-  }
 }
 
 export interface ConvResult {
@@ -115,7 +40,7 @@ export interface Footprint {
   out?: [number, number];
 }
 
-function convShape(cc: Fields): {
+export function convShape(cc: Fields): {
   inH: number;
   inW: number;
   ib: number;
@@ -146,95 +71,80 @@ export function convFootprint(cc: Fields, v: Fields, ins: Fields): Footprint {
   return fp;
 }
 
+/** One per process is enough: instructions never overlap, and a tile's arrays die with its CONV. */
+const scratch = new ConvScratch();
+
 export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvResult {
   need(cc.ienc !== EV.ienc.INT4, "CONV: INT4 activations (W4A4) are not implemented");
-  const { inH, inW, ib, chN: chOf } = convShape(cc);
-  const {
-    kh,
-    kw,
-    sy,
-    sx,
-    dy,
-    dx,
-    pt,
-    pl,
-    oc_n: ocN,
-    oh_n: ohN,
-    ow_n: owN,
-    ic_n: icN,
-  } = cc as Required<Fields>;
+  const { inH, inW, chN } = convShape(cc);
   const lut = cc.ienc === EV.ienc.LUT4;
-  const irb = rowBytes(inW, ib);
-  const chN = chOf(ocN!, ins.gphase!);
+  const t: ConvTile = {
+    kh: cc.kh!,
+    kw: cc.kw!,
+    sy: cc.sy!,
+    sx: cc.sx!,
+    dy: cc.dy!,
+    dx: cc.dx!,
+    pt: cc.pt!,
+    pb: cc.pb!,
+    pl: cc.pl!,
+    pr: cc.pr!,
+    inH,
+    inW,
+    ocN: cc.oc_n!,
+    ohN: cc.oh_n!,
+    owN: cc.ow_n!,
+    icN: cc.ic_n!,
+    og: cc.og!,
+    gphase: ins.gphase!,
+    chN: chN(cc.oc_n!, ins.gphase!),
+  };
   const fp = convFootprint(cc, v, ins);
   inRange(b.INP, fp.inp![0], fp.inp![1], "CONV input");
   inRange(b.WGT, fp.wgt![0], fp.wgt![1], "CONV weights");
-  const ic0 = ins.ic0!;
-  const itab = cc.itab!;
   const shared = cc.ishared === 1;
-  b.TBL.check(
-    itab + (shared ? 0 : ic0) * (lut ? 16 : 1),
-    (shared ? 1 : chN) * (lut ? 16 : 1),
-    "CONV decode table",
-  );
-  // Decoded input with the padding materialized (zero codes around the tile).
-  const PH = inH + pt! + cc.pb!;
-  const PW = inW + pl! + cc.pr!;
-  const dec = new Int32Array(chN * PH * PW);
-  for (let ch = 0; ch < chN; ch++) {
-    const plane = ch * PH * PW;
-    const t = shared ? 0 : ic0 + ch;
-    if (!lut) dec.fill(b.TBL.i8(itab + t), plane, plane + PH * PW);
-    const tab = itab + t * 16;
-    for (let iy = 0; iy < inH; iy++) {
-      const row = ins.inp! + (ch * inH + iy) * irb;
-      const o = plane + (iy + pt!) * PW + pl!;
-      for (let ix = 0; ix < inW; ix++) {
-        const q = readRowElem(b.INP, row, ix, ib);
-        dec[o + ix] = lut ? b.TBL.i8(tab + q) : q - 128;
-      }
-    }
-  }
-  const taps = kh! * kw!;
-  const w = convWeights(b.WGT, cc, ins.wgt!);
-  const plane = ohN! * owN!;
+  const tab = cc.itab! + (shared ? 0 : ins.ic0! * (lut ? 16 : 1));
+  b.TBL.check(tab, (shared ? 1 : t.chN) * (lut ? 16 : 1), "CONV decode table");
+  const plane = t.ohN * t.owN;
+  const accBase = ins.acc! / 4;
   if (ins.accum || !ins.fuse) {
     need(ins.acc! % 4 === 0, "CONV: ACC address not 4-byte aligned");
-    inRange(b.ACC, ins.acc!, ocN! * plane * 4, "CONV accumulators");
+    inRange(b.ACC, ins.acc!, t.ocN * plane * 4, "CONV accumulators");
   }
   const stage = ins.fuse ? new Stage(v, b.TBL) : undefined;
   let orb = 0;
   if (stage) {
-    orb = rowBytes(owN!, stage.bits);
-    inRange(b.OUT, ins.dst!, ocN! * ohN! * orb, "CONV output");
-    stage.checkChannels(ins.oc0!, ocN!, "CONV");
+    orb = rowBytes(t.owN, stage.bits);
+    inRange(b.OUT, ins.dst!, t.ocN * t.ohN * orb, "CONV output");
+    stage.checkChannels(ins.oc0!, t.ocN, "CONV");
   }
-  // Offset of every reduction step (c, ky, kx) from the window's corner in the padded tile, in the
-  // weight order: the inner loop is then one flat multiply-accumulate over K = ic·kh·kw.
-  const K = icN! * taps;
-  const tapOff = new Int32Array(K);
-  for (let c = 0, t = 0; c < icN!; c++)
-    for (let ky = 0; ky < kh!; ky++)
-      for (let kx = 0; kx < kw!; kx++) tapOff[t++] = c * PH * PW + ky * dy! * PW + kx * dx!;
-  const accBase = ins.acc! / 4;
-  for (let j = 0; j < ocN!; j++) {
-    const g = cc.og === 0 ? 0 : Math.floor((j + ins.gphase!) / cc.og!);
-    const chBase = g * icN! * PH * PW;
-    const wj = w.subarray(j * K, (j + 1) * K);
+  const taps = t.kh * t.kw;
+  const nW = t.ocN * t.icN * taps;
+  const w = scratch.floats("weights", nW);
+  // Activation operands (transposed or offset-binary) take the general path; model weights the fast one.
+  if (cc.wt || cc.wofs) w.set(convWeights(b.WGT, cc, ins.wgt!));
+  else decodeWeights(b.WGT, ins.wgt!, nW, cc.wbits === EV.wbits.W8, w);
+  const values = scratch.floats("input", decodedLength(t));
+  const input = decodeInputTile(b.INP, ins.inp!, b.TBL, tab, lut, t, values, shared);
+  const sums = convSums(input, w, t, scratch);
+  const row = new Int32Array(t.owN);
+  for (let j = 0; j < t.ocN; j++) {
     stage?.channel(ins.oc0! + j);
-    for (let y = 0; y < ohN!; y++) {
-      for (let x = 0; x < owN!; x++) {
-        const ai = accBase + j * plane + y * owN! + x;
-        const corner = chBase + y * sy! * PW + x * sx!;
-        let a = ins.accum ? b.ACC32[ai]! : 0;
-        for (let t = 0; t < K; t++) a += wj[t]! * dec[corner + tapOff[t]!]!;
-        a |= 0;
-        if (stage) writeRowElem(b.OUT, ins.dst! + (j * ohN! + y) * orb, x, stage.bits, stage.apply(a));
-        else b.ACC32[ai] = a;
+    for (let y = 0; y < t.ohN; y++) {
+      const at = j * plane + y * t.owN;
+      let src = sums;
+      let from = at;
+      if (ins.accum) {
+        // Modular int32 addition: the same as accumulating every product onto the start value.
+        for (let x = 0; x < t.owN; x++) row[x] = (b.ACC32[accBase + at + x]! + sums[at + x]!) | 0;
+        src = row;
+        from = 0;
       }
+      if (stage) stage.writeRow(b.OUT, ins.dst! + (j * t.ohN + y) * orb, src, from, t.owN);
+      else b.ACC32.set(src.subarray(from, from + t.owN), accBase + at);
     }
   }
-  return { macs: ocN! * plane * icN! * taps, outputs: ocN! * plane };
+  return { macs: t.ocN * plane * t.icN * taps, outputs: t.ocN * plane };
 }
 
 /**
@@ -278,7 +188,7 @@ export function execVec(b: Buffers, v: Fields, ins: Fields): number {
     for (let r = 0; r < rows!; r++) {
       const ai = src! / 4 + (j * rows! + r) * cols!;
       const row = dst! + (j * rows! + r) * orb;
-      for (let x = 0; x < cols!; x++) writeRowElem(b.OUT, row, x, stage.bits, stage.apply(b.ACC32[ai + x]!));
+      stage.writeRow(b.OUT, row, b.ACC32, ai, cols!);
     }
   }
   return cN! * rows! * cols!;
@@ -316,28 +226,40 @@ export function execResize(b: Buffers, rc: Fields, v: Fields, ins: Fields): numb
   stage.checkChannels(c0!, cN!, "RESIZE");
   if (lut) b.TBL.check(rc.itab! + c0! * 16, cN! * 16, "RESIZE decode table");
   const orb = rowBytes(outW!, stage.bits);
-  const tx = Array.from({ length: outW! }, (_, x) => resizeTaps(x, inW!, outW!));
+  const xa = new Int32Array(outW!);
+  const xb = new Int32Array(outW!);
+  const fx = new Int32Array(outW!);
+  for (let x = 0; x < outW!; x++) [xa[x], xb[x], fx[x]] = resizeTaps(x, inW!, outW!);
+  const dec = new Int32Array(ihN! * inW!);
+  const acc = new Int32Array(outW!);
+  const rowOf = (i: number): number => {
+    const r = i - iy0!;
+    need(
+      r >= 0 && r < ihN!,
+      `RESIZE: input row ${i} is not in the INP tile (rows ${iy0}..${iy0! + ihN! - 1})`,
+    );
+    return r * inW!;
+  };
   for (let j = 0; j < cN!; j++) {
     stage.channel(c0! + j);
     const tab = rc.itab! + (c0! + j) * 16;
-    const value = (i: number, k: number): number => {
-      const r = i - iy0!;
-      need(
-        r >= 0 && r < ihN!,
-        `RESIZE: input row ${i} is not in the INP tile (rows ${iy0}..${iy0! + ihN! - 1})`,
-      );
-      const q = readRowElem(b.INP, inp! + (j * ihN! + r) * irb, k, ib);
-      return lut ? b.TBL.i8(tab + q) : q - 128;
-    };
+    for (let r = 0; r < ihN!; r++) {
+      const src = inp! + (j * ihN! + r) * irb;
+      for (let k = 0; k < inW!; k++) {
+        const q = readRowElem(b.INP, src, k, ib);
+        dec[r * inW! + k] = lut ? b.TBL.i8(tab + q) : q - 128;
+      }
+    }
     for (let t = 0; t < ny!; t++) {
       const [ya, yb, fy] = resizeTaps(y0! + t, inH!, outH!);
-      const row = dst! + (j * ny! + t) * orb;
+      const a = rowOf(ya);
+      const c = rowOf(yb);
       for (let x = 0; x < outW!; x++) {
-        const [xa, xb, fx] = tx[x]!;
-        const top = value(ya, xa) * (256 - fx) + value(ya, xb) * fx;
-        const bot = value(yb, xa) * (256 - fx) + value(yb, xb) * fx;
-        writeRowElem(b.OUT, row, x, stage.bits, stage.apply(top * (256 - fy) + bot * fy));
+        const top = dec[a + xa[x]!]! * (256 - fx[x]!) + dec[a + xb[x]!]! * fx[x]!;
+        const bot = dec[c + xa[x]!]! * (256 - fx[x]!) + dec[c + xb[x]!]! * fx[x]!;
+        acc[x] = top * (256 - fy) + bot * fy;
       }
+      stage.writeRow(b.OUT, dst! + (j * ny! + t) * orb, acc, 0, outW!);
     }
   }
   return cN! * ny! * outW!;

@@ -9,7 +9,7 @@ import { fieldValue } from "../../../compiler/isa/encode.js";
 import type { Instr } from "../../../compiler/isa/spec.js";
 import { asic28 } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
-import { HazardError } from "../../../sim/isa/hazards.js";
+import { HazardChecker, HazardError } from "../../../sim/isa/hazards.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
 import { SimError } from "../../../sim/isa/memory.js";
 import { runLowered } from "../../../sim/isa/run.js";
@@ -56,4 +56,26 @@ test("a store racing the compute that fills OUT is a hazard naming both sides", 
     actBytes: 16,
   });
   assert.throws(() => m.run(), /hazard: STORE .* reads OUT byte 0 written by compute instruction #3/);
+});
+
+test("the checker names the first unordered byte inside partly covered blocks", () => {
+  const h = new HazardChecker();
+  h.track("INP", 1000);
+  h.begin(0, "LOAD a");
+  h.access("INP", 70, 130, true, 0); // bytes 70..199: blocks 1..3, block 1 only in part
+  const token = h.snapshot(0);
+  h.begin(1, "CONV b");
+  h.access("INP", 0, 70, false, 1); // the same block 1, other bytes: ordered
+  assert.throws(
+    () => h.access("INP", 60, 20, false, 1),
+    /CONV b \(compute\) reads INP byte 70 written by load/,
+  );
+  h.join(1, token);
+  assert.doesNotThrow(() => h.access("INP", 60, 200, false, 1));
+  h.begin(0, "LOAD c");
+  assert.doesNotThrow(() => h.access("INP", 300, 20, true, 0));
+  assert.throws(
+    () => h.access("INP", 250, 20, true, 0),
+    /LOAD c \(load\) writes INP byte 250 read by compute instruction #1/,
+  );
 });
