@@ -117,7 +117,22 @@ export function inputSpan(g: ConvGeometry, o0: number, o1: number, c0: number, c
   return [g0 * g.cg, (g1 + 1) * g.cg];
 }
 
+/** The sizes of the tiles of n by `tile` (all full but the last) with their counts, largest first. */
+function tileSizes(n: number, tile: number): Array<{ size: number; count: number }> {
+  const t = Math.min(tile, n);
+  const full = Math.floor(n / t);
+  const rest = n - full * t;
+  return rest
+    ? [
+        { size: t, count: full },
+        { size: rest, count: 1 },
+      ]
+    : [{ size: t, count: full }];
+}
+
 export function maxSpan(g: ConvGeometry, ocT: number, icT: number): number {
+  // Ungrouped: every output tile reads the same input channels.
+  if (g.group === 1) return Math.min(icT, g.c);
   let m = 0;
   for (const [o0, o1] of ranges(g.o, ocT)) {
     const [a, b] = inputSpan(g, o0, o1, 0, icT);
@@ -147,14 +162,13 @@ export function chooseConvTiling(g: ConvGeometry, bits: Bits, t: Target, fuse: b
       const needAcc = nIc > 1 || !fuse;
       const chunk = (ocN: number, icN: number): number =>
         alignUp(Math.ceil((ocN * icN * taps * bits.wb) / 8));
+      // Tiles are full-sized but for the last one on each axis: count each distinct size once.
+      const oSizes = tileSizes(g.o, ocT);
+      const cSizes = g.group === 1 ? tileSizes(g.c, icT) : [{ size: g.cg, count: 1 }];
       let totalW = 0;
-      let maxChunk = 0;
-      for (const [o0, o1] of ranges(g.o, ocT))
-        for (const [c0, c1] of g.group === 1 ? ranges(g.c, icT) : [[0, g.cg] as [number, number]]) {
-          const b = chunk(o1 - o0, c1 - c0);
-          totalW += b;
-          maxChunk = Math.max(maxChunk, b);
-        }
+      for (const os of oSizes)
+        for (const cs of cSizes) totalW += os.count * cs.count * chunk(os.size, cs.size);
+      const maxChunk = chunk(oSizes[0]!.size, cSizes[0]!.size);
       const wholeWeights = totalW <= t.buffers.WGT;
       if (!wholeWeights && maxChunk > wgtHalf) continue;
       const chans = maxSpan(g, ocT, icT);
