@@ -49,6 +49,22 @@ export const ACCEL_MAC_ARRAY_SOURCES = [
 export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v", "fpga/rtl/accel/quart_mulw.v"];
 export const ACCEL_DECODE_SOURCES = ["fpga/rtl/accel/quart_lut_decode.v"];
 
+/**
+ * The accelerator core (quart_accel: fetch, queues, DMA, compute unit) with the blocks it instantiates.
+ * Includes fpga/rtl/accel/isa_defs.vh (pass that directory as an include path). The simulation harness
+ * and the default build use N_DSP = 0 (LUT products only), so no cell library is needed.
+ */
+export const ACCEL_CORE_SOURCES = [
+  "fpga/rtl/accel/quart_accel.v",
+  "fpga/rtl/accel/quart_accel_fetch.v",
+  "fpga/rtl/accel/quart_accel_dma.v",
+  "fpga/rtl/accel/quart_accel_compute.v",
+  "fpga/rtl/accel/quart_accel_ram.v",
+  ...ACCEL_DECODE_SOURCES,
+  ...ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
+  ...ACCEL_OUT_STAGE_SOURCES,
+];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 

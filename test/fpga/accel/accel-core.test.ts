@@ -1,0 +1,160 @@
+/**
+ * The accelerator core RTL (quart_accel under Verilator) against the instruction-level simulator:
+ * random quantized graphs and layer sweeps lowered by the compiler, run on both, the whole ACT arena
+ * compared bit for bit. Every program's RTL cycle count is compared with the performance model
+ * (compiler/isa/perf.ts) and the ratios are reported.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { perfModel } from "../../../compiler/isa/perf.js";
+import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
+import { lowerQGraph } from "../../../compiler/lower/index.js";
+import { writeTensor } from "../../../compiler/lower/tensor-io.js";
+import type { QGraph } from "../../../compiler/ptq/qgraph.js";
+import { missingTools } from "../../../sim/device/tools.js";
+import { IsaMachine } from "../../../sim/isa/machine.js";
+import { ACCEL_SIM_TOOLS, runAccel } from "../../../sim/rtl/accel.js";
+import { tinyTarget } from "../../compiler/lower/fixtures.js";
+import { seededRandom } from "../../helpers/onnx-random.js";
+import {
+  QGraphBuilder,
+  randomConvChoice,
+  randomInputCodes,
+  randomLin8,
+  randomLut4,
+  randomQGraph,
+} from "../../helpers/random-qgraph.js";
+
+const missing = missingTools(ACCEL_SIM_TOOLS);
+const skip = missing.length > 0 ? `missing tools: ${missing.join(", ")}` : false;
+
+interface CaseResult {
+  name: string;
+  rtlCycles: number;
+  modelCycles: number;
+  ratio: number;
+}
+
+const results: CaseResult[] = [];
+
+/** Lowers g for t, runs it on the simulator and on the RTL; asserts identical ACT arenas. */
+async function check(
+  g: QGraph,
+  t: Target,
+  name: string,
+  input?: Uint8Array,
+  fuse = true,
+): Promise<CaseResult> {
+  const lowered = lowerQGraph(g, t, { fuse });
+  const x = input ?? randomInputCodes(g, 7);
+  const m = new IsaMachine(t, lowered);
+  writeTensor(m.act, lowered.input.layout, x);
+  const initial = m.act.slice();
+  m.run();
+  const r = await runAccel(t, lowered, initial);
+  assert.equal(r.error, undefined, `${name}: ${r.error}`);
+  assert.equal(r.counters.bad_access, 0, `${name}: memory access outside a segment`);
+  let diff = -1;
+  for (let i = 0; i < m.act.length; i++)
+    if (m.act[i] !== r.act[i]) {
+      diff = i;
+      break;
+    }
+  const outAt = lowered.output.layout;
+  assert.equal(
+    diff,
+    -1,
+    `${name}: ACT byte ${diff} differs (simulator ${m.act[diff]}, RTL ${r.act[diff]}); output layout ${JSON.stringify(outAt)}`,
+  );
+  assert.equal(r.counters.macs, m.counters.macs, `${name}: MAC counter`);
+  assert.equal(
+    r.counters.load_bytes + r.counters.loadt_bytes + r.counters.store_bytes,
+    m.counters.dmaBytes.LOAD + m.counters.dmaBytes.LOADT + m.counters.dmaBytes.STORE,
+    `${name}: DMA bytes`,
+  );
+  const model = perfModel(lowered.program, t).cycles;
+  const res = { name, rtlCycles: r.counters.cycles, modelCycles: model, ratio: r.counters.cycles / model };
+  results.push(res);
+  return res;
+}
+
+function report(): void {
+  if (!results.length) return;
+  const ratios = results.map((r) => r.ratio);
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  const lines = results.map(
+    (r) => `  ${r.name}: RTL ${r.rtlCycles} / model ${r.modelCycles} = ${r.ratio.toFixed(3)}`,
+  );
+  console.log(
+    `accel core cycles vs perf model (${results.length} programs): mean ratio ${mean.toFixed(3)}, min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}\n${lines.join("\n")}`,
+  );
+}
+
+describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 1_800_000 }, () => {
+  test("random graphs on the tiny target (splits, table slices, weight slots)", async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      await check(g, tinyTarget(), `random-${seed} tiny`);
+    }
+  });
+
+  test("random graphs unfused (ACC + VEC path)", async () => {
+    for (let seed = 21; seed <= 24; seed++) {
+      const g = randomQGraph({ seed });
+      await check(g, tinyTarget(), `random-${seed} tiny unfused`, undefined, false);
+    }
+  });
+
+  test("random graphs on the icebreaker target", async () => {
+    let ran = 0;
+    for (let seed = 1; seed <= 30 && ran < 8; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      const fits =
+        lowerQGraph(g, icebreaker, { ignoreArenaLimit: true }).actBytes <= icebreaker.segments.ACT.bytes;
+      if (!fits) continue;
+      await check(g, icebreaker, `random-${seed} icebreaker`);
+      ran++;
+    }
+    assert.ok(ran >= 4);
+  });
+
+  test("layer sweep: shapes, strides, padding, W4/W8, lut4/lin8 inputs, every stage, resize", async () => {
+    let n = 0;
+    for (const inKind of ["lin8", "lut4"] as const) {
+      for (const outKind of ["lut4", "lin8", "acc32"] as const) {
+        for (const w of [4, 8] as const) {
+          const r = seededRandom(1000 + n);
+          const b = new QGraphBuilder(r);
+          const c = 2 + (n % 5);
+          const x = b.value(
+            "input",
+            [1, c, 9 + (n % 4), 11 + (n % 3)],
+            inKind === "lut4" ? randomLut4(r, c) : randomLin8(r, c),
+          );
+          const y = b.conv(x, { ...randomConvChoice(r, c, outKind), weightBits: w });
+          const g = b.graph(x, y, `sweep-${inKind}-${outKind}-w${w}`);
+          const input =
+            inKind === "lut4"
+              ? Uint8Array.from({ length: x.shape.reduce((a, v) => a * v, 1) }, () => Math.floor(r() * 16))
+              : undefined;
+          await check(g, icebreaker, g.name, input);
+          n++;
+        }
+      }
+    }
+    for (const seed of [201, 202]) {
+      const r = seededRandom(seed);
+      const b = new QGraphBuilder(r);
+      const x = b.value("input", [1, 3, 7, 9], randomLut4(r, 3));
+      let y = b.resize(x, [13, 17], "lut4");
+      y = b.resize(y, [15, 18], "lin8");
+      const g = b.graph(x, y, `resize-${seed}`);
+      const input = Uint8Array.from({ length: 3 * 7 * 9 }, () => Math.floor(r() * 16));
+      await check(g, icebreaker, g.name, input);
+    }
+  });
+
+  test("report", () => {
+    report();
+  });
+});
