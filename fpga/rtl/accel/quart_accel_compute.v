@@ -816,6 +816,8 @@ module quart_accel_compute #(
           end else if (r_kind == K_VEC) begin
             r_c <= 32'd0;
             r_t <= 32'd0;
+            r_dr <= 32'd0;
+            r_dc <= 32'd0;
             r_pj_ch0 <= {20'd0, i_c0};
             r_pj_rows <= 32'd1;
             r_pj_row <= 32'd0;
