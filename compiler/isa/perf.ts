@@ -87,9 +87,18 @@ export function instrCycles(
       if (!c) return { cycles: 1, arrayMacs: 0 };
       const taps = c.kh! * c.kw!;
       const outputs = c.oc_n! * c.oh_n! * c.ow_n!;
-      const passes = Math.ceil(c.oc_n! / t.array.rows) * Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
+      const pixPasses = Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
+      const passes = Math.ceil(c.oc_n! / t.array.rows) * pixPasses;
       const cpt = c.wbits === EV.wbits.W8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
-      const mac = passes * (c.ic_n! * taps * cpt + t.passOverheadCycles);
+      // Grouped convolutions: the rows of a pass that belong to different groups take turns (each
+      // group's taps with the other rows' weights at zero), so a pass runs its taps once per group.
+      let turns = 0;
+      for (let jb = 0; jb < c.oc_n!; jb += t.array.rows) {
+        const last = Math.min(jb + t.array.rows, c.oc_n!) - 1;
+        turns +=
+          c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
+      }
+      const mac = turns * pixPasses * c.ic_n! * taps * cpt + passes * t.passOverheadCycles;
       const cycles = f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) + vlat : mac;
       return { cycles, arrayMacs: outputs * c.ic_n! * taps };
     }

@@ -16,7 +16,7 @@ export interface ExternalMemory {
   readonly bytesPerCycle: number;
   /** Cycles from request to first data. */
   readonly latencyCycles: number;
-  /** Extra cycles per DMA row (burst setup, address phase). */
+  /** Extra cycles per DMA row (burst setup, address phase; the DMA engine's own cycles per row included). */
   readonly rowOverheadCycles: number;
 }
 
@@ -29,7 +29,7 @@ export interface Target {
   readonly modes: readonly MatrixMode[];
   /** Cycles per reduction step per array pass, by weight bits (W8 may run at half rate). */
   readonly cyclesPerTap: { readonly w4: number; readonly w8: number };
-  /** Array pipeline fill/drain per pass. */
+  /** Array pipeline fill/drain per pass (icebreaker: the RTL drains one accumulator per cycle). */
   readonly passOverheadCycles: number;
   /** Vector unit: results per cycle and pipeline latency. */
   readonly vector: { readonly lanes: number; readonly latencyCycles: number };
@@ -66,16 +66,19 @@ export const icebreaker: Target = {
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
   cyclesPerTap: { w4: 1, w8: 2 },
-  passOverheadCycles: 4,
+  // Measured on fpga/rtl/accel/quart_accel.v: a pass is 1 setup + the taps + 3 pipeline cycles, then the
+  // ROWS·COLS accumulators drain one per cycle (not overlapped with the next pass's taps).
+  passOverheadCycles: 36,
   vector: { lanes: 1, latencyCycles: 6 },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
     ACT: {
-      kind: "SPRAM block (32 KiB, 16 bit per cycle)",
+      kind: "SPRAM block (32 KiB, 16 bit per cycle; the DMA port moves a byte per cycle)",
       bytes: 32 * KiB,
-      bytesPerCycle: 2,
+      // The RTL's DMA engines are byte-wide; a row costs the SPRAM address phase (1) + 2 DMA cycles.
+      bytesPerCycle: 1,
       latencyCycles: 2,
-      rowOverheadCycles: 1,
+      rowOverheadCycles: 3,
     },
     WGT: SPI_FLASH,
     TBL: SPI_FLASH,

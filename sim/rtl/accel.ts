@@ -107,6 +107,12 @@ export interface AccelRun {
 
 const SEG_INDEX: Record<SegmentName, number> = { ACT: 0, WGT: 1, TBL: 2 };
 
+/**
+ * Cycles per row the DMA engine spends itself (address computation, request handshake): a target's
+ * rowOverheadCycles includes them, the memory model charges the rest.
+ */
+export const DMA_ROW_CYCLES = 2;
+
 /** Rational approximation num/den of a bytes-per-cycle figure. */
 function ratio(x: number): [number, number] {
   for (let den = 1; den <= 64; den++) {
@@ -145,7 +151,10 @@ export async function runAccel(
     const segArgs: string[] = [];
     for (const [name, mem] of Object.entries(target.segments) as [SegmentName, Target["segments"]["ACT"]][]) {
       const [num, den] = ratio(mem.bytesPerCycle);
-      segArgs.push("--seg", `${SEG_INDEX[name]}:${mem.latencyCycles}:${mem.rowOverheadCycles}:${num}:${den}`);
+      segArgs.push(
+        "--seg",
+        `${SEG_INDEX[name]}:${mem.latencyCycles}:${Math.max(0, mem.rowOverheadCycles - DMA_ROW_CYCLES)}:${num}:${den}`,
+      );
     }
     const fetchCycles = Math.ceil(INSTR_BYTES / target.fetchBytesPerCycle);
     const { stdout } = await run(

@@ -52,7 +52,7 @@ module quart_accel_dma (
     input  wire [7:0]     i_brdata
 );
   localparam [2:0] S_IDLE = 3'd0, S_ROW = 3'd1, S_REQ = 3'd2, S_LOAD = 3'd3, S_TAIL = 3'd4,
-                   S_SRD = 3'd5, S_SWR = 3'd6, S_NEXT = 3'd7;
+                   S_SWR = 3'd6, S_NEXT = 3'd7;
   reg [2:0] r_state;
   reg r_store, r_first;
   reg [1:0] r_seg, r_eb;
@@ -90,10 +90,11 @@ module quart_accel_dma (
 
   // ---- store: buffer byte (k, clamped to the row for shifted rows) -> segment byte k
   wire [15:0] w_k_next = r_k + 16'd1;
-  wire [15:0] w_rd_k = (r_state == S_SRD) ? r_k : w_k_next;
+  wire [15:0] w_rd_k = (r_state == S_SWR) ? w_k_next : 16'd0;
   wire [15:0] w_rd_kc = (r_shift && w_rd_k >= {2'b00, r_rb}) ? {2'b00, r_rb} - 16'd1 : w_rd_k;
   wire w_st_adv = (r_state == S_SWR) && i_wready;
-  assign o_bre = (r_state == S_SRD) || (w_st_adv && w_k_next != r_nb);
+  // the row's first byte is read while the request is made
+  assign o_bre = (r_state == S_ROW && r_store) || (w_st_adv && w_k_next != r_nb);
   wire [19:0] w_br = r_baddr + {4'd0, w_rd_kc};
   assign o_braddr = w_br;
   assign o_wvalid = (r_state == S_SWR);
@@ -153,7 +154,7 @@ module quart_accel_dma (
           o_req_valid <= 1'b0;
           r_first <= 1'b0;
           r_k <= 16'd0;
-          r_state <= r_store ? S_SRD : S_LOAD;
+          r_state <= r_store ? S_SWR : S_LOAD;
         end
         S_LOAD:
         if (i_rvalid) begin
@@ -162,7 +163,6 @@ module quart_accel_dma (
           if (w_last_k) r_state <= (r_shift && w_n0_odd) ? S_TAIL : S_NEXT;
         end
         S_TAIL: r_state <= S_NEXT;
-        S_SRD: r_state <= S_SWR;
         S_SWR:
         if (i_wready) begin
           r_prev <= i_brdata;
