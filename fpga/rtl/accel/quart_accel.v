@@ -58,8 +58,7 @@ module quart_accel #(
 `include "isa_defs.vh"
 
   // ------------------------------------------------------------------ registers
-  localparam [15:0] CFG_ROWS = ROWS;
-  localparam [15:0] CFG_COLS = COLS;
+  localparam integer CFG_SHAPE = ROWS * 65536 + COLS;
   reg [31:0] r_prog_base, r_base_act, r_base_wgt, r_base_tbl;
   reg r_running, r_done, r_err;
   reg [3:0] r_err_src, r_err_code;
@@ -202,6 +201,7 @@ module quart_accel #(
   generate
     for (gd = 0; gd < 3; gd = gd + 1) begin : g_dma
       wire [127:0] w_di = w_dma_instr[gd];
+      wire w_unused_di = &{1'b0, w_di[11:0], w_di[45:16] == 30'd0};
       quart_accel_dma u_dma (
           .i_clk(i_clk),
           .i_rst(w_rst || r_start),
@@ -243,7 +243,7 @@ module quart_accel #(
       );
     end
   endgenerate
-  wire w_unused_dma = &{1'b0, w_dma_busy, w_bre[1:0], w_braddr[39:0], w_bwe[2], w_bwaddr[59:40],
+  wire w_unused_dma = &{1'b0, w_dma_busy, w_bwaddr[19:INP_AW], w_bwaddr[39:20+ACC_AW], w_bre[1:0], w_braddr[39:0], w_bwe[2], w_bwaddr[59:40],
                         w_bwdata[23:16], w_braddr[59:40+OUT_AW]};
 
   // buffer selected by the running DMA instruction
@@ -305,12 +305,11 @@ module quart_accel #(
                     : (w_xop == OP_NOP || w_xop == OP_FINISH) ? 1'b1 : cu_done);
 
   // DMA bytes of an instruction: ceil(n0*n1*n2*eb/8)
-  function automatic [31:0] dma_bytes(input [127:0] w);
-    reg [39:0] e;
+  function automatic [31:0] dma_bytes(input [10:0] n0, input [10:0] n1, input [10:0] n2, input [1:0] eb);
+    reg [32:0] e;
     begin
-      e = ({29'd0, w[LOAD_N0_LSB+:11]} + 40'd1) * ({29'd0, w[LOAD_N1_LSB+:11]} + 40'd1)
-        * ({29'd0, w[LOAD_N2_LSB+:11]} + 40'd1);
-      case (w[LOAD_EBITS_LSB+:2])
+      e = ({22'd0, n0} + 33'd1) * ({22'd0, n1} + 33'd1) * ({22'd0, n2} + 33'd1);
+      case (eb)
         2'd0: dma_bytes = e[32:1] + {31'd0, e[0]};
         2'd1: dma_bytes = e[31:0];
         2'd2: dma_bytes = {e[30:0], 1'b0};
@@ -355,7 +354,7 @@ module quart_accel #(
       if (w_ok_l) begin
         r_run[0] <= 1'b1;
         r_x[0] <= w_hl;
-        p_bytes[0] <= p_bytes[0] + dma_bytes(w_hl);
+        p_bytes[0] <= p_bytes[0] + dma_bytes(w_hl[LOAD_N0_LSB+:11], w_hl[LOAD_N1_LSB+:11], w_hl[LOAD_N2_LSB+:11], w_hl[LOAD_EBITS_LSB+:2]);
         if (w_hl[LOAD_BUF_LSB+:3] != BUF_INP && w_hl[LOAD_BUF_LSB+:3] != BUF_WGT) begin
           r_err <= 1'b1;
           r_err_src <= 4'd2;
@@ -366,7 +365,7 @@ module quart_accel #(
         r_run[1] <= 1'b1;
         r_x[1] <= w_hc;
         if (w_hc[4:0] == OP_LOADT) begin
-          p_bytes[1] <= p_bytes[1] + dma_bytes(w_hc);
+          p_bytes[1] <= p_bytes[1] + dma_bytes(w_hc[LOAD_N0_LSB+:11], w_hc[LOAD_N1_LSB+:11], w_hc[LOAD_N2_LSB+:11], w_hc[LOAD_EBITS_LSB+:2]);
           if (w_hc[LOADT_BUF_LSB+:3] != BUF_TBL && w_hc[LOADT_BUF_LSB+:3] != BUF_ACC) begin
             r_err <= 1'b1;
             r_err_src <= 4'd3;
@@ -382,7 +381,7 @@ module quart_accel #(
       if (w_ok_s) begin
         r_run[2] <= 1'b1;
         r_x[2] <= w_hs;
-        p_bytes[2] <= p_bytes[2] + dma_bytes(w_hs);
+        p_bytes[2] <= p_bytes[2] + dma_bytes(w_hs[LOAD_N0_LSB+:11], w_hs[LOAD_N1_LSB+:11], w_hs[LOAD_N2_LSB+:11], w_hs[LOAD_EBITS_LSB+:2]);
         if (w_hs[STORE_BUF_LSB+:3] != BUF_OUT || w_hs[STORE_SEG_LSB+:2] != SEG_ACT) begin
           r_err <= 1'b1;
           r_err_src <= 4'd4;
@@ -417,7 +416,7 @@ module quart_accel #(
       8'h10: o_reg_rdata = r_base_wgt;
       8'h14: o_reg_rdata = r_base_tbl;
       8'h18: o_reg_rdata = ISA_HASH;
-      8'h1c: o_reg_rdata = {CFG_ROWS, CFG_COLS};
+      8'h1c: o_reg_rdata = CFG_SHAPE;
       8'h20: o_reg_rdata = p_cycles;
       8'h24: o_reg_rdata = p_busy[0];
       8'h28: o_reg_rdata = p_stall[0];

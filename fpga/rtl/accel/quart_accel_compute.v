@@ -1066,5 +1066,8 @@ module quart_accel_compute #(
       endcase
     end
   end
+  wire w_unused_w = &{1'b0, r_pj_rrow[31:RW], w_ia[31:INP_AW], w_widx[31:WGT_AW+1], w_dacc[31:ACC_AW],
+                      w_dout[31:OUT_AW], w_vacc[31:ACC_AW], w_vout[31:OUT_AW], w_pj_addr[31:TBL_AW],
+                      i_wgt[19:WGT_AW]};
   wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx};
 endmodule

@@ -189,5 +189,5 @@ module quart_accel_dma (
       endcase
     end
   end
-  wire w_unused_fb = &{1'b0, r_fb};
+  wire w_unused_fb = &{1'b0, r_fb, r_prev[3:0]};
 endmodule

@@ -84,6 +84,7 @@ module quart_accel_fetch #(
   wire [127:0] w_delta128 = {{78{w_delta[49]}}, w_delta} << w_lsb;
   wire w_hit = (r_ptarget[w_pidx[$clog2(NPT)-1:0]] == r_pc) && (w_lsb != 7'd127);
 
+  wire w_unused_pidx = &{1'b0, w_pidx};
   assign o_dvalid = (r_state == F_DISP);
   assign o_dinstr = r_w;
   assign o_busy = (r_state != F_IDLE) && (r_state != F_HALT);

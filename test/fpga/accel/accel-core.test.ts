@@ -11,9 +11,11 @@ import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import { writeTensor } from "../../../compiler/lower/tensor-io.js";
 import type { QGraph } from "../../../compiler/ptq/qgraph.js";
+import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
 import { ACCEL_SIM_TOOLS, runAccel } from "../../../sim/rtl/accel.js";
+import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom } from "../../helpers/onnx-random.js";
 import {
@@ -152,6 +154,19 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       const input = Uint8Array.from({ length: 3 * 7 * 9 }, () => Math.floor(r() * 16));
       await check(g, icebreaker, g.name, input);
     }
+  });
+
+  test("verilator -Wall lint with the DSP products (yosys cell library waived)", {
+    skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
+  }, async () => {
+    await lintBlock({
+      top: "quart_accel",
+      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mul2_dsp.v"],
+      includeDirs: ACCEL_INCLUDE_DIRS,
+      libs: [ice40SimLib()!],
+      defines: ICE40_SIM_DEFINES,
+      params: { N_DSP: 8 },
+    });
   });
 
   test("report", () => {

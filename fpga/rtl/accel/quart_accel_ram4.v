@@ -1,30 +1,7 @@
-// On-chip buffer memories of the accelerator core (inferred RAMs, one write and one registered read
-// port each, so every instance maps to EBR or SPRAM).
-//
-// quart_accel_bram: DW-bit words, 2^AW entries.
-// quart_accel_ram4: byte-addressed memory of 2^AW bytes in four byte banks (address mod 4), each byte
-//   split in two nibble-enabled halves. A write puts up to 4 bytes (8 nibbles, i_wnib) at any byte
-//   address; a read returns the 4 bytes from any byte address (little-endian), one cycle later.
+// Byte-addressed buffer memory of the accelerator core: 2^AW bytes in four byte banks (address mod 4),
+// each byte split in two nibble-enabled halves. A write puts up to 4 bytes (8 nibbles, i_wnib) at any
+// byte address; a read returns the 4 bytes from any byte address (little-endian), one cycle later.
 `default_nettype none
-
-module quart_accel_bram #(
-    parameter integer AW = 10,
-    parameter integer DW = 8
-) (
-    input  wire          i_clk,
-    input  wire          i_we,
-    input  wire [AW-1:0] i_waddr,
-    input  wire [DW-1:0] i_wdata,
-    input  wire          i_re,
-    input  wire [AW-1:0] i_raddr,
-    output reg  [DW-1:0] o_rdata
-);
-  reg [DW-1:0] r_mem[0:(1<<AW)-1];
-  always @(posedge i_clk) begin
-    if (i_we) r_mem[i_waddr] <= i_wdata;
-    if (i_re) o_rdata <= r_mem[i_raddr];
-  end
-endmodule
 
 module quart_accel_ram4 #(
     parameter integer AW = 11  // byte address bits (>= 3)
