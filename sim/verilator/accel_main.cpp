@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     if (p_req) {
       p_active = true;
       p_addr = p_req_addr;
-      p_wait = fetch_cycles > 1 ? fetch_cycles - 1 : 0;
+      p_wait = fetch_cycles > 2 ? fetch_cycles - 2 : 0;  // with the request cycle: one word per fetch_cycles
     }
   }
   auto t1 = std::chrono::steady_clock::now();

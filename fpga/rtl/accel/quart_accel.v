@@ -23,7 +23,7 @@ module quart_accel #(
     parameter integer DEC_AW = 12,
     parameter integer N_DSP = 0,
     parameter integer QD = 8,       // queue depth (instructions)
-    parameter integer CAW = 8       // loop buffer: 2^CAW program words
+    parameter integer CAW = 9       // loop buffer: 2^CAW program words (>= 9: 256-word bodies)
 ) (
     input  wire         i_clk,
     input  wire         i_rst,

@@ -1,9 +1,10 @@
 // Fetch unit of the accelerator core: reads 128-bit program words, expands LOOP/LPATCH exactly as
 // compiler/isa/loops.ts does and hands every other instruction, patched, to the dispatcher.
 //
-// Program words come from the program port (one word per request) through a direct-mapped word cache
-// of 2^CAW entries that doubles as the loop buffer: a loop body (at most 256 words, nested loops
-// included) is fetched once and replayed from the cache.
+// Program words come from the program port (one word per request): a prefetcher reads them in order,
+// up to 2^(CAW-2) words ahead of the dispatch point, into a direct-mapped word cache of 2^CAW entries
+// that doubles as the loop buffer: a loop body (at most 256 words, nested loops included) is fetched
+// once and replayed from the cache (CAW >= 9 keeps a whole body and the words ahead resident).
 //
 // Loop expansion: a stack of LD frames (body start/end, count, iteration) and a table of NPT patches
 // (absolute target word, field number, mode, stride, frame). A dispatched word at address a gets,
@@ -13,7 +14,7 @@
 `default_nettype none
 
 module quart_accel_fetch #(
-    parameter integer CAW = 8,   // word cache (loop buffer) address bits
+    parameter integer CAW = 9,   // word cache (loop buffer) address bits
     parameter integer LD = 4,    // loop nesting depth
     parameter integer NPT = 32   // live patches
 ) (
@@ -39,7 +40,7 @@ module quart_accel_fetch #(
 );
 `include "isa_defs.vh"
 
-  localparam [3:0] F_IDLE = 4'd0, F_RD = 4'd1, F_LOOK = 4'd2, F_MISS = 4'd3, F_WAIT = 4'd4,
+  localparam [3:0] F_IDLE = 4'd0, F_RD = 4'd1, F_LOOK = 4'd2,
                    F_WORD = 4'd5, F_PATCH = 4'd6, F_DISP = 4'd7, F_END = 4'd8, F_HALT = 4'd9;
   localparam integer LDW = $clog2(LD);
   localparam integer PW = $clog2(NPT + 1);
@@ -97,13 +98,46 @@ module quart_accel_fetch #(
     endcase
   end
 
+  // prefetcher: the next word to read, a request in flight
+  localparam [15:0] AHEAD = 16'd1 << (CAW - 2);
+  reg [15:0] r_pf_pc;
+  reg r_pf_wait;
+  wire [15:0] w_ahead = r_pf_pc - r_pc;
   always @(posedge i_clk) begin
     r_cq <= r_cdata[r_pc[CAW-1:0]];
     r_cq_tag <= r_ctag[r_pc[CAW-1:0]];
     r_cq_valid <= r_cvalid[r_pc[CAW-1:0]];
-    if (r_state == F_WAIT && i_prsp_valid) begin
-      r_cdata[r_pc[CAW-1:0]] <= i_prsp_data;
-      r_ctag[r_pc[CAW-1:0]] <= r_pc;
+    if (r_pf_wait && i_prsp_valid) begin
+      r_cdata[r_pf_pc[CAW-1:0]] <= i_prsp_data;
+      r_ctag[r_pf_pc[CAW-1:0]] <= r_pf_pc;
+    end
+  end
+  always @(posedge i_clk) begin
+    if (i_rst || i_start || r_state == F_HALT || r_state == F_IDLE) begin
+      o_preq_valid <= 1'b0;
+      r_pf_wait <= 1'b0;
+      if (i_rst || i_start) begin
+        r_pf_pc <= 16'd0;
+        o_words <= 32'd0;
+      end
+    end else if (o_preq_valid) begin
+      if (i_preq_ready) begin
+        o_preq_valid <= 1'b0;
+        r_pf_wait <= 1'b1;
+      end
+    end else if (r_pf_wait) begin
+      if (i_prsp_valid) begin
+        r_pf_wait <= 1'b0;
+        r_pf_pc <= r_pf_pc + 16'd1;
+        o_words <= o_words + 32'd1;
+        if (w_ahead + 16'd1 < AHEAD) begin
+          o_preq_valid <= 1'b1;
+          o_preq_addr <= i_prog_base + {12'd0, r_pf_pc + 16'd1, 4'd0};
+        end
+      end
+    end else if (w_ahead < AHEAD) begin
+      o_preq_valid <= 1'b1;
+      o_preq_addr <= i_prog_base + {12'd0, r_pf_pc, 4'd0};
     end
   end
 
@@ -118,10 +152,8 @@ module quart_accel_fetch #(
   always @(posedge i_clk) begin
     if (i_rst) begin
       r_state <= F_IDLE;
-      o_preq_valid <= 1'b0;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      o_words <= 32'd0;
       r_cvalid <= {(1 << CAW) {1'b0}};
     end else if (i_start) begin
       r_state <= F_RD;
@@ -131,33 +163,16 @@ module quart_accel_fetch #(
       r_np_left <= 6'd0;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      o_words <= 32'd0;
-      o_preq_valid <= 1'b0;
       r_cvalid <= {(1 << CAW) {1'b0}};
     end else begin
+      if (r_pf_wait && i_prsp_valid) r_cvalid[r_pf_pc[CAW-1:0]] <= 1'b1;
       case (r_state)
         F_RD: r_state <= F_LOOK;  // cache read of r_pc in flight
         F_LOOK:
         if (r_cq_valid && r_cq_tag == r_pc) begin
           r_w <= r_cq;
           r_state <= F_WORD;
-        end else begin
-          o_preq_valid <= 1'b1;
-          o_preq_addr <= i_prog_base + {12'd0, r_pc, 4'd0};
-          r_state <= F_MISS;
-        end
-        F_MISS:
-        if (i_preq_ready) begin
-          o_preq_valid <= 1'b0;
-          r_state <= F_WAIT;
-        end
-        F_WAIT:
-        if (i_prsp_valid) begin
-          r_w <= i_prsp_data;
-          r_cvalid[r_pc[CAW-1:0]] <= 1'b1;
-          o_words <= o_words + 32'd1;
-          r_state <= F_WORD;
-        end
+        end else r_state <= F_RD;  // not prefetched yet
         F_WORD:
         if (r_np_left != 6'd0) begin
           if (w_op != OP_LPATCH || r_npt == NPT[PW-1:0]) fail(4'd2);
