@@ -68,11 +68,11 @@ module quart_accel_compute #(
 
   // ------------------------------------------------------------------ states
   localparam [4:0] C_IDLE = 5'd0, C_SETUP1 = 5'd1, C_SETUP2 = 5'd2, C_WIN = 5'd3, C_OCB = 5'd4,
-                   C_PAR = 5'd5, C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
+                   C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
                    C_TAIL = 5'd10, V_PAR = 5'd11, V_RUN = 5'd12, R_CH = 5'd13, R_PAR = 5'd14,
                    R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18;
   localparam [1:0] K_CONV = 2'd0, K_VEC = 2'd1, K_RESIZE = 2'd2;
-  reg [4:0] r_state, r_after_win, r_after_par;
+  reg [4:0] r_state, r_after_win;
   reg [1:0] r_kind;
   assign o_busy = (r_state != C_IDLE);
 
@@ -340,7 +340,8 @@ module quart_accel_compute #(
   reg [3:0] r_cnt;
   // parameter load job
   reg [31:0] r_pj_row, r_pj_k, r_pj_ch0, r_pj_rows, r_pj_nw;
-  reg r_pj_rd;
+  reg r_pj_rd, r_pj_active;
+  wire w_pj_done = !r_pj_active && !r_pj_rd;
   reg [31:0] r_pj_rrow, r_pj_rk;
 
   // lane coordinates of the next pass (chain from r_by, r_bx)
@@ -617,6 +618,8 @@ module quart_accel_compute #(
   // ------------------------------------------------------------------ FSM
   wire [4:0] w_op = i_instr[4:0];
   reg [31:0] w_chN_need, w_ocb_g;
+  wire [31:0] w_oc_left = {21'd0, c_oc_n} - r_jb;
+  wire [31:0] w_ocb_rows = w_oc_left < ROWS ? w_oc_left : ROWS;
   always @* begin
     w_chN_need = (c_og == 12'd0) ? {19'd0, c_ic_n}
                : (({21'd0, c_oc_n} - 32'd1 + {20'd0, i_gphase}) / {20'd0, c_og} + 32'd1) * {19'd0, c_ic_n};
@@ -651,6 +654,7 @@ module quart_accel_compute #(
       r_par_valid <= 1'b0;
       r_job_rd <= 1'b0;
       r_pj_rd <= 1'b0;
+      r_pj_active <= 1'b0;
     end else begin
       // ---- background jobs: window copy writes, parameter captures (one cycle after the read)
       if (r_job_rd) begin
@@ -669,6 +673,17 @@ module quart_accel_compute #(
         end else p_z[r_pj_rrow[RW-1:0]] <= w_tbl_q;
       end
       r_pj_rd <= 1'b0;
+      // parameter job: one TBL word per cycle, in the background of the taps
+      if (r_pj_active) begin
+        r_pj_rd <= 1'b1;
+        r_pj_rrow <= r_pj_row;
+        r_pj_rk <= r_pj_k;
+        if (r_pj_k + 32'd1 == r_pj_nw) begin
+          r_pj_k <= 32'd0;
+          r_pj_row <= r_pj_row + 32'd1;
+          if (r_pj_row + 32'd1 == r_pj_rows) r_pj_active <= 1'b0;
+        end else r_pj_k <= r_pj_k + 32'd1;
+      end
       if (r_state == C_TAP) o_pass_cycles <= o_pass_cycles + 32'd1;
 
       case (r_state)
@@ -823,6 +838,7 @@ module quart_accel_compute #(
             r_pj_row <= 32'd0;
             r_pj_k <= 32'd0;
             r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_active <= 1'b1;
             r_par_valid <= 1'b0;
             r_rorow <= {12'd0, i_dst};
             r_state <= V_PAR;
@@ -868,35 +884,23 @@ module quart_accel_compute #(
           r_p0 <= 32'd0;
           r_by <= 16'd0;
           r_bx <= 16'd0;
-          r_pj_ch0 <= {20'd0, i_oc0} + r_jb;
-          r_pj_rows <= ({21'd0, c_oc_n} - r_jb) < ROWS ? ({21'd0, c_oc_n} - r_jb) : ROWS;
-          r_pj_row <= 32'd0;
-          r_pj_k <= 32'd0;
-          r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
-          r_after_par <= C_PIX;
-          r_state <= C_PAR;
+          // stage parameters of the block's channels, loaded during the taps of its first pass
+          if (i_fuse && !(r_par_valid && r_par_ch0 == {20'd0, i_oc0} + r_jb && r_par_rows >= w_ocb_rows)) begin
+            r_pj_ch0 <= {20'd0, i_oc0} + r_jb;
+            r_pj_rows <= w_ocb_rows;
+            r_pj_row <= 32'd0;
+            r_pj_k <= 32'd0;
+            r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_active <= 1'b1;
+            r_par_valid <= 1'b1;
+            r_par_ch0 <= {20'd0, i_oc0} + r_jb;
+            r_par_rows <= w_ocb_rows;
+          end
+          r_state <= C_PIX;
         end
 
-        C_PAR, V_PAR, R_PAR: begin
-          if (!i_fuse && r_kind == K_CONV) r_state <= r_after_par;
-          else if (r_pj_row == 32'd0 && r_pj_k == 32'd0 && r_par_valid && r_par_ch0 == r_pj_ch0
-                   && r_par_rows >= r_pj_rows)
-            r_state <= r_state == C_PAR ? r_after_par : r_state == V_PAR ? V_RUN : R_ROW;
-          else if (r_pj_row == r_pj_rows) begin
-            r_par_valid <= (r_kind == K_CONV);
-            r_par_ch0 <= r_pj_ch0;
-            r_par_rows <= r_pj_rows;
-            r_state <= r_state == C_PAR ? r_after_par : r_state == V_PAR ? V_RUN : R_ROW;
-          end else begin
-            r_pj_rd <= 1'b1;
-            r_pj_rrow <= r_pj_row;
-            r_pj_rk <= r_pj_k;
-            if (r_pj_k + 32'd1 == r_pj_nw) begin
-              r_pj_k <= 32'd0;
-              r_pj_row <= r_pj_row + 32'd1;
-            end else r_pj_k <= r_pj_k + 32'd1;
-          end
-        end
+        V_PAR: if (w_pj_done) r_state <= V_RUN;
+        R_PAR: if (w_pj_done) r_state <= R_ROW;
 
         C_PIX: begin
           for (k = 0; k < COLS; k = k + 1) begin
@@ -963,9 +967,11 @@ module quart_accel_compute #(
 
         C_FLUSH:
         if (r_cnt == 4'd0) begin
-          r_state <= C_DRAIN;
-          r_dr <= 32'd0;
-          r_dc <= 32'd0;
+          if (w_pj_done) begin
+            r_state <= C_DRAIN;
+            r_dr <= 32'd0;
+            r_dc <= 32'd0;
+          end
         end else r_cnt <= r_cnt - 4'd1;
 
         C_DRAIN: begin
@@ -1006,6 +1012,7 @@ module quart_accel_compute #(
                 r_pj_ch0 <= {20'd0, i_c0} + r_c + 32'd1;
                 r_pj_row <= 32'd0;
                 r_pj_k <= 32'd0;
+                r_pj_active <= 1'b1;
                 r_state <= V_PAR;
               end
             end
@@ -1018,6 +1025,7 @@ module quart_accel_compute #(
           r_pj_row <= 32'd0;
           r_pj_k <= 32'd0;
           r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+          r_pj_active <= 1'b1;
           r_par_valid <= 1'b0;
           r_dr <= 32'd0;
           r_state <= R_PAR;
@@ -1057,7 +1065,7 @@ module quart_accel_compute #(
         end
 
         C_TAIL:
-        if (r_cnt == 4'd0) begin
+        if (r_cnt == 4'd0 && w_pj_done) begin
           r_state <= C_IDLE;
           o_done <= 1'b1;
         end else r_cnt <= r_cnt - 4'd1;
