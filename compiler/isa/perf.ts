@@ -68,11 +68,20 @@ function dmaCycles(t: Target, f: Fields): { cycles: number; bytes: number; seg: 
   };
 }
 
+/** Cycles spent reading the stage parameters of c channels before VEC/RESIZE process them. */
+function channelSetup(t: Target, vcfg: Fields | undefined, c: number): number {
+  if (!t.vector.tableWordCycles) return 0;
+  const stage = vcfg?.stage ?? EV.stage.ACC32;
+  const words = 1 + (stage === EV.stage.THRESH ? 15 : stage === EV.stage.REQUANT ? 2 : 0);
+  // + 2: the read pipeline and the hand-over to the element loop
+  return c * (words * t.vector.tableWordCycles + 2);
+}
+
 /** Cycles of one instruction on its queue, given the configuration registers in force. */
 export function instrCycles(
   t: Target,
   instr: Instr,
-  cfg: { ccfg?: Fields; rcfg?: Fields },
+  cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields },
 ): { cycles: number; arrayMacs: number } {
   const lanes = t.vector.lanes;
   const vlat = t.vector.latencyCycles;
@@ -98,16 +107,25 @@ export function instrCycles(
         turns +=
           c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
       }
-      const mac = turns * pixPasses * c.ic_n! * taps * cpt + passes * t.passOverheadCycles;
-      const cycles = f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) + vlat : mac;
+      const mac =
+        turns * pixPasses * c.ic_n! * taps * cpt +
+        passes * t.passOverheadCycles +
+        outputs * t.drainCyclesPerOutput;
+      const cycles = (f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) : mac) + vlat;
       return { cycles, arrayMacs: outputs * c.ic_n! * taps };
     }
     case "VEC":
-      return { cycles: Math.ceil((f.c_n! * f.rows! * f.cols!) / lanes) + vlat, arrayMacs: 0 };
+      return {
+        cycles: Math.ceil((f.c_n! * f.rows! * f.cols!) / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
+        arrayMacs: 0,
+      };
     case "RESIZE":
       // Two fixed-point lerps per axis: two vector cycles per output and lane.
       return {
-        cycles: Math.ceil((2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1)) / lanes) + vlat,
+        cycles:
+          Math.ceil((2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1)) / lanes) +
+          vlat +
+          channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,
       };
     case "VFN":
@@ -159,7 +177,7 @@ export function perfModel(
   let arrayMacs = 0;
   let count = 0;
   let end = 0;
-  const cfg: { ccfg?: Fields; rcfg?: Fields } = {};
+  const cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields } = {};
   // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
   // loop buffer, so a word already fetched costs nothing again.
   const fetchWord = (w: number): number => {
@@ -183,6 +201,7 @@ export function perfModel(
     }
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
+    if (d.instr.op === "VCFG") cfg.vcfg = f;
     const { cycles, arrayMacs: am } = instrCycles(t, d.instr, cfg);
     const stop = start + cycles;
     free[q] = stop;

@@ -172,10 +172,12 @@ module quart_accel #(
   wire [127:0] w_hs = w_qhd[2];
   wire w_go = r_running && !r_err;
   // a head may start when its pops are available
-  wire w_ok_l = !w_qempty[0] && !r_run[0] && w_go && (!w_hl[ISA_POP_NEXT_BIT] || r_c2l != 16'd0);
-  wire w_ok_c = !w_qempty[1] && !r_run[1] && w_go && !r_done && (!w_hc[ISA_POP_PREV_BIT] || r_l2c != 16'd0)
+  // (a queue starts its next instruction in the cycle its current one finishes)
+  wire [2:0] w_free = ~r_run | w_xdone;
+  wire w_ok_l = !w_qempty[0] && w_free[0] && w_go && (!w_hl[ISA_POP_NEXT_BIT] || r_c2l != 16'd0);
+  wire w_ok_c = !w_qempty[1] && w_free[1] && w_go && !r_done && (!w_hc[ISA_POP_PREV_BIT] || r_l2c != 16'd0)
               && (!w_hc[ISA_POP_NEXT_BIT] || r_s2c != 16'd0);
-  wire w_ok_s = !w_qempty[2] && !r_run[2] && w_go && (!w_hs[ISA_POP_PREV_BIT] || r_c2s != 16'd0);
+  wire w_ok_s = !w_qempty[2] && w_free[2] && w_go && (!w_hs[ISA_POP_PREV_BIT] || r_c2s != 16'd0);
   assign w_qdeq = {w_ok_s, w_ok_c, w_ok_l};
   assign w_dec_c2l = w_ok_l && w_hl[ISA_POP_NEXT_BIT];
   assign w_dec_l2c = w_ok_c && w_hc[ISA_POP_PREV_BIT];
@@ -350,7 +352,8 @@ module quart_accel #(
         if (r_run[i]) p_busy[i] <= p_busy[i] + 32'd1;
         else if (r_running && !w_qempty[i] && !w_qdeq[i]) p_stall[i] <= p_stall[i] + 32'd1;
       end
-      // start
+      // end, then start (a start in the same cycle keeps the queue running)
+      for (i = 0; i < 3; i = i + 1) if (w_xdone[i]) r_run[i] <= 1'b0;
       if (w_ok_l) begin
         r_run[0] <= 1'b1;
         r_x[0] <= w_hl;
@@ -388,8 +391,6 @@ module quart_accel #(
           r_err_code <= 4'd1;
         end
       end
-      // end
-      for (i = 0; i < 3; i = i + 1) if (w_xdone[i]) r_run[i] <= 1'b0;
       if (w_xdone[1] && w_xop == OP_FINISH) begin
         r_done <= 1'b1;
         r_running <= 1'b0;

@@ -989,7 +989,7 @@ module quart_accel_compute #(
               r_state <= C_OCB;
             end else begin
               r_state <= C_TAIL;
-              r_cnt <= 4'd10;
+              r_cnt <= 4'd7;
             end
           end
         end
@@ -1006,7 +1006,7 @@ module quart_accel_compute #(
               r_dr <= 32'd0;
               if (r_c + 32'd1 == {19'd0, i_c_n}) begin
                 r_state <= C_TAIL;
-                r_cnt <= 4'd10;
+                r_cnt <= 4'd7;
               end else begin
                 r_c <= r_c + 32'd1;
                 r_pj_ch0 <= {20'd0, i_c0} + r_c + 32'd1;
@@ -1059,7 +1059,7 @@ module quart_accel_compute #(
               r_state <= R_CH;
             end else begin
               r_state <= C_TAIL;
-              r_cnt <= 4'd10;
+              r_cnt <= 4'd7;
             end
           end
         end

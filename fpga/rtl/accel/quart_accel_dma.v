@@ -28,7 +28,7 @@ module quart_accel_dma (
     input  wire [31:0]    i_base_wgt,
     input  wire [31:0]    i_base_tbl,
     output wire           o_busy,
-    output reg            o_done,
+    output wire           o_done,     // the last cycle of the instruction (a new one may start)
     // memory port
     output reg            o_req_valid,
     input  wire           i_req_ready,
@@ -104,39 +104,16 @@ module quart_accel_dma (
                  : (w_e4 && w_n0_odd && w_last_k) ? 2'b01 : 2'b11;
 
   assign o_busy = (r_state != S_IDLE);
+  assign o_done = (r_state == S_NEXT) && (r_r + 12'd1 == r_n1) && (r_p + 12'd1 == r_n2);
   wire w_unused = &{1'b0, w_nb[31:16], w_bit0[2:0]};
 
   always @(posedge i_clk) begin
-    o_done <= 1'b0;
     if (i_rst) begin
       r_state <= S_IDLE;
       o_req_valid <= 1'b0;
     end else begin
       case (r_state)
-        S_IDLE:
-        if (i_start) begin
-          r_store <= i_store;
-          r_seg <= i_seg;
-          r_eb <= i_ebits;
-          r_n0 <= {1'b0, i_n0} + 12'd1;
-          r_n1 <= {1'b0, i_n1} + 12'd1;
-          r_n2 <= {1'b0, i_n2} + 12'd1;
-          r_pitch <= i_pitch;
-          r_plane_step <= i_rows * i_pitch;
-          r_row_e <= {2'b00, i_ext};
-          r_plane_e <= {2'b00, i_ext};
-          r_baddr <= i_addr;
-          case (i_ebits)
-            2'd0: r_rb <= ({3'b000, i_n0} + 14'd2) >> 1;  // ceil((n0_stored + 1) / 2)
-            2'd1: r_rb <= {3'b000, i_n0} + 14'd1;
-            2'd2: r_rb <= ({3'b000, i_n0} + 14'd1) << 1;
-            default: r_rb <= ({3'b000, i_n0} + 14'd1) << 2;
-          endcase
-          r_r <= 12'd0;
-          r_p <= 12'd0;
-          r_first <= 1'b1;
-          r_state <= S_ROW;
-        end
+        S_IDLE: ;
         S_ROW: begin
           r_fb <= w_fb;
           r_nb <= w_nb[15:0];
@@ -176,10 +153,8 @@ module quart_accel_dma (
             r_p <= r_p + 12'd1;
             r_plane_e <= r_plane_e + r_plane_step;
             r_row_e <= r_plane_e + r_plane_step;
-            if (r_p + 12'd1 == r_n2) begin
-              r_state <= S_IDLE;
-              o_done <= 1'b1;
-            end else r_state <= S_ROW;
+            if (r_p + 12'd1 == r_n2) r_state <= S_IDLE;
+            else r_state <= S_ROW;
           end else begin
             r_r <= r_r + 12'd1;
             r_row_e <= r_row_e + {17'd0, r_pitch};
@@ -187,6 +162,29 @@ module quart_accel_dma (
           end
         end
       endcase
+      if (i_start && (r_state == S_IDLE || o_done)) begin
+        r_store <= i_store;
+        r_seg <= i_seg;
+        r_eb <= i_ebits;
+        r_n0 <= {1'b0, i_n0} + 12'd1;
+        r_n1 <= {1'b0, i_n1} + 12'd1;
+        r_n2 <= {1'b0, i_n2} + 12'd1;
+        r_pitch <= i_pitch;
+        r_plane_step <= i_rows * i_pitch;
+        r_row_e <= {2'b00, i_ext};
+        r_plane_e <= {2'b00, i_ext};
+        r_baddr <= i_addr;
+        case (i_ebits)
+          2'd0: r_rb <= ({3'b000, i_n0} + 14'd2) >> 1;  // ceil((n0_stored + 1) / 2)
+          2'd1: r_rb <= {3'b000, i_n0} + 14'd1;
+          2'd2: r_rb <= ({3'b000, i_n0} + 14'd1) << 1;
+          default: r_rb <= ({3'b000, i_n0} + 14'd1) << 2;
+        endcase
+        r_r <= 12'd0;
+        r_p <= 12'd0;
+        r_first <= 1'b1;
+        r_state <= S_ROW;
+              end
     end
   end
   wire w_unused_fb = &{1'b0, r_fb, r_prev[3:0]};
