@@ -68,20 +68,49 @@ function dmaCycles(t: Target, f: Fields): { cycles: number; bytes: number; seg: 
   };
 }
 
+/** 32-bit stage-parameter words per channel (bias + thresholds or requant). */
+function stageWords(vcfg: Fields | undefined): number {
+  const stage = vcfg?.stage ?? EV.stage.ACC32;
+  return 1 + (stage === EV.stage.THRESH ? 15 : stage === EV.stage.REQUANT ? 2 : 0);
+}
+
 /** Cycles spent reading the stage parameters of c channels before VEC/RESIZE process them. */
 function channelSetup(t: Target, vcfg: Fields | undefined, c: number): number {
   if (!t.vector.tableWordCycles) return 0;
-  const stage = vcfg?.stage ?? EV.stage.ACC32;
-  const words = 1 + (stage === EV.stage.THRESH ? 15 : stage === EV.stage.REQUANT ? 2 : 0);
   // + 2: the read pipeline and the hand-over to the element loop
-  return c * (words * t.vector.tableWordCycles + 2);
+  return c * (stageWords(vcfg) * t.vector.tableWordCycles + 2);
+}
+
+/**
+ * What the matrix unit holds from TBL (targets with decodeTableCycles / tableWordCycles): the decode
+ * tables copied into the decoder and the stage parameters of the last output-channel block. A LOADT
+ * into TBL drops both; VCFG, VEC and RESIZE drop the stage parameters.
+ */
+export interface TableCache {
+  win?: { ienc: number; src: number; n: number };
+  par?: { ch0: number; rows: number };
+}
+
+/** Extra cycles of copying decode tables into the decoder when they are not the ones it holds. */
+function decodeWindow(
+  t: Target,
+  cache: TableCache | undefined,
+  ienc: number,
+  src: number,
+  n: number,
+): number {
+  if (!t.decodeTableCycles || !cache || n === 0) return 0;
+  const w = cache.win;
+  if (w && w.ienc === ienc && w.src === src && w.n >= n) return 0;
+  cache.win = { ienc, src, n };
+  return n * t.decodeTableCycles;
 }
 
 /** Cycles of one instruction on its queue, given the configuration registers in force. */
 export function instrCycles(
   t: Target,
   instr: Instr,
-  cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields },
+  cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields; tables?: TableCache },
 ): { cycles: number; arrayMacs: number } {
   const lanes = t.vector.lanes;
   const vlat = t.vector.latencyCycles;
@@ -102,12 +131,37 @@ export function instrCycles(
       // Grouped convolutions: the rows of a pass that belong to different groups take turns (each
       // group's taps with the other rows' weights at zero), so a pass runs its taps once per group.
       let turns = 0;
+      // The stage parameters of an output-channel block load during its first pass's taps; the
+      // drain waits for them.
+      let paramStall = 0;
       for (let jb = 0; jb < c.oc_n!; jb += t.array.rows) {
         const last = Math.min(jb + t.array.rows, c.oc_n!) - 1;
-        turns +=
+        const blockTurns =
           c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
+        turns += blockTurns;
+        const tc = cfg.tables;
+        if (f.fuse && t.vector.tableWordCycles && tc) {
+          const rows = last + 1 - jb;
+          const ch0 = f.oc0! + jb;
+          if (!(tc.par && tc.par.ch0 === ch0 && tc.par.rows >= rows)) {
+            tc.par = { ch0, rows };
+            const job = rows * stageWords(cfg.vcfg) * t.vector.tableWordCycles + 2;
+            paramStall += Math.max(0, job - (blockTurns * c.ic_n! * taps * cpt + t.passOverheadCycles));
+          }
+        }
       }
+      const lut = c.ienc === EV.ienc.LUT4;
+      const chN = c.og === 0 ? c.ic_n! : (Math.floor((c.oc_n! - 1 + f.gphase!) / c.og!) + 1) * c.ic_n!;
+      const window = decodeWindow(
+        t,
+        cfg.tables,
+        c.ienc!,
+        c.itab! + f.ic0! * (lut ? 16 : 1),
+        chN * (lut ? 16 : 1),
+      );
       const mac =
+        window +
+        paramStall +
         turns * pixPasses * c.ic_n! * taps * cpt +
         passes * t.passOverheadCycles +
         outputs * t.drainCyclesPerOutput;
@@ -119,15 +173,21 @@ export function instrCycles(
         cycles: Math.ceil((f.c_n! * f.rows! * f.cols!) / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,
       };
-    case "RESIZE":
+    case "RESIZE": {
       // Two fixed-point lerps per axis: two vector cycles per output and lane.
+      const rc = cfg.rcfg;
+      const lut = rc?.ienc === EV.ienc.LUT4;
+      const window =
+        rc && lut ? decodeWindow(t, cfg.tables, rc.ienc!, rc.itab! + f.c0! * 16, f.c_n! * 16) : 0;
       return {
         cycles:
+          window +
           Math.ceil((2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1)) / lanes) +
           vlat +
           channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,
       };
+    }
     case "VFN":
       return { cycles: Math.ceil((f.c_n! * f.n!) / lanes) + vlat, arrayMacs: 0 };
     default:
@@ -177,7 +237,7 @@ export function perfModel(
   let arrayMacs = 0;
   let count = 0;
   let end = 0;
-  const cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields } = {};
+  const cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields; tables: TableCache } = { tables: {} };
   // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
   // loop buffer, so a word already fetched costs nothing again.
   const fetchWord = (w: number): number => {
@@ -202,6 +262,8 @@ export function perfModel(
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
     if (d.instr.op === "VCFG") cfg.vcfg = f;
+    if (d.instr.op === "VCFG" || d.instr.op === "VEC" || d.instr.op === "RESIZE") cfg.tables.par = undefined;
+    if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
     const { cycles, arrayMacs: am } = instrCycles(t, d.instr, cfg);
     const stop = start + cycles;
     free[q] = stop;

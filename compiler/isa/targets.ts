@@ -37,6 +37,11 @@ export interface Target {
    */
   readonly drainCyclesPerOutput: number;
   /**
+   * Cycles per byte of copying a CONV's or RESIZE's decode tables (LUT4: 16 bytes per channel, LIN8: 1)
+   * from TBL into the decoder when it does not hold them already (0: not modelled).
+   */
+  readonly decodeTableCycles: number;
+  /**
    * Vector unit: results per cycle, pipeline latency (with the instruction's setup), and cycles per
    * 32-bit stage-parameter word (bias, thresholds, requant) read from TBL before each channel of VEC
    * and RESIZE (0: prefetched).
@@ -83,7 +88,9 @@ export const icebreaker: Target = {
   // accumulators drain one per cycle (not overlapped with the next pass's taps).
   passOverheadCycles: 4,
   drainCyclesPerOutput: 1,
-  vector: { lanes: 1, latencyCycles: 6, tableWordCycles: 1 },
+  decodeTableCycles: 1,
+  // latency: instruction setup (decode of the fields, tile geometry) + output stage (6) + OUT write.
+  vector: { lanes: 1, latencyCycles: 15, tableWordCycles: 1 },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
     ACT: {
@@ -119,6 +126,7 @@ export const asic28: Target = {
   cyclesPerTap: { w4: 1, w8: 1 },
   passOverheadCycles: 8,
   drainCyclesPerOutput: 0,
+  decodeTableCycles: 0,
   vector: { lanes: 32, latencyCycles: 5, tableWordCycles: 0 },
   buffers: { INP: 512 * KiB, OUT: 256 * KiB, ACC: 256 * KiB, WGT: 256 * KiB, TBL: 64 * KiB },
   segments: { ACT: DDR, WGT: DDR, TBL: DDR },

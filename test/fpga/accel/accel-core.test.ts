@@ -169,7 +169,14 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
     });
   });
 
-  test("report", () => {
+  test("report: RTL cycles within 5 % of the performance model on every program", () => {
     report();
+    assert.ok(results.length >= 30);
+    const off = results.filter((r) => Math.abs(r.ratio - 1) > 0.05);
+    assert.deepEqual(
+      off.map((r) => `${r.name} ${r.ratio.toFixed(3)}`),
+      [],
+      "programs whose RTL cycles differ from the model by more than 5 %",
+    );
   });
 });
