@@ -35,6 +35,8 @@ interface CaseResult {
   rtlCycles: number;
   modelCycles: number;
   ratio: number;
+  /** Simulated cycles per second of the Verilator model. */
+  speed: number;
 }
 
 const results: CaseResult[] = [];
@@ -75,7 +77,13 @@ async function check(
     `${name}: DMA bytes`,
   );
   const model = perfModel(lowered.program, t).cycles;
-  const res = { name, rtlCycles: r.counters.cycles, modelCycles: model, ratio: r.counters.cycles / model };
+  const res = {
+    name,
+    rtlCycles: r.counters.cycles,
+    modelCycles: model,
+    ratio: r.counters.cycles / model,
+    speed: r.cyclesPerSecond,
+  };
   results.push(res);
   return res;
 }
@@ -84,6 +92,9 @@ function report(): void {
   if (!results.length) return;
   const ratios = results.map((r) => r.ratio);
   const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  const total = results.reduce((a, r) => a + r.rtlCycles, 0);
+  const secs = results.reduce((a, r) => a + (r.speed > 0 ? r.rtlCycles / r.speed : 0), 0);
+  console.log(`accel core Verilator speed: ${Math.round(total / secs)} cycles/s over ${total} cycles`);
   const lines = results.map(
     (r) => `  ${r.name}: RTL ${r.rtlCycles} / model ${r.modelCycles} = ${r.ratio.toFixed(3)}`,
   );
@@ -152,6 +163,46 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       y = b.resize(y, [15, 18], "lin8");
       const g = b.graph(x, y, `resize-${seed}`);
       const input = Uint8Array.from({ length: 3 * 7 * 9 }, () => Math.floor(r() * 16));
+      await check(g, icebreaker, g.name, input);
+    }
+  });
+
+  test("PyDNet-mobile layers (their channels, kernels, strides; bands of rows) at the icebreaker tiling", async () => {
+    // encoder convs of mobile_pydnet_pruned35: 3→16 /2, 16→16, 16→32 /2, 32→32, 64→64 (weight slots)
+    const layers: Array<{
+      inC: number;
+      out: number;
+      s: 1 | 2;
+      h: number;
+      w: number;
+      inKind: "lin8" | "lut4";
+    }> = [
+      { inC: 3, out: 16, s: 2, h: 16, w: 80, inKind: "lin8" },
+      { inC: 16, out: 16, s: 1, h: 14, w: 80, inKind: "lut4" },
+      { inC: 16, out: 32, s: 2, h: 16, w: 48, inKind: "lut4" },
+      { inC: 32, out: 32, s: 1, h: 8, w: 40, inKind: "lut4" },
+      { inC: 64, out: 64, s: 1, h: 6, w: 24, inKind: "lut4" },
+    ];
+    for (const [i, L] of layers.entries()) {
+      const r = seededRandom(300 + i);
+      const b = new QGraphBuilder(r);
+      const enc = L.inKind === "lut4" ? randomLut4(r, L.inC) : randomLin8(r, L.inC);
+      const x = b.value("input", [1, L.inC, L.h, L.w], enc);
+      const y = b.conv(x, {
+        out: L.out,
+        k: [3, 3],
+        stride: [L.s, L.s],
+        dil: [1, 1],
+        pads: [1, 1, 1, 1],
+        group: 1,
+        weightBits: 4,
+        act: { kind: "leaky", alpha: 0.2, alphaQ16: 13107 },
+        outKind: "lut4",
+      });
+      const g = b.graph(x, y, `pydnet-conv${i} ${L.inC}→${L.out}/${L.s} ${L.h}×${L.w}`);
+      const n = L.inC * L.h * L.w;
+      const input =
+        L.inKind === "lut4" ? Uint8Array.from({ length: n }, () => Math.floor(r() * 16)) : undefined;
       await check(g, icebreaker, g.name, input);
     }
   });
