@@ -59,7 +59,7 @@ export async function buildAccelSim(params: AccelParams = {}): Promise<string> {
       `-I${include}`,
       ...gparams,
       "-MAKEFLAGS",
-      "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
+      "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
       ...sources,
       fromRoot(HARNESS),
     ],
