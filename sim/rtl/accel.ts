@@ -14,6 +14,7 @@ import { ACCEL_CORE_SOURCES } from "../../fpga/build/sources.js";
 import { fromRoot } from "../device/paths.js";
 import { hashInputs, run } from "../device/tools.js";
 import type { MachineImage } from "../isa/machine.js";
+import { ICE40_SIM_DEFINES, ice40SimLib } from "./iverilog.js";
 
 export const ACCEL_SIM_TOOLS = ["verilator", "make", "g++"];
 const HARNESS = "sim/verilator/accel_main.cpp";
@@ -27,7 +28,14 @@ export interface AccelParams {
 
 /** Builds (or reuses) the harness binary for one parameter set; returns its path. */
 export async function buildAccelSim(params: AccelParams = {}): Promise<string> {
-  const sources = ACCEL_CORE_SOURCES.map((f) => fromRoot(f));
+  // DSP products: quart_mul2_dsp and yosys's SB_MAC16 simulation model
+  const dsp = (params.N_DSP ?? 0) > 0;
+  const lib = dsp ? ice40SimLib() : undefined;
+  if (dsp && !lib) throw new Error("N_DSP > 0 needs the yosys iCE40 cell library (cells_sim.v)");
+  const sources = [
+    ...ACCEL_CORE_SOURCES.map((f) => fromRoot(f)),
+    ...(dsp ? [fromRoot("fpga/rtl/accel/quart_mul2_dsp.v"), lib!] : []),
+  ];
   const include = fromRoot("fpga/rtl/accel");
   const gparams = Object.entries(params).map(([k, v]) => `-G${k}=${v}`);
   const { stdout: version } = await run("verilator", ["--version"]);
@@ -58,6 +66,7 @@ export async function buildAccelSim(params: AccelParams = {}): Promise<string> {
       work,
       `-I${include}`,
       ...gparams,
+      ...(dsp ? ["--timescale", "1ps/1ps", ...ICE40_SIM_DEFINES.map((d) => `-D${d}`)] : []),
       "-MAKEFLAGS",
       "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
       ...sources,

@@ -14,7 +14,7 @@ import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
-import { ACCEL_SIM_TOOLS, runAccel } from "../../../sim/rtl/accel.js";
+import { ACCEL_SIM_TOOLS, type AccelParams, runAccel } from "../../../sim/rtl/accel.js";
 import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom } from "../../helpers/onnx-random.js";
@@ -48,6 +48,7 @@ async function check(
   name: string,
   input?: Uint8Array,
   fuse = true,
+  params?: AccelParams,
 ): Promise<CaseResult> {
   const lowered = lowerQGraph(g, t, { fuse });
   const x = input ?? randomInputCodes(g, 7);
@@ -55,7 +56,7 @@ async function check(
   writeTensor(m.act, lowered.input.layout, x);
   const initial = m.act.slice();
   m.run();
-  const r = await runAccel(t, lowered, initial);
+  const r = await runAccel(t, lowered, initial, { params });
   assert.equal(r.error, undefined, `${name}: ${r.error}`);
   assert.equal(r.counters.bad_access, 0, `${name}: memory access outside a segment`);
   let diff = -1;
@@ -204,6 +205,15 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       const input =
         L.inKind === "lut4" ? Uint8Array.from({ length: n }, () => Math.floor(r() * 16)) : undefined;
       await check(g, icebreaker, g.name, input);
+    }
+  });
+
+  test("DSP products (N_DSP = 8, yosys SB_MAC16 model): random graphs", {
+    skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
+  }, async () => {
+    for (const seed of [1, 2, 3, 5]) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      await check(g, tinyTarget(), `random-${seed} tiny, 8 DSP`, undefined, true, { N_DSP: 8 });
     }
   });
 
