@@ -16,7 +16,7 @@
 module quart_accel_fetch #(
     parameter integer CAW = 9,   // word cache (loop buffer) address bits
     parameter integer LD = 4,    // loop nesting depth
-    parameter integer NPT = 32   // live patches
+    parameter integer NPT = 128  // live patches (all levels)
 ) (
     input  wire         i_clk,
     input  wire         i_rst,
