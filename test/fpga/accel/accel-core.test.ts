@@ -119,6 +119,14 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
     }
   });
 
+  test("a batch of two images, fused and unfused", async () => {
+    for (const seed of [101, 102, 103]) {
+      const g = randomQGraph({ seed, input: [2, 3, 9, 11], layers: 3 });
+      await check(g, tinyTarget(), `batch2-${seed} tiny`);
+      await check(g, tinyTarget(), `batch2-${seed} tiny unfused`, undefined, false);
+    }
+  });
+
   test("random graphs on the icebreaker target", async () => {
     let ran = 0;
     for (let seed = 1; seed <= 30 && ran < 8; seed++) {
