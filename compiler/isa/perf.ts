@@ -81,11 +81,49 @@ function dmaCycles(t: Target, f: Fields): { cycles: number; bytes: number; seg: 
   };
 }
 
+/** 32-bit stage-parameter words per channel (bias + thresholds or requant). */
+function stageWords(vcfg: Fields | undefined): number {
+  const stage = vcfg?.stage ?? EV.stage.ACC32;
+  return 1 + (stage === EV.stage.THRESH ? 15 : stage === EV.stage.REQUANT ? 2 : 0);
+}
+
+/** Cycles spent reading the stage parameters of c channels before VEC/RESIZE process them. */
+function channelSetup(t: Target, vcfg: Fields | undefined, c: number): number {
+  if (!t.vector.tableWordCycles) return 0;
+  // + 2: the read pipeline and the hand-over to the element loop
+  return c * (stageWords(vcfg) * t.vector.tableWordCycles + 2);
+}
+
+/**
+ * What the matrix unit holds from TBL (targets with decodeTableCycles / tableWordCycles): the decode
+ * tables copied into the decoder and the stage parameters of the last output-channel block. A LOADT
+ * into TBL drops both; VCFG, VEC and RESIZE drop the stage parameters.
+ */
+export interface TableCache {
+  win?: { ienc: number; src: number; n: number };
+  par?: { ch0: number; rows: number };
+}
+
+/** Extra cycles of copying decode tables into the decoder when they are not the ones it holds. */
+function decodeWindow(
+  t: Target,
+  cache: TableCache | undefined,
+  ienc: number,
+  src: number,
+  n: number,
+): number {
+  if (!t.decodeTableCycles || !cache || n === 0) return 0;
+  const w = cache.win;
+  if (w && w.ienc === ienc && w.src === src && w.n >= n) return 0;
+  cache.win = { ienc, src, n };
+  return n * t.decodeTableCycles;
+}
+
 /** Cycles of one instruction on its queue, given the configuration registers in force. */
 export function instrCycles(
   t: Target,
   instr: Instr,
-  cfg: { ccfg?: Fields; rcfg?: Fields },
+  cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields; tables?: TableCache },
 ): { cycles: number; arrayMacs: number; vectorOps?: number } {
   const lanes = t.vector.lanes;
   const vlat = t.vector.latencyCycles;
@@ -100,36 +138,90 @@ export function instrCycles(
       if (!c) return { cycles: 1, arrayMacs: 0 };
       const taps = c.kh! * c.kw!;
       const outputs = c.oc_n! * c.oh_n! * c.ow_n!;
-      const passes = Math.ceil(c.oc_n! / t.array.rows) * Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
+      const pixPasses = Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
+      const passes = Math.ceil(c.oc_n! / t.array.rows) * pixPasses;
       const cpt = c.wbits === EV.wbits.W8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
-      const mac = passes * (c.ic_n! * taps * cpt + t.passOverheadCycles);
-      const cycles = f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) + vlat : mac;
+      // Grouped convolutions: the rows of a pass that belong to different groups take turns (each
+      // group's taps with the other rows' weights at zero), so a pass runs its taps once per group.
+      let turns = 0;
+      // The stage parameters of an output-channel block load during its first pass's taps; the
+      // drain waits for them.
+      let paramStall = 0;
+      for (let jb = 0; jb < c.oc_n!; jb += t.array.rows) {
+        const last = Math.min(jb + t.array.rows, c.oc_n!) - 1;
+        const blockTurns =
+          c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
+        turns += blockTurns;
+        const tc = cfg.tables;
+        if (f.fuse && t.vector.tableWordCycles && tc) {
+          const rows = last + 1 - jb;
+          const ch0 = f.oc0! + jb;
+          if (!(tc.par && tc.par.ch0 === ch0 && tc.par.rows >= rows)) {
+            tc.par = { ch0, rows };
+            const job = rows * stageWords(cfg.vcfg) * t.vector.tableWordCycles + 2;
+            paramStall += Math.max(0, job - (blockTurns * c.ic_n! * taps * cpt + t.passOverheadCycles));
+          }
+        }
+      }
+      const lut = c.ienc === EV.ienc.LUT4;
+      const chN = c.og === 0 ? c.ic_n! : (Math.floor((c.oc_n! - 1 + f.gphase!) / c.og!) + 1) * c.ic_n!;
+      // One shared table (ishared) serves every channel.
+      const window = decodeWindow(
+        t,
+        cfg.tables,
+        c.ienc!,
+        c.itab! + (c.ishared ? 0 : f.ic0! * (lut ? 16 : 1)),
+        (c.ishared ? 1 : chN) * (lut ? 16 : 1),
+      );
+      const mac =
+        window +
+        paramStall +
+        turns * pixPasses * c.ic_n! * taps * cpt +
+        passes * t.passOverheadCycles +
+        outputs * t.drainCyclesPerOutput;
+      const cycles = (f.fuse ? Math.max(mac, Math.ceil(outputs / lanes)) : mac) + vlat;
       return { cycles, arrayMacs: outputs * c.ic_n! * taps, vectorOps: f.fuse ? outputs : 0 };
     }
     case "VEC": {
       const n = f.c_n! * f.rows! * f.cols!;
-      return { cycles: Math.ceil(n / lanes) + vlat, arrayMacs: 0, vectorOps: n };
+      return {
+        cycles: Math.ceil(n / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
+        arrayMacs: 0,
+        vectorOps: n,
+      };
     }
     case "RESIZE": {
       // Two fixed-point lerps per axis: two vector cycles per output and lane.
+      const rc = cfg.rcfg;
+      const lut = rc?.ienc === EV.ienc.LUT4;
+      const window =
+        rc && lut ? decodeWindow(t, cfg.tables, rc.ienc!, rc.itab! + f.c0! * 16, f.c_n! * 16) : 0;
       const n = 2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1);
-      return { cycles: Math.ceil(n / lanes) + vlat, arrayMacs: 0, vectorOps: n };
+      return {
+        cycles: window + Math.ceil(n / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
+        arrayMacs: 0,
+        vectorOps: n,
+      };
     }
-    case "NORM":
+    case "NORM": {
       // Statistics pass, then the normalizing pass; one reciprocal per pixel from a 32-cycle divider
       // per lane, overlapped with the statistics of the next pixels.
+      const n = 2 * f.c_n! * f.rows! * f.cols!;
       return {
-        cycles: Math.ceil((2 * f.c_n! * f.rows! * f.cols!) / lanes) + vlat + NORM_DIV_CYCLES,
+        cycles: Math.ceil(n / lanes) + vlat + NORM_DIV_CYCLES + channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,
-        vectorOps: 2 * f.c_n! * f.rows! * f.cols!,
+        vectorOps: n,
       };
-    case "SMAX":
+    }
+    case "SMAX": {
       // Max, exp2+sum and normalize passes down each column; a 46-cycle divider per column and lane.
+      const n = 3 * f.c_n! * f.cols!;
       return {
-        cycles:
-          Math.ceil((3 * f.c_n! * f.cols!) / lanes) + Math.ceil(f.cols! / lanes) * SMAX_DIV_CYCLES + vlat,
+        cycles: Math.ceil(n / lanes) + Math.ceil(f.cols! / lanes) * SMAX_DIV_CYCLES + vlat,
         arrayMacs: 0,
+        vectorOps: n,
       };
+    }
     default:
       return { cycles: 1, arrayMacs: 0 };
   }
@@ -183,7 +275,7 @@ export function perfModel(
   let arrayMacs = 0;
   let count = 0;
   let end = 0;
-  const cfg: { ccfg?: Fields; rcfg?: Fields } = {};
+  const cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields; tables: TableCache } = { tables: {} };
   // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
   // loop buffer, so a word already fetched costs nothing again.
   const fetchWord = (w: number): number => {
@@ -207,6 +299,9 @@ export function perfModel(
     }
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
+    if (d.instr.op === "VCFG") cfg.vcfg = f;
+    if (d.instr.op === "VCFG" || d.instr.op === "VEC" || d.instr.op === "RESIZE") cfg.tables.par = undefined;
+    if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
     const { cycles, arrayMacs: am, vectorOps = 0 } = instrCycles(t, d.instr, cfg);
     vectorTotal += vectorOps;
     if (am > 0) {

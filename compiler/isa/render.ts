@@ -189,6 +189,20 @@ export function renderVerilog(): string {
     for (const v of e.values)
       out.push(`localparam [${bits - 1}:0] ${upper(e.name)}_${v.name} = ${bits}'d${v.value};`);
   }
+  // The LSB of field `field` (index in the opcode's field list, as LPATCH names it): the fetch unit
+  // patches loop bodies by adding the scaled stride at this bit.
+  out.push(
+    "",
+    "// LSB of field number f of opcode op (LPATCH field indices); 127 when the field does not exist",
+    `function automatic [6:0] isa_field_lsb(input [${OPCODE_BITS - 1}:0] op, input [5:0] f);`,
+    "  begin",
+    `    case ({op, f})`,
+  );
+  for (const o of OPCODES)
+    o.fields.forEach((fd, i) => {
+      out.push(`      {OP_${o.name}, 6'd${i}}: isa_field_lsb = 7'd${fd.lsb};`);
+    });
+  out.push("      default: isa_field_lsb = 7'd127;", "    endcase", "  end", "endfunction");
   out.push("", "// Table formats (bytes per channel)");
   for (const [k, v] of Object.entries(TABLE_BYTES))
     out.push(`localparam integer TBL_${upper(k)}_BYTES = ${v};`);

@@ -16,7 +16,7 @@ export interface ExternalMemory {
   readonly bytesPerCycle: number;
   /** Cycles from request to first data. */
   readonly latencyCycles: number;
-  /** Extra cycles per DMA row (burst setup, address phase). */
+  /** Extra cycles per DMA row (burst setup, address phase; the DMA engine's own cycles per row included). */
   readonly rowOverheadCycles: number;
 }
 
@@ -29,10 +29,28 @@ export interface Target {
   readonly modes: readonly MatrixMode[];
   /** Cycles per reduction step per array pass, by weight bits (W8 may run at half rate). */
   readonly cyclesPerTap: { readonly w4: number; readonly w8: number };
-  /** Array pipeline fill/drain per pass. */
+  /** Array pipeline fill per pass. */
   readonly passOverheadCycles: number;
-  /** Vector unit: results per cycle and pipeline latency. */
-  readonly vector: { readonly lanes: number; readonly latencyCycles: number };
+  /**
+   * Cycles per output of a pass spent draining the accumulators before the next pass starts (1: one
+   * accumulator per cycle, not overlapped with the next pass's taps; 0: drained in the background).
+   */
+  readonly drainCyclesPerOutput: number;
+  /**
+   * Cycles per byte of copying a CONV's or RESIZE's decode tables (LUT4: 16 bytes per channel, LIN8: 1)
+   * from TBL into the decoder when it does not hold them already (0: not modelled).
+   */
+  readonly decodeTableCycles: number;
+  /**
+   * Vector unit: results per cycle, pipeline latency (with the instruction's setup), and cycles per
+   * 32-bit stage-parameter word (bias, thresholds, requant) read from TBL before each channel of VEC
+   * and RESIZE (0: prefetched).
+   */
+  readonly vector: {
+    readonly lanes: number;
+    readonly latencyCycles: number;
+    readonly tableWordCycles: number;
+  };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
   readonly buffers: Readonly<Record<BufferName, number>>;
   /** Where each external segment lives. */
@@ -87,16 +105,22 @@ export const icebreaker: Target = {
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
   cyclesPerTap: { w4: 1, w8: 2 },
+  // Measured on fpga/rtl/accel/quart_accel.v: a pass is 1 setup + the taps + 3 pipeline cycles, then its
+  // accumulators drain one per cycle (not overlapped with the next pass's taps).
   passOverheadCycles: 4,
-  vector: { lanes: 1, latencyCycles: 6 },
+  drainCyclesPerOutput: 1,
+  decodeTableCycles: 1,
+  // latency: instruction setup (decode of the fields, tile geometry) + output stage (6) + OUT write.
+  vector: { lanes: 1, latencyCycles: 15, tableWordCycles: 1 },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
     ACT: {
-      kind: "SPRAM block (32 KiB, 16 bit per cycle)",
+      kind: "SPRAM block (32 KiB, 16 bit per cycle; the DMA port moves a byte per cycle)",
       bytes: 32 * KiB,
-      bytesPerCycle: 2,
+      // The RTL's DMA engines are byte-wide; a row costs the SPRAM address phase (1) + 2 DMA cycles.
+      bytesPerCycle: 1,
       latencyCycles: 2,
-      rowOverheadCycles: 1,
+      rowOverheadCycles: 3,
     },
     WGT: SPI_FLASH,
     TBL: SPI_FLASH,
@@ -133,7 +157,9 @@ export const asic28: Target = {
   modes: ["FP32", "W8A8", "W4A8", "W4A4"],
   cyclesPerTap: { w4: 1, w8: 1 },
   passOverheadCycles: 8,
-  vector: { lanes: 32, latencyCycles: 5 },
+  drainCyclesPerOutput: 0,
+  decodeTableCycles: 0,
+  vector: { lanes: 32, latencyCycles: 5, tableWordCycles: 0 },
   buffers: { INP: 512 * KiB, OUT: 256 * KiB, ACC: 256 * KiB, WGT: 256 * KiB, TBL: 64 * KiB },
   segments: { ACT: DDR, WGT: DDR, TBL: DDR },
   fetchBytesPerCycle: 16,

@@ -235,7 +235,9 @@ export function tilingCost(g: ConvGeometry, t: Target, bits: Bits, c: TilingCand
   const outBytes = g.n * g.o * g.oh * rowBytes(g.ow, bits.ob);
   const passes = Math.ceil(c.ocT / t.array.rows) * Math.ceil((c.ohT * c.owT) / t.array.cols);
   const cpt = bits.wb === 4 ? t.cyclesPerTap.w4 : t.cyclesPerTap.w8;
-  const mac = steps * passes * (c.icEff * g.kh * g.kw * cpt + t.passOverheadCycles);
+  const mac =
+    steps * passes * (c.icEff * g.kh * g.kw * cpt + t.passOverheadCycles) +
+    steps * c.ocT * c.ohT * c.owT * t.drainCyclesPerOutput;
   const act = t.segments.ACT;
   const wseg = t.segments.WGT;
   const dma =

@@ -49,6 +49,23 @@ export const ACCEL_MAC_ARRAY_SOURCES = [
 export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v", "fpga/rtl/accel/quart_mulw.v"];
 export const ACCEL_DECODE_SOURCES = ["fpga/rtl/accel/quart_lut_decode.v"];
 
+/**
+ * The accelerator core (quart_accel: fetch, queues, DMA, compute unit) with the blocks it instantiates.
+ * Includes fpga/rtl/accel/isa_defs.vh (pass that directory as an include path). The simulation harness
+ * and the default build use N_DSP = 0 (LUT products only), so no cell library is needed.
+ */
+export const ACCEL_CORE_SOURCES = [
+  "fpga/rtl/accel/quart_accel.v",
+  "fpga/rtl/accel/quart_accel_fetch.v",
+  "fpga/rtl/accel/quart_accel_dma.v",
+  "fpga/rtl/accel/quart_accel_compute.v",
+  "fpga/rtl/accel/quart_accel_bram.v",
+  "fpga/rtl/accel/quart_accel_ram4.v",
+  ...ACCEL_DECODE_SOURCES,
+  ...ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
+  ...ACCEL_OUT_STAGE_SOURCES,
+];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 
@@ -65,10 +82,28 @@ export const TESTBENCHES: ReadonlyArray<{ top: string; files: readonly string[] 
   },
 ];
 
-/** Lint targets (verilator --lint-only -Wall): top module and sources. */
-export const LINT_TARGETS: ReadonlyArray<{ top: string; files: readonly string[] }> = [
+/** Include directory of the accelerator core (isa_defs.vh, generated from compiler/isa/spec.ts). */
+export const ACCEL_INCLUDE_DIRS = ["fpga/rtl/accel"];
+
+/**
+ * Lint targets (verilator --lint-only -Wall): top module, sources, extra include directories and
+ * parameter overrides.
+ */
+export const LINT_TARGETS: ReadonlyArray<{
+  top: string;
+  files: readonly string[];
+  includes?: readonly string[];
+  params?: Readonly<Record<string, number>>;
+}> = [
   { top: "rv32i_cpu", files: CPU_SOURCES },
   { top: "uart_periph", files: UART_SOURCES },
   { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
   { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
+  { top: "quart_accel", files: ACCEL_CORE_SOURCES, includes: ACCEL_INCLUDE_DIRS },
+  {
+    top: "quart_accel",
+    files: ACCEL_CORE_SOURCES,
+    includes: ACCEL_INCLUDE_DIRS,
+    params: { ROWS: 2, COLS: 4, QD: 4, CAW: 6 },
+  },
 ];

@@ -31,6 +31,8 @@ export interface TbSpec {
   /** Absolute extra sources (e.g. the iCE40 cell library). */
   readonly libs?: readonly string[];
   readonly defines?: readonly string[];
+  /** Project-relative `include directories. */
+  readonly includeDirs?: readonly string[];
   /** Top-level parameter overrides (iverilog -P). */
   readonly params?: Readonly<Record<string, number>>;
 }
@@ -38,7 +40,14 @@ export interface TbSpec {
 function cacheDir(kind: string, spec: TbSpec, extra: readonly string[]): string {
   const files = [...spec.files.map((f) => fromRoot(f)), ...(spec.libs ?? [])];
   const params = Object.entries(spec.params ?? {}).map(([k, v]) => `${k}=${v}`);
-  const key = hashInputs(files, [kind, spec.top, ...(spec.defines ?? []), ...params, ...extra]);
+  const key = hashInputs(files, [
+    kind,
+    spec.top,
+    ...(spec.defines ?? []),
+    ...(spec.includeDirs ?? []),
+    ...params,
+    ...extra,
+  ]);
   return fromRoot("build", "rtl", `${spec.top}-${key.slice(0, 16)}`);
 }
 
@@ -52,6 +61,7 @@ export async function buildTb(spec: TbSpec): Promise<string> {
   await run("iverilog", [
     "-g2005",
     ...(spec.defines ?? []).map((d) => `-D${d}`),
+    ...(spec.includeDirs ?? []).map((d) => `-I${fromRoot(d)}`),
     ...Object.entries(spec.params ?? {}).map(([k, v]) => `-P${spec.top}.${k}=${v}`),
     "-s",
     spec.top,
@@ -97,6 +107,7 @@ export async function lintBlock(spec: TbSpec): Promise<string> {
     args.push("--timescale", "1ps/1ps", vlt);
   }
   for (const d of spec.defines ?? []) args.push(`-D${d}`);
+  for (const d of spec.includeDirs ?? []) args.push(`-I${fromRoot(d)}`);
   for (const [k, v] of Object.entries(spec.params ?? {})) args.push(`-G${k}=${v}`);
   const { stdout, stderr } = await run("verilator", [
     ...args,

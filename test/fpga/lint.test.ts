@@ -8,12 +8,14 @@ import { skipUnless } from "./cpu/cpu-harness.js";
 
 describe("verilator --lint-only -Wall", { skip: skipUnless(["verilator"]) }, () => {
   for (const t of LINT_TARGETS) {
-    test(t.top, async () => {
+    const params = Object.entries(t.params ?? {}).map(([k, v]) => `-G${k}=${v}`);
+    test(`${t.top}${params.length ? ` ${params.join(" ")}` : ""}`, async () => {
       try {
         const { stderr } = await run("verilator", [
           "--lint-only",
           "-Wall",
-          ...RTL_INCLUDE_DIRS.map((d) => `-I${fromRoot(d)}`),
+          ...[...RTL_INCLUDE_DIRS, ...(t.includes ?? [])].map((d) => `-I${fromRoot(d)}`),
+          ...params,
           "--top-module",
           t.top,
           ...t.files.map((f) => fromRoot(f)),

@@ -16,14 +16,18 @@ test("a DMA costs latency, row overhead and bytes over the bandwidth", () => {
   assert.equal(c.cycles, m.latencyCycles + 4 * m.rowOverheadCycles + Math.ceil(8192 / m.bytesPerCycle));
 });
 
-test("a CONV costs passes × (reduction steps + overhead) on the array", () => {
+test("a CONV costs passes × (reduction steps + overhead), the drain and the setup on the array", () => {
   const [ccfg] = assemble("CCFG kh=3 kw=3 sy=1 sx=1 dy=1 dx=1 oc_n=8 oh_n=2 ow_n=8 ic_n=16 wbits=W4");
   const [conv] = assemble("CONV");
   const c = instrCycles(icebreaker, conv!, {
     ccfg: normalizeInstr(ccfg!) as unknown as Record<string, number>,
   });
-  // 8 channels on 4 rows × 16 pixels on 8 columns = 4 passes of 144 steps.
-  assert.equal(c.cycles, 4 * (16 * 9 + icebreaker.passOverheadCycles));
+  // 8 channels on 4 rows × 16 pixels on 8 columns = 4 passes of 144 steps; 128 outputs drained.
+  const t = icebreaker;
+  assert.equal(
+    c.cycles,
+    4 * (16 * 9 + t.passOverheadCycles) + 128 * t.drainCyclesPerOutput + t.vector.latencyCycles,
+  );
   assert.equal(c.arrayMacs, 8 * 16 * 16 * 9);
 });
 

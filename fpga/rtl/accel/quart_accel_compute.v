@@ -1,0 +1,1089 @@
+// Compute unit of the accelerator core: the on-chip buffers and the matrix/vector datapath that runs
+// the compute queue's CCFG, CONV, VCFG, VEC, RCFG and RESIZE (docs/isa.md reference loops).
+//
+// Buffers: INP is replicated once per array column and WGT once per array row (one write port
+// broadcast by the load DMA, one read port per lane), so every cycle each column reads the code of its
+// own output pixel and each row the weight of its own output channel. TBL, ACC and OUT are four-bank
+// byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
+//
+// CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow). Per pass the taps
+// (c, ky, kx), one per cycle (two for W8: low nibble unsigned, then high nibble signed x16), are
+// fetched with implicit im2col: per column iy = y*sy + ky*dy - pt, ix = x*sx + kx*dx - pl, out-of-tile
+// taps flagged as padding; quart_lut_decode turns codes into int8 (lut4 tables / lin8 q-128 / the
+// zero code for padding) and quart_mac_array accumulates. Grouped convolutions: the rows of a pass
+// that belong to different groups take turns, each group's taps with the other rows' weights forced
+// to 0. Then the accumulators drain one per cycle (ROWS*COLS cycles at most), + ACC when `accum`,
+// either to ACC or through quart_out_stage (+ bias) into OUT.
+// The decode tables of the tile's channels are copied from TBL into the decode block when they
+// differ from the ones it holds (or TBL was written); the stage parameters of a pass's channels are
+// read from TBL into registers when the output-channel block changes.
+// VEC: one ACC element per cycle through the output stage. RESIZE: one output element every two
+// cycles: four codes read in parallel on four INP lanes, decoded, two lerps per axis, output stage.
+`default_nettype none
+
+module quart_accel_compute #(
+    parameter integer ROWS = 4,
+    parameter integer COLS = 8,
+    parameter integer INP_AW = 14,
+    parameter integer WGT_AW = 12,
+    parameter integer TBL_AW = 11,
+    parameter integer ACC_AW = 13,
+    parameter integer OUT_AW = 13,
+    parameter integer DEC_AW = 12,  // decode table bits per lane: 2^(DEC_AW-5) lut4 channels
+    parameter integer N_DSP = 0
+) (
+    input  wire              i_clk,
+    input  wire              i_rst,
+    input  wire              i_start,
+    input  wire [127:0]      i_instr,
+    output wire              o_busy,
+    output reg               o_done,
+    output reg               o_err,
+    output reg  [3:0]        o_err_code,
+    output reg  [47:0]       o_macs,
+    output reg  [31:0]       o_vec_outputs,
+    output reg  [31:0]       o_pass_cycles,  // cycles in CONV taps
+    // buffer write ports (DMA)
+    input  wire              i_inp_we,
+    input  wire [INP_AW-1:0] i_inp_waddr,
+    input  wire [7:0]        i_inp_wdata,
+    input  wire              i_wgt_we,
+    input  wire [WGT_AW-1:0] i_wgt_waddr,
+    input  wire [7:0]        i_wgt_wdata,
+    input  wire              i_tbl_we,
+    input  wire [TBL_AW-1:0] i_tbl_waddr,
+    input  wire [7:0]        i_tbl_wdata,
+    input  wire              i_acc_we,
+    input  wire [ACC_AW-1:0] i_acc_waddr,
+    input  wire [7:0]        i_acc_wdata,
+    // OUT read port (store DMA)
+    input  wire              i_out_re,
+    input  wire [OUT_AW-1:0] i_out_raddr,
+    output wire [7:0]        o_out_rdata
+);
+`include "isa_defs.vh"
+
+  localparam integer RW = $clog2(ROWS);
+  localparam integer CW = $clog2(COLS);
+
+  // ------------------------------------------------------------------ states
+  localparam [4:0] C_IDLE = 5'd0, C_SETUP1 = 5'd1, C_SETUP2 = 5'd2, C_WIN = 5'd3, C_OCB = 5'd4,
+                   C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
+                   C_TAIL = 5'd10, V_PAR = 5'd11, V_RUN = 5'd12, R_CH = 5'd13, R_PAR = 5'd14,
+                   R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18;
+  localparam [1:0] K_CONV = 2'd0, K_VEC = 2'd1, K_RESIZE = 2'd2;
+  reg [4:0] r_state, r_after_win;
+  reg [1:0] r_kind;
+  assign o_busy = (r_state != C_IDLE);
+
+  // ------------------------------------------------------------------ configuration registers
+  reg c_w8;
+  reg [1:0] c_ienc;
+  reg [3:0] c_kh, c_kw, c_pt, c_pb, c_pl, c_pr;
+  reg [2:0] c_sy, c_sx, c_dy, c_dx;
+  reg [11:0] c_og;
+  reg [19:0] c_itab;
+  reg [10:0] c_oc_n, c_oh_n, c_ow_n;  // counts
+  reg [12:0] c_ic_n;
+  reg c_unsup;
+  reg [1:0] v_stage, v_act;
+  reg v_bias;
+  reg [17:0] v_alpha;
+  reg [19:0] v_btab, v_ptab;
+  reg [1:0] rc_ienc;
+  reg [12:0] rc_in_h, rc_in_w;
+  reg [13:0] rc_out_h, rc_out_w;
+  reg [19:0] rc_itab;
+
+  // instruction fields (CONV / VEC / RESIZE)
+  reg i_fuse, i_accum;
+  reg [19:0] i_inp, i_wgt, i_acc, i_dst, i_src;
+  reg [11:0] i_ic0, i_oc0, i_gphase, i_c0, i_iy0;
+  reg [12:0] i_y0;
+  reg [12:0] i_c_n;
+  reg [10:0] i_rows, i_ny, i_ih_n;
+  reg [11:0] i_cols;
+
+  // derived
+  reg signed [31:0] d_in_h, d_in_w;
+  reg [31:0] d_irb, d_K, d_P, d_chpitch, d_dyirb, d_chN, d_orb;
+  reg [5:0] d_ob;  // output element bits: 4, 8, 32
+
+  // ------------------------------------------------------------------ buffers
+  wire [COLS*INP_AW-1:0] w_inp_raddr;
+  wire [COLS*8-1:0] w_inp_q;
+  wire w_inp_re = 1'b1;
+  genvar gl;
+  generate
+    for (gl = 0; gl < COLS; gl = gl + 1) begin : g_inp
+      quart_accel_bram #(
+          .AW(INP_AW),
+          .DW(8)
+      ) u_inp (
+          .i_clk(i_clk),
+          .i_we(i_inp_we),
+          .i_waddr(i_inp_waddr),
+          .i_wdata(i_inp_wdata),
+          .i_re(w_inp_re),
+          .i_raddr(w_inp_raddr[INP_AW*gl+:INP_AW]),
+          .o_rdata(w_inp_q[8*gl+:8])
+      );
+    end
+  endgenerate
+  wire [ROWS*WGT_AW-1:0] w_wgt_raddr;
+  wire [ROWS*8-1:0] w_wgt_q;
+  generate
+    for (gl = 0; gl < ROWS; gl = gl + 1) begin : g_wgt
+      quart_accel_bram #(
+          .AW(WGT_AW),
+          .DW(8)
+      ) u_wgt (
+          .i_clk(i_clk),
+          .i_we(i_wgt_we),
+          .i_waddr(i_wgt_waddr),
+          .i_wdata(i_wgt_wdata),
+          .i_re(1'b1),
+          .i_raddr(w_wgt_raddr[WGT_AW*gl+:WGT_AW]),
+          .o_rdata(w_wgt_q[8*gl+:8])
+      );
+    end
+  endgenerate
+
+  reg [TBL_AW-1:0] r_tbl_raddr;
+  wire [31:0] w_tbl_q;
+  quart_accel_ram4 #(
+      .AW(TBL_AW)
+  ) u_tbl (
+      .i_clk(i_clk),
+      .i_we(i_tbl_we),
+      .i_waddr(i_tbl_waddr),
+      .i_wdata({24'd0, i_tbl_wdata}),
+      .i_wnib(8'b0000_0011),
+      .i_re(1'b1),
+      .i_raddr(r_tbl_raddr),
+      .o_rdata(w_tbl_q)
+  );
+
+  reg r_acc_we;
+  reg [ACC_AW-1:0] r_acc_waddr, r_acc_raddr;
+  reg [31:0] r_acc_wdata;
+  wire [31:0] w_acc_q;
+  quart_accel_ram4 #(
+      .AW(ACC_AW)
+  ) u_acc (
+      .i_clk(i_clk),
+      .i_we(r_acc_we || i_acc_we),
+      .i_waddr(r_acc_we ? r_acc_waddr : i_acc_waddr),
+      .i_wdata(r_acc_we ? r_acc_wdata : {24'd0, i_acc_wdata}),
+      .i_wnib(r_acc_we ? 8'hff : 8'h03),
+      .i_re(1'b1),
+      .i_raddr(r_acc_raddr),
+      .o_rdata(w_acc_q)
+  );
+
+  reg r_out_we;
+  reg [OUT_AW-1:0] r_out_waddr;
+  reg [31:0] r_out_wdata;
+  reg [7:0] r_out_wnib;
+  wire [31:0] w_out_q;
+  quart_accel_ram4 #(
+      .AW(OUT_AW)
+  ) u_out (
+      .i_clk(i_clk),
+      .i_we(r_out_we),
+      .i_waddr(r_out_waddr),
+      .i_wdata(r_out_wdata),
+      .i_wnib(r_out_wnib),
+      .i_re(i_out_re),
+      .i_raddr(i_out_raddr),
+      .o_rdata(w_out_q)
+  );
+  assign o_out_rdata = w_out_q[7:0];
+  wire w_unused_outq = &{1'b0, w_out_q[31:8]};
+
+  // ------------------------------------------------------------------ decode, array, output stage
+  reg r_dec_we;
+  reg [DEC_AW-1:0] r_dec_waddr;
+  reg [7:0] r_dec_wdata;
+  reg r_dec_lut4;
+  reg [DEC_AW-2:0] r_dec_ch;
+  reg [8*COLS-1:0] r_dec_code;
+  reg [COLS-1:0] r_dec_pad;
+  wire [8*COLS-1:0] w_dec_v;
+  quart_lut_decode #(
+      .LANES(COLS),
+      .AW(DEC_AW)
+  ) u_dec (
+      .i_clk(i_clk),
+      .i_we(r_dec_we),
+      .i_waddr(r_dec_waddr),
+      .i_wdata(r_dec_wdata),
+      .i_lut4(r_dec_lut4),
+      .i_ch(r_dec_ch),
+      .i_code(r_dec_code),
+      .i_pad(r_dec_pad),
+      .o_v(w_dec_v)
+  );
+
+  reg r_a_en, r_a_clr, r_a_wuns, r_a_wsh4;
+  reg [4*ROWS-1:0] r_a_w;
+  reg [RW-1:0] r_rd_row;
+  reg [CW-1:0] r_rd_col;
+  wire [31:0] w_a_acc;
+  quart_mac_array #(
+      .ROWS(ROWS),
+      .COLS(COLS),
+      .ACC_W(32),
+      .N_DSP(N_DSP)
+  ) u_array (
+      .i_clk(i_clk),
+      .i_en(r_a_en),
+      .i_clr(r_a_clr),
+      .i_wunsigned(r_a_wuns),
+      .i_wshift4(r_a_wsh4),
+      .i_w(r_a_w),
+      .i_a(w_dec_v),
+      .i_rd_row(r_rd_row),
+      .i_rd_col(r_rd_col),
+      .o_acc(w_a_acc)
+  );
+
+  // per-row stage parameters
+  reg [31:0] p_bias[0:ROWS-1];
+  reg [32*15-1:0] p_thr[0:ROWS-1];
+  reg [15:0] p_m[0:ROWS-1];
+  reg [5:0] p_n[0:ROWS-1];
+  reg [31:0] p_z[0:ROWS-1];
+
+  reg s_valid;
+  reg [31:0] s_acc;  // bias included
+  reg [RW-1:0] s_row;
+  reg [OUT_AW-1:0] s_oaddr;
+  reg s_onib;  // odd 4-bit element
+  wire w_st_valid;
+  wire [31:0] w_st_q;
+  wire [1:0] w_st_mode = v_stage == STAGE_THRESH ? 2'd0 : v_stage == STAGE_REQUANT ? 2'd1 : 2'd2;
+  wire w_alpha_big = v_alpha > 18'd65536;
+  quart_out_stage #(
+      .ACC_W(32),
+      .M_W(16),
+      .N_W(6),
+      .Z_W(32),
+      .NTHR(15)
+  ) u_stage (
+      .i_clk(i_clk),
+      .i_rst(i_rst),
+      .i_valid(s_valid),
+      .i_acc(s_acc),
+      .i_mode(w_st_mode),
+      .i_act(v_act),
+      .i_alpha(v_alpha[16:0]),
+      .i_mult(p_m[s_row]),
+      .i_shift(p_n[s_row]),
+      .i_zero(p_z[s_row]),
+      .i_thr(p_thr[s_row]),
+      .o_valid(w_st_valid),
+      .o_q(w_st_q)
+  );
+  // OUT address and nibble of each element in the stage (latency 6)
+  reg [OUT_AW:0] r_oline[0:5];
+  integer q;
+  always @(posedge i_clk) begin
+    r_oline[0] <= {s_onib, s_oaddr};
+    for (q = 1; q < 6; q = q + 1) r_oline[q] <= r_oline[q-1];
+  end
+  wire [OUT_AW:0] w_oline = r_oline[5];
+  always @(posedge i_clk) begin
+    r_out_we <= w_st_valid;
+    r_out_waddr <= w_oline[OUT_AW-1:0];
+    if (d_ob == 6'd4) begin
+      r_out_wdata <= {24'd0, w_st_q[3:0], w_st_q[3:0]};
+      r_out_wnib <= w_oline[OUT_AW] ? 8'b0000_0010 : 8'b0000_0001;
+    end else if (d_ob == 6'd8) begin
+      r_out_wdata <= {24'd0, w_st_q[7:0]};
+      r_out_wnib <= 8'b0000_0011;
+    end else begin
+      r_out_wdata <= w_st_q;
+      r_out_wnib <= 8'hff;
+    end
+  end
+
+  // ------------------------------------------------------------------ caches of tables
+  reg r_win_valid;
+  reg [1:0] r_win_ienc;
+  reg [31:0] r_win_src, r_win_n;
+  reg r_par_valid;
+  reg [31:0] r_par_ch0, r_par_rows;
+  // window copy job
+  reg [31:0] r_job_src, r_job_n, r_job_i;
+  reg [DEC_AW-1:0] r_job_dst;
+  reg r_job_rd;  // a TBL read is in flight (byte for the decode window)
+  reg [DEC_AW-1:0] r_job_wa;
+
+  // ------------------------------------------------------------------ CONV pass state
+  reg [31:0] r_jb, r_p0;  // first output channel / pixel of the pass
+  reg [15:0] r_by, r_bx;  // pixel p0's row and column
+  reg [31:0] r_rv, r_cv;  // valid rows / columns of the pass
+  reg [31:0] r_grp[0:ROWS-1];
+  reg [31:0] r_wbase[0:ROWS-1];
+  reg [31:0] r_g, r_g_hi;
+  reg [31:0] r_c, r_t, r_chofs, r_kyirb;
+  reg [3:0] r_ky, r_kx;
+  reg [7:0] r_kyd, r_kxd;
+  reg r_ph, r_first;
+  reg [15:0] r_ly[0:COLS-1];
+  reg [15:0] r_lx[0:COLS-1];
+  reg signed [31:0] r_liy0[0:COLS-1];
+  reg signed [31:0] r_lix0[0:COLS-1];
+  reg signed [31:0] r_lrow[0:COLS-1];
+  reg [COLS-1:0] r_lvalid;
+  reg [31:0] r_dr, r_dc;  // drain row / column
+  reg [3:0] r_cnt;
+  // parameter load job
+  reg [31:0] r_pj_row, r_pj_k, r_pj_ch0, r_pj_rows, r_pj_nw;
+  reg r_pj_rd, r_pj_active;
+  wire w_pj_done = !r_pj_active && !r_pj_rd;
+  reg [31:0] r_pj_rrow, r_pj_rk;
+
+  // lane coordinates of the next pass (chain from r_by, r_bx)
+  reg [15:0] w_cy[0:COLS];
+  reg [15:0] w_cx[0:COLS];
+  integer l;
+  always @* begin
+    w_cy[0] = r_by;
+    w_cx[0] = r_bx;
+    for (l = 1; l <= COLS; l = l + 1) begin
+      if (w_cx[l-1] + 16'd1 == {5'd0, c_ow_n}) begin
+        w_cy[l] = w_cy[l-1] + 16'd1;
+        w_cx[l] = 16'd0;
+      end else begin
+        w_cy[l] = w_cy[l-1];
+        w_cx[l] = w_cx[l-1] + 16'd1;
+      end
+    end
+  end
+
+  // ------------------------------------------------------------------ tap address generation (T0)
+  reg [INP_AW*COLS-1:0] w_tap_addr;
+  reg [COLS-1:0] w_tap_pad, w_tap_nib;
+  reg [WGT_AW*ROWS-1:0] w_wt_addr;
+  reg [ROWS-1:0] w_wt_nib, w_wt_en;
+  reg signed [31:0] w_iy, w_ix, w_ia;
+  reg [31:0] w_widx;
+  integer m;
+  always @* begin
+    for (m = 0; m < COLS; m = m + 1) begin
+      w_iy = r_liy0[m] + $signed({24'd0, r_kyd});
+      w_ix = r_lix0[m] + $signed({24'd0, r_kxd});
+      w_ia = $signed({12'd0, i_inp}) + $signed(r_chofs) + r_lrow[m] + $signed(r_kyirb)
+           + (c_ienc == IENC_LUT4 ? (w_ix >>> 1) : w_ix);
+      w_tap_addr[INP_AW*m+:INP_AW] = w_ia[INP_AW-1:0];
+      w_tap_nib[m] = w_ix[0];
+      w_tap_pad[m] = !r_lvalid[m] || w_iy < 0 || w_iy >= d_in_h || w_ix < 0 || w_ix >= d_in_w;
+    end
+    for (m = 0; m < ROWS; m = m + 1) begin
+      w_widx = r_wbase[m] + r_t;
+      w_wt_addr[WGT_AW*m+:WGT_AW] = c_w8 ? i_wgt[WGT_AW-1:0] + w_widx[WGT_AW-1:0]
+                                         : i_wgt[WGT_AW-1:0] + w_widx[WGT_AW:1];
+      w_wt_nib[m] = c_w8 ? r_ph : w_widx[0];
+      w_wt_en[m] = (m < r_rv) && (r_grp[m] == r_g);
+    end
+  end
+
+  // ------------------------------------------------------------------ resize address generation
+  // taps(o, in, out) of docs/isa.md RCFG
+  reg [31:0] w_rx_num, w_rx_den, w_rx0, w_rx1, w_rfx;
+  always @* begin
+    w_rx_den = {18'd0, rc_out_w} - 32'd1;
+    w_rx_num = r_dc * ({19'd0, rc_in_w} - 32'd1);
+    if (w_rx_den == 32'd0) begin
+      w_rx0 = 32'd0;
+      w_rx1 = 32'd0;
+      w_rfx = 32'd0;
+    end else begin
+      w_rx0 = w_rx_num / w_rx_den;
+      w_rx1 = (w_rx0 + 32'd1 < {19'd0, rc_in_w}) ? w_rx0 + 32'd1 : {19'd0, rc_in_w} - 32'd1;
+      w_rfx = (32'd256 * (w_rx_num % w_rx_den) + (w_rx_den >> 1)) / w_rx_den;
+    end
+  end
+  reg [31:0] w_ry_num, w_ry_den, w_ry0, w_ry1, w_rfy, w_ryo;
+  always @* begin
+    w_ryo = {19'd0, i_y0} + r_dr;
+    w_ry_den = {18'd0, rc_out_h} - 32'd1;
+    w_ry_num = w_ryo * ({19'd0, rc_in_h} - 32'd1);
+    if (w_ry_den == 32'd0) begin
+      w_ry0 = 32'd0;
+      w_ry1 = 32'd0;
+      w_rfy = 32'd0;
+    end else begin
+      w_ry0 = w_ry_num / w_ry_den;
+      w_ry1 = (w_ry0 + 32'd1 < {19'd0, rc_in_h}) ? w_ry0 + 32'd1 : {19'd0, rc_in_h} - 32'd1;
+      w_rfy = (32'd256 * (w_ry_num % w_ry_den) + (w_ry_den >> 1)) / w_ry_den;
+    end
+  end
+  reg [31:0] r_rrowa, r_rrowb, r_rfy, r_rorow;
+  wire w_rlut = (rc_ienc == IENC_LUT4);
+  wire [31:0] w_rxa = w_rlut ? (w_rx0 >> 1) : w_rx0;
+  wire [31:0] w_rxb = w_rlut ? (w_rx1 >> 1) : w_rx1;
+  wire [31:0] w_r_a0 = {12'd0, i_inp} + r_rrowa + w_rxa;
+  wire [31:0] w_r_a1 = {12'd0, i_inp} + r_rrowa + w_rxb;
+  wire [31:0] w_r_a2 = {12'd0, i_inp} + r_rrowb + w_rxa;
+  wire [31:0] w_r_a3 = {12'd0, i_inp} + r_rrowb + w_rxb;
+  wire w_rs_issue = (r_state == R_PIX) && !r_ph;
+
+  // INP read address mux: CONV taps, or RESIZE's four codes on lanes 0..3
+  genvar ga;
+  generate
+    for (ga = 0; ga < COLS; ga = ga + 1) begin : g_inp_addr
+      wire [31:0] w_ra = ga == 0 ? w_r_a0 : ga == 1 ? w_r_a1 : ga == 2 ? w_r_a2 : w_r_a3;
+      assign w_inp_raddr[INP_AW*ga+:INP_AW] = (r_kind == K_RESIZE && ga < 4) ? w_ra[INP_AW-1:0]
+                                              : w_tap_addr[INP_AW*ga+:INP_AW];
+      wire w_unused_ra = &{1'b0, w_ra[31:INP_AW]};
+    end
+  endgenerate
+  assign w_wgt_raddr = w_wt_addr;
+
+  // ------------------------------------------------------------------ tap pipeline (T1, T2)
+  reg t1_valid, t1_first, t1_ph;
+  reg [COLS-1:0] t1_pad, t1_nib;
+  reg [ROWS-1:0] t1_wnib, t1_wen;
+  reg [DEC_AW-2:0] t1_ch;
+  wire w_tap_issue = (r_state == C_TAP);
+  reg [31:0] r_ch;  // channel within the INP tile (g*ic_n + c)
+  // resize pipeline
+  reg q1_valid, q2_valid;
+  reg [3:0] q1_nib;
+  reg [31:0] q1_fx, q2_fx, q1_fy, q2_fy;
+  reg [OUT_AW-1:0] q1_oaddr, q2_oaddr;
+  reg q1_onib, q2_onib;
+  always @(posedge i_clk) begin
+    t1_valid <= w_tap_issue;
+    t1_first <= r_first;
+    t1_ph <= r_ph;
+    t1_pad <= w_tap_pad;
+    t1_nib <= w_tap_nib;
+    t1_wnib <= w_wt_nib;
+    t1_wen <= w_wt_en;
+    t1_ch <= r_ch[DEC_AW-2:0];
+    // resize stage Q1: INP codes are read
+    q1_valid <= w_rs_issue;
+    q1_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
+    q1_fx <= w_rfx;
+    q1_fy <= r_rfy;
+    q1_oaddr <= r_rorow[OUT_AW-1:0] + (d_ob == 6'd4 ? r_dc[OUT_AW:1] : d_ob == 6'd8 ? r_dc[OUT_AW-1:0]
+                                                     : {r_dc[OUT_AW-3:0], 2'b00});
+    q1_onib <= r_dc[0];
+    q2_valid <= q1_valid;
+    q2_fx <= q1_fx;
+    q2_fy <= q1_fy;
+    q2_oaddr <= q1_oaddr;
+    q2_onib <= q1_onib;
+  end
+
+  // T1: codes to the decoder (request this cycle, decoded values next cycle, with the array inputs)
+  integer n;
+  always @* begin
+    r_dec_lut4 = (r_kind == K_RESIZE) ? w_rlut : (c_ienc == IENC_LUT4);
+    r_dec_ch = (r_kind == K_RESIZE) ? r_c[DEC_AW-2:0] : t1_ch;
+    for (n = 0; n < COLS; n = n + 1) begin
+      if (r_kind == K_RESIZE) begin
+        r_dec_code[8*n+:8] = (w_rlut && n < 4) ? {4'd0, q1_nib[n%4] ? w_inp_q[8*n+4+:4] : w_inp_q[8*n+:4]}
+                                               : w_inp_q[8*n+:8];
+        r_dec_pad[n] = 1'b0;
+      end else begin
+        r_dec_code[8*n+:8] = (c_ienc == IENC_LUT4)
+            ? {4'd0, t1_nib[n] ? w_inp_q[8*n+4+:4] : w_inp_q[8*n+:4]} : w_inp_q[8*n+:8];
+        r_dec_pad[n] = t1_pad[n];
+      end
+    end
+  end
+  always @(posedge i_clk) begin
+    r_a_en <= t1_valid;
+    r_a_clr <= t1_valid && t1_first;
+    r_a_wuns <= c_w8 && !t1_ph;
+    r_a_wsh4 <= c_w8 && t1_ph;
+    for (n = 0; n < ROWS; n = n + 1)
+      r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
+  end
+
+  // resize Q2: decoded values, bilinear in the decoded domain
+  wire signed [7:0] w_v0 = w_dec_v[7:0];
+  wire signed [7:0] w_v1 = w_dec_v[15:8];
+  wire signed [7:0] w_v2 = w_dec_v[23:16];
+  wire signed [7:0] w_v3 = w_dec_v[31:24];
+  wire signed [31:0] w_fx = $signed(q2_fx);
+  wire signed [31:0] w_fy = $signed(q2_fy);
+  wire signed [31:0] w_top = w_v0 * (32'sd256 - w_fx) + w_v1 * w_fx;
+  wire signed [31:0] w_bot = w_v2 * (32'sd256 - w_fx) + w_v3 * w_fx;
+  wire signed [31:0] w_rsum = w_top * (32'sd256 - w_fy) + w_bot * w_fy;
+
+  // ------------------------------------------------------------------ drain pipeline (D1)
+  reg d1_valid;
+  reg [RW-1:0] d1_row;
+  reg [ACC_AW-1:0] d1_aaddr;
+  reg [OUT_AW-1:0] d1_oaddr;
+  reg d1_onib;
+  reg d1_vec;  // VEC element (ACC read only)
+  wire [31:0] w_d1_sum = (d1_vec ? 32'd0 : w_a_acc) + ((i_accum || d1_vec) ? w_acc_q : 32'd0);
+
+  always @(posedge i_clk) begin
+    s_valid <= 1'b0;
+    r_acc_we <= 1'b0;
+    if (d1_valid) begin
+      if (d1_vec || i_fuse) begin
+        s_valid <= 1'b1;
+        s_acc <= w_d1_sum + p_bias[d1_row];
+        s_row <= d1_row;
+        s_oaddr <= d1_oaddr;
+        s_onib <= d1_onib;
+      end else begin
+        r_acc_we <= 1'b1;
+        r_acc_waddr <= d1_aaddr;
+        r_acc_wdata <= w_d1_sum;
+      end
+    end else if (q2_valid) begin
+      s_valid <= 1'b1;
+      s_acc <= w_rsum + p_bias[0];
+      s_row <= {RW{1'b0}};
+      s_oaddr <= q2_oaddr;
+      s_onib <= q2_onib;
+    end
+  end
+
+  // drain issue (D0) signals, computed in the FSM below
+  reg d0_valid, d0_vec;
+  reg [RW-1:0] d0_row;
+  reg [ACC_AW-1:0] d0_aaddr;
+  reg [OUT_AW-1:0] d0_oaddr;
+  reg d0_onib;
+  always @(posedge i_clk) begin
+    d1_valid <= d0_valid;
+    d1_vec <= d0_vec;
+    d1_row <= d0_row;
+    d1_aaddr <= d0_aaddr;
+    d1_oaddr <= d0_oaddr;
+    d1_onib <= d0_onib;
+  end
+
+  // CONV drain element (r_dr, r_dc): channel j = jb + r, pixel of lane c
+  reg [31:0] w_dj, w_dp, w_dy, w_dx, w_drow, w_dacc, w_dout;
+  always @* begin
+    w_dj = r_jb + r_dr;
+    w_dp = r_p0 + r_dc;
+    w_dy = {16'd0, r_ly[r_dc[CW-1:0]]};
+    w_dx = {16'd0, r_lx[r_dc[CW-1:0]]};
+    w_drow = (w_dj * {21'd0, c_oh_n} + w_dy) * d_orb;
+    w_dacc = {12'd0, i_acc} + ((w_dj * d_P + w_dp) << 2);
+    w_dout = {12'd0, i_dst} + w_drow + (d_ob == 6'd4 ? (w_dx >> 1) : d_ob == 6'd8 ? w_dx : (w_dx << 2));
+  end
+  // VEC element (r_c = channel j, r_dr = row, r_dc = column); r_t = flat element index
+  reg [31:0] w_vacc, w_vout;
+  always @* begin
+    w_vacc = {12'd0, i_src} + (r_t << 2);
+    w_vout = r_rorow + (d_ob == 6'd4 ? (r_dc >> 1) : d_ob == 6'd8 ? r_dc : (r_dc << 2));
+  end
+
+  always @* begin
+    d0_valid = 1'b0;
+    d0_vec = 1'b0;
+    d0_row = r_dr[RW-1:0];
+    d0_aaddr = w_dacc[ACC_AW-1:0];
+    d0_oaddr = w_dout[OUT_AW-1:0];
+    d0_onib = w_dx[0];
+    r_rd_row = r_dr[RW-1:0];
+    r_rd_col = r_dc[CW-1:0];
+    r_acc_raddr = w_dacc[ACC_AW-1:0];
+    if (r_state == C_DRAIN) d0_valid = 1'b1;
+    if (r_state == V_RUN) begin
+      d0_valid = 1'b1;
+      d0_vec = 1'b1;
+      d0_row = {RW{1'b0}};
+      d0_aaddr = w_vacc[ACC_AW-1:0];
+      d0_oaddr = w_vout[OUT_AW-1:0];
+      d0_onib = r_dc[0];
+      r_acc_raddr = w_vacc[ACC_AW-1:0];
+    end
+  end
+
+  // ------------------------------------------------------------------ TBL reads (window, params)
+  reg [31:0] w_pj_addr, w_pj_ch;
+  always @* begin
+    w_pj_ch = r_pj_ch0 + r_pj_row;
+    if (r_pj_k == 32'd0) w_pj_addr = {12'd0, v_btab} + (w_pj_ch << 2);
+    else if (v_stage == STAGE_THRESH) w_pj_addr = {12'd0, v_ptab} + w_pj_ch * 32'd60 + ((r_pj_k - 32'd1) << 2);
+    else w_pj_addr = {12'd0, v_ptab} + (w_pj_ch << 3) + ((r_pj_k - 32'd1) << 2);
+    r_tbl_raddr = (r_state == C_WIN) ? r_job_src[TBL_AW-1:0] + r_job_i[TBL_AW-1:0]
+                                     : w_pj_addr[TBL_AW-1:0];
+  end
+
+  // ------------------------------------------------------------------ FSM
+  wire [4:0] w_op = i_instr[4:0];
+  reg [31:0] w_chN_need, w_ocb_g;
+  wire [31:0] w_oc_left = {21'd0, c_oc_n} - r_jb;
+  wire [31:0] w_ocb_rows = w_oc_left < ROWS ? w_oc_left : ROWS;
+  always @* begin
+    w_chN_need = (c_og == 12'd0) ? {19'd0, c_ic_n}
+               : (({21'd0, c_oc_n} - 32'd1 + {20'd0, i_gphase}) / {20'd0, c_og} + 32'd1) * {19'd0, c_ic_n};
+    w_ocb_g = 32'd0;
+  end
+  wire w_unused_ocbg = &{1'b0, w_ocb_g};
+  integer k;
+
+  task automatic fail(input [3:0] code);
+    begin
+      o_err <= 1'b1;
+      o_err_code <= code;
+      r_state <= C_ERR;
+    end
+  endtask
+
+  always @(posedge i_clk) begin
+    o_done <= 1'b0;
+    r_dec_we <= 1'b0;
+    if (i_tbl_we) begin
+      r_win_valid <= 1'b0;
+      r_par_valid <= 1'b0;
+    end
+    if (i_rst) begin
+      r_state <= C_IDLE;
+      o_err <= 1'b0;
+      o_err_code <= 4'd0;
+      c_unsup <= 1'b0;
+      o_macs <= 48'd0;
+      o_vec_outputs <= 32'd0;
+      o_pass_cycles <= 32'd0;
+      r_win_valid <= 1'b0;
+      r_par_valid <= 1'b0;
+      r_job_rd <= 1'b0;
+      r_pj_rd <= 1'b0;
+      r_pj_active <= 1'b0;
+    end else begin
+      // ---- background jobs: window copy writes, parameter captures (one cycle after the read)
+      if (r_job_rd) begin
+        r_dec_we <= 1'b1;
+        r_dec_waddr <= r_job_wa;
+        r_dec_wdata <= w_tbl_q[7:0];
+      end
+      r_job_rd <= 1'b0;
+      if (r_pj_rd) begin
+        if (r_pj_rk == 32'd0) p_bias[r_pj_rrow[RW-1:0]] <= v_bias ? w_tbl_q : 32'd0;
+        else if (v_stage == STAGE_THRESH)
+          p_thr[r_pj_rrow[RW-1:0]][32*(r_pj_rk-1)+:32] <= w_tbl_q;
+        else if (r_pj_rk == 32'd1) begin
+          p_m[r_pj_rrow[RW-1:0]] <= w_tbl_q[15:0];
+          p_n[r_pj_rrow[RW-1:0]] <= w_tbl_q[21:16];
+        end else p_z[r_pj_rrow[RW-1:0]] <= w_tbl_q;
+      end
+      r_pj_rd <= 1'b0;
+      // parameter job: one TBL word per cycle, in the background of the taps
+      if (r_pj_active) begin
+        r_pj_rd <= 1'b1;
+        r_pj_rrow <= r_pj_row;
+        r_pj_rk <= r_pj_k;
+        if (r_pj_k + 32'd1 == r_pj_nw) begin
+          r_pj_k <= 32'd0;
+          r_pj_row <= r_pj_row + 32'd1;
+          if (r_pj_row + 32'd1 == r_pj_rows) r_pj_active <= 1'b0;
+        end else r_pj_k <= r_pj_k + 32'd1;
+      end
+      if (r_state == C_TAP) o_pass_cycles <= o_pass_cycles + 32'd1;
+
+      case (r_state)
+        C_IDLE:
+        if (i_start) begin
+          case (w_op)
+            OP_CCFG: begin
+              c_w8 <= i_instr[CCFG_WBITS_LSB];
+              c_ienc <= i_instr[CCFG_IENC_LSB+:2];
+              c_kh <= i_instr[CCFG_KH_LSB+:4];
+              c_kw <= i_instr[CCFG_KW_LSB+:4];
+              c_sy <= i_instr[CCFG_SY_LSB+:3];
+              c_sx <= i_instr[CCFG_SX_LSB+:3];
+              c_dy <= i_instr[CCFG_DY_LSB+:3];
+              c_dx <= i_instr[CCFG_DX_LSB+:3];
+              // Kernels past 15 and strides past 7 (patch embeddings) and activation-operand weights
+              // (wt, wofs, ishared: attention) are ISA v2 features this core does not run yet.
+              c_unsup <= i_instr[CCFG_KH_LSB+4] | i_instr[CCFG_KW_LSB+4]
+                       | (|i_instr[CCFG_SY_LSB+3+:2]) | (|i_instr[CCFG_SX_LSB+3+:2])
+                       | i_instr[CCFG_WT_LSB] | i_instr[CCFG_WOFS_LSB] | i_instr[CCFG_ISHARED_LSB];
+              c_og <= {1'b0, i_instr[CCFG_OG_LSB+:11]};
+              c_itab <= {1'b0, i_instr[CCFG_ITAB_LSB+:19]};
+              c_oc_n <= {1'b0, i_instr[CCFG_OC_N_LSB+:10]} + 11'd1;
+              c_oh_n <= {1'b0, i_instr[CCFG_OH_N_LSB+:10]} + 11'd1;
+              c_ow_n <= {1'b0, i_instr[CCFG_OW_N_LSB+:10]} + 11'd1;
+              c_ic_n <= {2'b0, i_instr[CCFG_IC_N_LSB+:11]} + 13'd1;
+              c_pt <= i_instr[CCFG_PT_LSB+:4];
+              c_pb <= i_instr[CCFG_PB_LSB+:4];
+              c_pl <= i_instr[CCFG_PL_LSB+:4];
+              c_pr <= i_instr[CCFG_PR_LSB+:4];
+              o_done <= 1'b1;
+            end
+            OP_VCFG: begin
+              v_stage <= i_instr[VCFG_STAGE_LSB+:2];
+              v_bias <= i_instr[VCFG_BIAS_LSB];
+              v_act <= i_instr[VCFG_ACT_LSB+:2];
+              v_alpha <= i_instr[VCFG_ALPHA_LSB+:18];
+              v_btab <= i_instr[VCFG_BTAB_LSB+:20];
+              v_ptab <= i_instr[VCFG_PTAB_LSB+:20];
+              r_par_valid <= 1'b0;
+              o_done <= 1'b1;
+            end
+            OP_RCFG: begin
+              rc_ienc <= i_instr[RCFG_IENC_LSB+:2];
+              rc_in_h <= {1'b0, i_instr[RCFG_IN_H_LSB+:12]} + 13'd1;
+              rc_in_w <= {1'b0, i_instr[RCFG_IN_W_LSB+:12]} + 13'd1;
+              rc_out_h <= {1'b0, i_instr[RCFG_OUT_H_LSB+:13]} + 14'd1;
+              rc_out_w <= {1'b0, i_instr[RCFG_OUT_W_LSB+:13]} + 14'd1;
+              rc_itab <= i_instr[RCFG_ITAB_LSB+:20];
+              o_done <= 1'b1;
+            end
+            OP_CONV: begin
+              i_fuse <= i_instr[CONV_FUSE_LSB];
+              i_accum <= i_instr[CONV_ACCUM_LSB];
+              i_inp <= i_instr[CONV_INP_LSB+:20];
+              i_wgt <= i_instr[CONV_WGT_LSB+:20];
+              i_acc <= i_instr[CONV_ACC_LSB+:20];
+              i_dst <= i_instr[CONV_DST_LSB+:20];
+              i_ic0 <= i_instr[CONV_IC0_LSB+:12];
+              i_oc0 <= i_instr[CONV_OC0_LSB+:12];
+              i_gphase <= i_instr[CONV_GPHASE_LSB+:12];
+              r_kind <= K_CONV;
+              r_state <= C_SETUP1;
+            end
+            OP_VEC: begin
+              i_fuse <= 1'b1;
+              i_accum <= 1'b0;
+              i_src <= i_instr[VEC_SRC_LSB+:20];
+              i_dst <= i_instr[VEC_DST_LSB+:20];
+              i_c0 <= i_instr[VEC_C0_LSB+:12];
+              i_c_n <= {1'b0, i_instr[VEC_C_N_LSB+:12]} + 13'd1;
+              i_rows <= {1'b0, i_instr[VEC_ROWS_LSB+:10]} + 11'd1;
+              i_cols <= {1'b0, i_instr[VEC_COLS_LSB+:11]} + 12'd1;
+              r_kind <= K_VEC;
+              r_state <= C_SETUP1;
+            end
+            OP_RESIZE: begin
+              i_inp <= i_instr[RESIZE_INP_LSB+:20];
+              i_dst <= i_instr[RESIZE_DST_LSB+:20];
+              i_c0 <= i_instr[RESIZE_C0_LSB+:12];
+              i_c_n <= {1'b0, i_instr[RESIZE_C_N_LSB+:12]} + 13'd1;
+              i_y0 <= i_instr[RESIZE_Y0_LSB+:13];
+              i_ny <= {1'b0, i_instr[RESIZE_NY_LSB+:10]} + 11'd1;
+              i_iy0 <= i_instr[RESIZE_IY0_LSB+:12];
+              i_ih_n <= {1'b0, i_instr[RESIZE_IH_N_LSB+:10]} + 11'd1;
+              r_kind <= K_RESIZE;
+              r_state <= C_SETUP1;
+            end
+            default: fail(4'd6);
+          endcase
+        end
+
+        C_SETUP1: begin
+          d_in_h <= $signed({21'd0, c_oh_n} - 32'd1) * $signed({29'd0, c_sy})
+                  + $signed({28'd0, c_kh} - 32'd1) * $signed({29'd0, c_dy}) + 32'sd1
+                  - $signed({28'd0, c_pt}) - $signed({28'd0, c_pb});
+          d_in_w <= $signed({21'd0, c_ow_n} - 32'd1) * $signed({29'd0, c_sx})
+                  + $signed({28'd0, c_kw} - 32'd1) * $signed({29'd0, c_dx}) + 32'sd1
+                  - $signed({28'd0, c_pl}) - $signed({28'd0, c_pr});
+          d_K <= {19'd0, c_ic_n} * {28'd0, c_kh} * {28'd0, c_kw};
+          d_P <= {21'd0, c_oh_n} * {21'd0, c_ow_n};
+          d_chN <= w_chN_need;
+          d_ob <= v_stage == STAGE_THRESH ? 6'd4 : v_stage == STAGE_REQUANT ? 6'd8 : 6'd32;
+          r_state <= C_SETUP2;
+          if (r_kind == K_CONV && c_ienc != IENC_LUT4 && c_ienc != IENC_LIN8) fail(4'd5);
+          if (r_kind == K_RESIZE && rc_ienc != IENC_LUT4 && rc_ienc != IENC_LIN8) fail(4'd5);
+          if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
+          if ((r_kind == K_CONV && c_unsup) || (v_stage == STAGE_REQUANT && v_act == ACT_TABLE)) fail(4'd9);
+        end
+
+        C_SETUP2: begin
+          // row bytes of the input (CONV: in_w codes; RESIZE: in_w codes) and of the output
+          if (r_kind == K_RESIZE)
+            d_irb <= rc_ienc == IENC_LUT4 ? ({19'd0, rc_in_w} + 32'd1) >> 1 : {19'd0, rc_in_w};
+          else d_irb <= c_ienc == IENC_LUT4 ? (d_in_w + 32'sd1) >>> 1 : d_in_w;
+          case (r_kind)
+            K_CONV: d_orb <= d_ob == 6'd4 ? ({21'd0, c_ow_n} + 32'd1) >> 1
+                          : d_ob == 6'd8 ? {21'd0, c_ow_n} : {19'd0, c_ow_n, 2'b00};
+            K_VEC: d_orb <= d_ob == 6'd4 ? ({20'd0, i_cols} + 32'd1) >> 1
+                          : d_ob == 6'd8 ? {20'd0, i_cols} : {18'd0, i_cols, 2'b00};
+            default: d_orb <= d_ob == 6'd4 ? ({18'd0, rc_out_w} + 32'd1) >> 1
+                            : d_ob == 6'd8 ? {18'd0, rc_out_w} : {16'd0, rc_out_w, 2'b00};
+          endcase
+          r_state <= C_NEXT;
+          r_cnt <= 4'd0;
+        end
+
+        C_NEXT: begin  // derived products, then table windows
+          d_chpitch <= d_in_h * d_irb;
+          d_dyirb <= {29'd0, c_dy} * d_irb;
+          if (r_cnt == 4'd0) r_cnt <= 4'd1;
+          else if (r_kind == K_CONV) begin
+            o_macs <= o_macs + {16'd0, d_K} * {16'd0, d_P} * {37'd0, c_oc_n};
+            if (c_ienc == IENC_LUT4 ? (d_chN > (32'd1 << (DEC_AW - 5))) : (d_chN > (32'd1 << (DEC_AW - 1))))
+              fail(4'd8);
+            else begin
+              r_jb <= 32'd0;
+              r_after_win <= C_OCB;
+              if (c_ienc == IENC_LUT4) begin
+                r_job_src <= {12'd0, c_itab} + {16'd0, i_ic0, 4'd0};
+                r_job_n <= d_chN << 4;
+                r_job_dst <= {DEC_AW{1'b0}};
+              end else begin
+                r_job_src <= {12'd0, c_itab} + {20'd0, i_ic0};
+                r_job_n <= d_chN;
+                r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
+              end
+              r_state <= C_WIN;
+              r_job_i <= 32'd0;
+            end
+          end else if (r_kind == K_VEC) begin
+            r_c <= 32'd0;
+            r_t <= 32'd0;
+            r_dr <= 32'd0;
+            r_dc <= 32'd0;
+            r_pj_ch0 <= {20'd0, i_c0};
+            r_pj_rows <= 32'd1;
+            r_pj_row <= 32'd0;
+            r_pj_k <= 32'd0;
+            r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_active <= 1'b1;
+            r_par_valid <= 1'b0;
+            r_rorow <= {12'd0, i_dst};
+            r_state <= V_PAR;
+          end else begin
+            if (rc_ienc == IENC_LUT4 && {19'd0, i_c_n} > (32'd1 << (DEC_AW - 5))) fail(4'd8);
+            else begin
+              r_c <= 32'd0;
+              r_after_win <= R_CH;
+              r_job_src <= {12'd0, rc_itab} + {16'd0, i_c0, 4'd0};
+              r_job_n <= rc_ienc == IENC_LUT4 ? {15'd0, i_c_n, 4'd0} : 32'd0;
+              r_job_dst <= {DEC_AW{1'b0}};
+              r_job_i <= 32'd0;
+              r_state <= C_WIN;
+            end
+          end
+        end
+
+        C_WIN: begin
+          // skip when the decoder already holds these tables
+          if (r_job_i == 32'd0 && (r_job_n == 32'd0 || (r_win_valid && r_win_ienc == (r_kind == K_RESIZE ? rc_ienc : c_ienc)
+                                   && r_win_src == r_job_src && r_win_n >= r_job_n))) begin
+            r_state <= r_after_win;
+          end else if (r_job_i == r_job_n) begin
+            r_win_valid <= 1'b1;
+            r_win_ienc <= r_kind == K_RESIZE ? rc_ienc : c_ienc;
+            r_win_src <= r_job_src;
+            r_win_n <= r_job_n;
+            r_state <= r_after_win;
+          end else begin
+            r_job_rd <= 1'b1;
+            r_job_wa <= r_job_dst + r_job_i[DEC_AW-1:0];
+            r_job_i <= r_job_i + 32'd1;
+          end
+        end
+
+        C_OCB: begin
+          r_rv <= ({21'd0, c_oc_n} - r_jb) < ROWS ? ({21'd0, c_oc_n} - r_jb) : ROWS;
+          for (k = 0; k < ROWS; k = k + 1) begin
+            r_grp[k] <= c_og == 12'd0 ? 32'd0
+                      : (r_jb + k + {20'd0, i_gphase}) / {20'd0, c_og};
+            r_wbase[k] <= (r_jb + k) * d_K;
+          end
+          r_p0 <= 32'd0;
+          r_by <= 16'd0;
+          r_bx <= 16'd0;
+          // stage parameters of the block's channels, loaded during the taps of its first pass
+          if (i_fuse && !(r_par_valid && r_par_ch0 == {20'd0, i_oc0} + r_jb && r_par_rows >= w_ocb_rows)) begin
+            r_pj_ch0 <= {20'd0, i_oc0} + r_jb;
+            r_pj_rows <= w_ocb_rows;
+            r_pj_row <= 32'd0;
+            r_pj_k <= 32'd0;
+            r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_active <= 1'b1;
+            r_par_valid <= 1'b1;
+            r_par_ch0 <= {20'd0, i_oc0} + r_jb;
+            r_par_rows <= w_ocb_rows;
+          end
+          r_state <= C_PIX;
+        end
+
+        V_PAR: if (w_pj_done) r_state <= V_RUN;
+        R_PAR: if (w_pj_done) r_state <= R_ROW;
+
+        C_PIX: begin
+          for (k = 0; k < COLS; k = k + 1) begin
+            r_ly[k] <= w_cy[k];
+            r_lx[k] <= w_cx[k];
+            r_lvalid[k] <= (r_p0 + k) < d_P;
+            r_liy0[k] <= $signed({16'd0, w_cy[k]}) * $signed({29'd0, c_sy}) - $signed({28'd0, c_pt});
+            r_lix0[k] <= $signed({16'd0, w_cx[k]}) * $signed({29'd0, c_sx}) - $signed({28'd0, c_pl});
+            r_lrow[k] <= ($signed({16'd0, w_cy[k]}) * $signed({29'd0, c_sy}) - $signed({28'd0, c_pt}))
+                         * $signed(d_irb);
+          end
+          r_cv <= (d_P - r_p0) < COLS ? (d_P - r_p0) : COLS;
+          r_g <= r_grp[0];
+          r_g_hi <= r_grp[r_rv[RW-1:0]-1'b1];
+          r_c <= 32'd0;
+          r_ch <= r_grp[0] * {19'd0, c_ic_n};
+          r_chofs <= r_grp[0] * {19'd0, c_ic_n} * d_chpitch;
+          r_t <= 32'd0;
+          r_ky <= 4'd0;
+          r_kx <= 4'd0;
+          r_kyd <= 8'd0;
+          r_kxd <= 8'd0;
+          r_kyirb <= 32'd0;
+          r_ph <= 1'b0;
+          r_first <= 1'b1;
+          r_state <= C_TAP;
+        end
+
+        C_TAP: begin
+          r_first <= 1'b0;
+          if (c_w8 && !r_ph) r_ph <= 1'b1;
+          else begin
+            r_ph <= 1'b0;
+            r_t <= r_t + 32'd1;
+            if (r_kx + 4'd1 != c_kw) begin
+              r_kx <= r_kx + 4'd1;
+              r_kxd <= r_kxd + {5'd0, c_dx};
+            end else begin
+              r_kx <= 4'd0;
+              r_kxd <= 8'd0;
+              if (r_ky + 4'd1 != c_kh) begin
+                r_ky <= r_ky + 4'd1;
+                r_kyd <= r_kyd + {5'd0, c_dy};
+                r_kyirb <= r_kyirb + d_dyirb;
+              end else begin
+                r_ky <= 4'd0;
+                r_kyd <= 8'd0;
+                r_kyirb <= 32'd0;
+                r_chofs <= r_chofs + d_chpitch;
+                r_ch <= r_ch + 32'd1;
+                if (r_c + 32'd1 != {19'd0, c_ic_n}) r_c <= r_c + 32'd1;
+                else begin
+                  r_c <= 32'd0;
+                  r_t <= 32'd0;
+                  if (r_g == r_g_hi) begin
+                    r_state <= C_FLUSH;
+                    r_cnt <= 4'd2;
+                  end else r_g <= r_g + 32'd1;
+                end
+              end
+            end
+          end
+        end
+
+        C_FLUSH:
+        if (r_cnt == 4'd0) begin
+          if (w_pj_done) begin
+            r_state <= C_DRAIN;
+            r_dr <= 32'd0;
+            r_dc <= 32'd0;
+          end
+        end else r_cnt <= r_cnt - 4'd1;
+
+        C_DRAIN: begin
+          if (r_dc + 32'd1 != r_cv) r_dc <= r_dc + 32'd1;
+          else begin
+            r_dc <= 32'd0;
+            if (r_dr + 32'd1 != r_rv) r_dr <= r_dr + 32'd1;
+            else if (r_p0 + COLS < d_P) begin
+              r_p0 <= r_p0 + COLS;
+              r_by <= w_cy[COLS];
+              r_bx <= w_cx[COLS];
+              r_state <= C_PIX;
+            end else if (r_jb + ROWS < {21'd0, c_oc_n}) begin
+              r_jb <= r_jb + ROWS;
+              r_state <= C_OCB;
+            end else begin
+              r_state <= C_TAIL;
+              r_cnt <= 4'd7;
+            end
+          end
+        end
+
+        V_RUN: begin
+          o_vec_outputs <= o_vec_outputs + 32'd1;
+          r_t <= r_t + 32'd1;
+          if (r_dc + 32'd1 != {20'd0, i_cols}) r_dc <= r_dc + 32'd1;
+          else begin
+            r_dc <= 32'd0;
+            r_rorow <= r_rorow + d_orb;
+            if (r_dr + 32'd1 != {21'd0, i_rows}) r_dr <= r_dr + 32'd1;
+            else begin
+              r_dr <= 32'd0;
+              if (r_c + 32'd1 == {19'd0, i_c_n}) begin
+                r_state <= C_TAIL;
+                r_cnt <= 4'd7;
+              end else begin
+                r_c <= r_c + 32'd1;
+                r_pj_ch0 <= {20'd0, i_c0} + r_c + 32'd1;
+                r_pj_row <= 32'd0;
+                r_pj_k <= 32'd0;
+                r_pj_active <= 1'b1;
+                r_state <= V_PAR;
+              end
+            end
+          end
+        end
+
+        R_CH: begin
+          r_pj_ch0 <= {20'd0, i_c0} + r_c;
+          r_pj_rows <= 32'd1;
+          r_pj_row <= 32'd0;
+          r_pj_k <= 32'd0;
+          r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+          r_pj_active <= 1'b1;
+          r_par_valid <= 1'b0;
+          r_dr <= 32'd0;
+          r_state <= R_PAR;
+        end
+
+        R_ROW: begin
+          if (w_ry0 < {20'd0, i_iy0} || w_ry1 < {20'd0, i_iy0}
+              || w_ry0 >= {20'd0, i_iy0} + {21'd0, i_ih_n} || w_ry1 >= {20'd0, i_iy0} + {21'd0, i_ih_n})
+            fail(4'd4);
+          else begin
+            r_rrowa <= (r_c * {21'd0, i_ih_n} + w_ry0 - {20'd0, i_iy0}) * d_irb;
+            r_rrowb <= (r_c * {21'd0, i_ih_n} + w_ry1 - {20'd0, i_iy0}) * d_irb;
+            r_rfy <= w_rfy;
+            r_rorow <= {12'd0, i_dst} + (r_c * {21'd0, i_ny} + r_dr) * d_orb;
+            r_dc <= 32'd0;
+            r_ph <= 1'b0;
+            r_state <= R_PIX;
+          end
+        end
+
+        R_PIX: begin
+          r_ph <= ~r_ph;
+          if (r_ph) begin
+            o_vec_outputs <= o_vec_outputs + 32'd1;
+            if (r_dc + 32'd1 != {18'd0, rc_out_w}) r_dc <= r_dc + 32'd1;
+            else if (r_dr + 32'd1 != {21'd0, i_ny}) begin
+              r_dr <= r_dr + 32'd1;
+              r_state <= R_ROW;
+            end else if (r_c + 32'd1 != {19'd0, i_c_n}) begin
+              r_c <= r_c + 32'd1;
+              r_state <= R_CH;
+            end else begin
+              r_state <= C_TAIL;
+              r_cnt <= 4'd7;
+            end
+          end
+        end
+
+        C_TAIL:
+        if (r_cnt == 4'd0 && w_pj_done) begin
+          r_state <= C_IDLE;
+          o_done <= 1'b1;
+        end else r_cnt <= r_cnt - 4'd1;
+
+        default: ;  // C_ERR: stays until reset
+      endcase
+    end
+  end
+  wire w_unused_w = &{1'b0, r_pj_rrow[31:RW], w_ia[31:INP_AW], w_widx[31:WGT_AW+1], w_dacc[31:ACC_AW],
+                      w_dout[31:OUT_AW], w_vacc[31:ACC_AW], w_vout[31:OUT_AW], w_pj_addr[31:TBL_AW],
+                      i_wgt[19:WGT_AW]};
+  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx};
+endmodule

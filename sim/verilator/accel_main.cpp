@@ -1,0 +1,290 @@
+// quart accelerator core harness: Verilator model of fpga/rtl/accel/quart_accel.v with C++ models of
+// the program memory and of the three external segments (ACT, WGT, TBL).
+//
+// The program, the weights and the tables are loaded into their memories and the ACT segment is
+// initialised from a file; the harness programs the base registers, starts the core, runs it to DONE
+// (or an error, or --max-cycles) and writes the ACT segment back.
+//
+// Memory timing per segment (the perf model's ExternalMemory): a burst request (one DMA row) waits
+// row-overhead cycles, plus the access latency on the first row of an instruction (o_mreq_first), then
+// moves one byte every 1/bytes-per-cycle cycles (the ports are one byte wide, so at most one per
+// cycle). Program words arrive --fetch-cycles after their request.
+//
+// Output lines:
+//   QUART_ACCEL status=<hex> cycles=<n> ... (the counter registers)   on exit
+//   QUART_ACCEL_SPEED cycles_per_s=<n>
+// Options: --prog <bin> --wgt <bin> --tbl <bin> --act <bin> --act-out <bin> --max-cycles <n>
+//          --fetch-cycles <n> --seg <i>:<latency>:<row>:<num>:<den> (bytes per cycle = num/den)
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Vquart_accel.h"
+#include "verilated.h"
+
+namespace {
+
+constexpr uint32_t kProgBase = 0x00000000u;
+constexpr uint32_t kSegBase[3] = {0x10000000u, 0x20000000u, 0x30000000u};
+
+std::vector<uint8_t> read_file(const char* path) {
+  std::vector<uint8_t> v;
+  FILE* f = std::fopen(path, "rb");
+  if (!f) {
+    std::fprintf(stderr, "cannot open %s\n", path);
+    std::exit(2);
+  }
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) v.insert(v.end(), buf, buf + n);
+  std::fclose(f);
+  return v;
+}
+
+struct SegTiming {
+  uint64_t latency = 2, row = 1, num = 1, den = 1;
+};
+
+// One DMA port: burst requests, then a byte stream in either direction.
+struct Port {
+  bool active = false;
+  bool we = false;
+  uint32_t addr = 0, len = 0, done = 0;
+  uint64_t wait = 0, credit = 0;
+  SegTiming t;
+  bool can_move() const { return active && wait == 0 && credit >= t.den && done < len; }
+};
+
+std::vector<uint8_t>* g_seg[3];
+
+uint8_t* mem_byte(uint32_t a) {
+  uint32_t s = (a >> 28) - 1;
+  if (s > 2) return nullptr;
+  uint32_t off = a & 0x0fffffffu;
+  if (off >= g_seg[s]->size()) return nullptr;
+  return &(*g_seg[s])[off];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char *prog_p = nullptr, *wgt_p = nullptr, *tbl_p = nullptr, *act_p = nullptr, *out_p = nullptr;
+  uint64_t max_cycles = 2000000000ull, fetch_cycles = 32;
+  SegTiming seg_t[3];
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto next = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--prog") prog_p = next();
+    else if (a == "--wgt") wgt_p = next();
+    else if (a == "--tbl") tbl_p = next();
+    else if (a == "--act") act_p = next();
+    else if (a == "--act-out") out_p = next();
+    else if (a == "--max-cycles") max_cycles = std::strtoull(next(), nullptr, 10);
+    else if (a == "--fetch-cycles") fetch_cycles = std::strtoull(next(), nullptr, 10);
+    else if (a == "--seg") {
+      unsigned s;
+      unsigned long long lat, row, num, den;
+      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &lat, &row, &num, &den) != 5 || s > 2 || den == 0) {
+        std::fprintf(stderr, "bad --seg\n");
+        return 2;
+      }
+      seg_t[s] = {lat, row, num, den};
+    }
+  }
+  if (!prog_p || !act_p) {
+    std::fprintf(stderr, "usage: %s --prog p.bin --act act.bin [--wgt w.bin] [--tbl t.bin] [--act-out o.bin]\n", argv[0]);
+    return 2;
+  }
+  std::vector<uint8_t> prog = read_file(prog_p);
+  std::vector<uint8_t> act = read_file(act_p);
+  std::vector<uint8_t> wgt = wgt_p ? read_file(wgt_p) : std::vector<uint8_t>();
+  std::vector<uint8_t> tbl = tbl_p ? read_file(tbl_p) : std::vector<uint8_t>();
+  g_seg[0] = &act;
+  g_seg[1] = &wgt;
+  g_seg[2] = &tbl;
+
+  auto ctx = std::make_unique<VerilatedContext>();
+  ctx->commandArgs(argc, argv);
+  auto top = std::make_unique<Vquart_accel>(ctx.get());
+
+  uint64_t cycle = 0;
+  auto tick = [&]() {
+    top->i_clk = 1;
+    top->eval();
+    top->i_clk = 0;
+    top->eval();
+    cycle++;
+  };
+  auto reg_write = [&](uint8_t addr, uint32_t v) {
+    top->i_reg_we = 1;
+    top->i_reg_addr = addr;
+    top->i_reg_wdata = v;
+    tick();
+    top->i_reg_we = 0;
+  };
+  auto reg_read = [&](uint8_t addr) -> uint32_t {
+    top->i_reg_addr = addr;
+    top->eval();
+    return top->o_reg_rdata;
+  };
+
+  top->i_clk = 0;
+  top->i_rst = 1;
+  top->i_reg_we = 0;
+  top->i_preq_ready = 0;
+  top->i_prsp_valid = 0;
+  top->i_mreq_ready = 0;
+  top->i_mrvalid = 0;
+  top->i_mwready = 0;
+  top->eval();
+  for (int i = 0; i < 4; i++) tick();
+  top->i_rst = 0;
+  tick();
+  reg_write(0x08, kProgBase);
+  reg_write(0x0c, kSegBase[0]);
+  reg_write(0x10, kSegBase[1]);
+  reg_write(0x14, kSegBase[2]);
+  reg_write(0x00, 1);
+
+  Port port[3];
+  bool p_active = false;
+  uint32_t p_addr = 0;
+  uint64_t p_wait = 0;
+  uint64_t start_cycle = cycle;
+  bool bad_access = false;
+  auto t0 = std::chrono::steady_clock::now();
+
+  while (cycle - start_cycle < max_cycles) {
+    if (top->o_irq) break;  // DONE or an error
+    // ---- drive inputs from the model state (clock low)
+    top->i_preq_ready = !p_active;
+    bool p_deliver = p_active && p_wait == 0;
+    top->i_prsp_valid = p_deliver;
+    if (p_deliver) {
+      for (int w = 0; w < 4; w++) {
+        uint32_t v = 0;
+        for (int b = 0; b < 4; b++) {
+          uint32_t a = p_addr - kProgBase + 4 * w + b;
+          v |= (a < prog.size() ? uint32_t(prog[a]) : 0u) << (8 * b);
+        }
+        top->i_prsp_data[w] = v;
+      }
+    }
+    uint8_t req_ready = 0, rvalid = 0, wready = 0;
+    uint32_t rdata = 0;
+    for (int k = 0; k < 3; k++) {
+      Port& p = port[k];
+      if (!p.active) req_ready |= 1u << k;
+      if (p.can_move()) {
+        if (p.we) wready |= 1u << k;
+        else {
+          rvalid |= 1u << k;
+          uint8_t* m = mem_byte(p.addr + p.done);
+          if (!m) bad_access = true;
+          rdata |= uint32_t(m ? *m : 0) << (8 * k);
+        }
+      }
+    }
+    top->i_mreq_ready = req_ready;
+    top->i_mrvalid = rvalid;
+    top->i_mrdata = rdata;
+    top->i_mwready = wready;
+    // ---- handshakes seen at this edge (the core's port outputs are registered or depend on its
+    // state only, so they are the ones evaluated after the last edge)
+    bool p_req = top->o_preq_valid && !p_active;
+    uint32_t p_req_addr = top->o_preq_addr;
+    uint8_t reqv = top->o_mreq_valid, wv = top->o_mwvalid;
+    uint32_t wdata = top->o_mwdata;
+    uint32_t wmask = top->o_mwmask;
+    uint32_t seg = top->o_mreq_seg, we = top->o_mreq_we, first = top->o_mreq_first;
+    uint64_t lens = top->o_mreq_len;
+    uint32_t addrs[3] = {top->o_mreq_addr[0], top->o_mreq_addr[1], top->o_mreq_addr[2]};
+    tick();
+    // ---- model state update
+    for (int k = 0; k < 3; k++) {
+      Port& p = port[k];
+      if (p.active) {
+        if (p.wait > 0) p.wait--;
+        else {
+          bool moved = (rvalid >> k) & 1;
+          if (((wready >> k) & 1) && ((wv >> k) & 1)) {
+            moved = true;
+            uint8_t* m = mem_byte(p.addr + p.done);
+            if (!m) bad_access = true;
+            else {
+              uint8_t d = (wdata >> (8 * k)) & 0xff;
+              uint32_t mk = (wmask >> (2 * k)) & 3;
+              uint8_t keep = (mk & 1 ? 0x00 : 0x0f) | (mk & 2 ? 0x00 : 0xf0);
+              *m = (*m & keep) | (d & ~keep);
+            }
+          }
+          if (moved) {
+            p.done++;
+            p.credit -= p.t.den;
+          }
+          p.credit += p.t.num;
+          if (p.credit > p.t.den) p.credit = p.t.den;
+          if (p.done == p.len) p.active = false;
+        }
+      }
+      if (((reqv >> k) & 1) && ((req_ready >> k) & 1)) {
+        unsigned s = (seg >> (2 * k)) & 3;
+        p.active = true;
+        p.we = (we >> k) & 1;
+        p.addr = addrs[k];
+        p.len = uint32_t((lens >> (16 * k)) & 0xffff);
+        p.done = 0;
+        p.t = seg_t[s > 2 ? 0 : s];
+        p.wait = p.t.row + (((first >> k) & 1) ? p.t.latency : 0);
+        p.credit = p.t.den;
+        if (p.wait > 0) p.wait--;  // the request cycle counts
+        if (p.len == 0) p.active = false;
+      }
+    }
+    if (p_active) {
+      if (p_wait > 0) p_wait--;
+      else if (p_deliver) p_active = false;
+    }
+    if (p_req) {
+      p_active = true;
+      p_addr = p_req_addr;
+      p_wait = fetch_cycles > 2 ? fetch_cycles - 2 : 0;  // with the request cycle: one word per fetch_cycles
+    }
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  double secs = std::chrono::duration<double>(t1 - t0).count();
+  uint64_t ran = cycle - start_cycle;
+
+  static const struct {
+    const char* name;
+    uint8_t addr;
+  } regs[] = {{"status", 0x04},        {"cycles", 0x20},       {"load_busy", 0x24},    {"load_stall", 0x28},
+              {"compute_busy", 0x2c},  {"compute_stall", 0x30}, {"store_busy", 0x34},  {"store_stall", 0x38},
+              {"macs_lo", 0x3c},       {"macs_hi", 0x40},      {"load_bytes", 0x44},   {"loadt_bytes", 0x48},
+              {"store_bytes", 0x4c},   {"dispatched", 0x50},   {"prog_words", 0x54},   {"vec_outputs", 0x58},
+              {"tap_cycles", 0x5c},    {"tokens", 0x60}};
+  std::printf("QUART_ACCEL");
+  for (const auto& r : regs) std::printf(" %s=%" PRIu32, r.name, reg_read(r.addr));
+  std::printf(" sim_cycles=%" PRIu64 " bad_access=%d\n", ran, bad_access ? 1 : 0);
+  std::printf("QUART_ACCEL_SPEED cycles_per_s=%.0f\n", secs > 0 ? double(ran) / secs : 0.0);
+  if (out_p) {
+    FILE* f = std::fopen(out_p, "wb");
+    if (!f) return 2;
+    std::fwrite(act.data(), 1, act.size(), f);
+    std::fclose(f);
+  }
+  top->final();
+  return 0;
+}

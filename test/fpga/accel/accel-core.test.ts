@@ -1,0 +1,296 @@
+/**
+ * The accelerator core RTL (quart_accel under Verilator) against the instruction-level simulator:
+ * random quantized graphs and layer sweeps lowered by the compiler, run on both, the whole ACT arena
+ * compared bit for bit. Every program's RTL cycle count is compared with the performance model
+ * (compiler/isa/perf.ts) and the ratios are reported.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { assemble } from "../../../compiler/isa/asm.js";
+import { perfModel } from "../../../compiler/isa/perf.js";
+import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
+import { lowerQGraph } from "../../../compiler/lower/index.js";
+import { writeTensor } from "../../../compiler/lower/tensor-io.js";
+import type { QGraph } from "../../../compiler/ptq/qgraph.js";
+import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
+import { missingTools } from "../../../sim/device/tools.js";
+import { IsaMachine } from "../../../sim/isa/machine.js";
+import { ACCEL_SIM_TOOLS, type AccelParams, runAccel } from "../../../sim/rtl/accel.js";
+import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
+import { tinyTarget } from "../../compiler/lower/fixtures.js";
+import { seededRandom } from "../../helpers/onnx-random.js";
+import {
+  QGraphBuilder,
+  randomConvChoice,
+  randomInputCodes,
+  randomLin8,
+  randomLut4,
+  randomQGraph,
+} from "../../helpers/random-qgraph.js";
+
+const missing = missingTools(ACCEL_SIM_TOOLS);
+const skip = missing.length > 0 ? `missing tools: ${missing.join(", ")}` : false;
+
+interface CaseResult {
+  name: string;
+  rtlCycles: number;
+  modelCycles: number;
+  ratio: number;
+  /** Simulated cycles per second of the Verilator model. */
+  speed: number;
+}
+
+const results: CaseResult[] = [];
+
+/** Lowers g for t, runs it on the simulator and on the RTL; asserts identical ACT arenas. */
+async function check(
+  g: QGraph,
+  t: Target,
+  name: string,
+  input?: Uint8Array,
+  fuse = true,
+  params?: AccelParams,
+): Promise<CaseResult> {
+  const lowered = lowerQGraph(g, t, { fuse });
+  const x = input ?? randomInputCodes(g, 7);
+  const m = new IsaMachine(t, lowered);
+  writeTensor(m.act, lowered.input.layout, x);
+  const initial = m.act.slice();
+  m.run();
+  const r = await runAccel(t, lowered, initial, { params });
+  assert.equal(r.error, undefined, `${name}: ${r.error}`);
+  assert.equal(r.counters.bad_access, 0, `${name}: memory access outside a segment`);
+  let diff = -1;
+  for (let i = 0; i < m.act.length; i++)
+    if (m.act[i] !== r.act[i]) {
+      diff = i;
+      break;
+    }
+  const outAt = lowered.output.layout;
+  assert.equal(
+    diff,
+    -1,
+    `${name}: ACT byte ${diff} differs (simulator ${m.act[diff]}, RTL ${r.act[diff]}); output layout ${JSON.stringify(outAt)}`,
+  );
+  assert.equal(r.counters.macs, m.counters.macs, `${name}: MAC counter`);
+  assert.equal(
+    r.counters.load_bytes + r.counters.loadt_bytes + r.counters.store_bytes,
+    m.counters.dmaBytes.LOAD + m.counters.dmaBytes.LOADT + m.counters.dmaBytes.STORE,
+    `${name}: DMA bytes`,
+  );
+  const model = perfModel(lowered.program, t).cycles;
+  const res = {
+    name,
+    rtlCycles: r.counters.cycles,
+    modelCycles: model,
+    ratio: r.counters.cycles / model,
+    speed: r.cyclesPerSecond,
+  };
+  results.push(res);
+  return res;
+}
+
+function report(): void {
+  if (!results.length) return;
+  const ratios = results.map((r) => r.ratio);
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  const total = results.reduce((a, r) => a + r.rtlCycles, 0);
+  const secs = results.reduce((a, r) => a + (r.speed > 0 ? r.rtlCycles / r.speed : 0), 0);
+  console.log(`accel core Verilator speed: ${Math.round(total / secs)} cycles/s over ${total} cycles`);
+  const lines = results.map(
+    (r) => `  ${r.name}: RTL ${r.rtlCycles} / model ${r.modelCycles} = ${r.ratio.toFixed(3)}`,
+  );
+  console.log(
+    `accel core cycles vs perf model (${results.length} programs): mean ratio ${mean.toFixed(3)}, min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}\n${lines.join("\n")}`,
+  );
+}
+
+describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 1_800_000 }, () => {
+  test("random graphs on the tiny target (splits, table slices, weight slots)", async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      await check(g, tinyTarget(), `random-${seed} tiny`);
+    }
+  });
+
+  test("random graphs unfused (ACC + VEC path)", async () => {
+    for (const seed of [21, 22, 23, 24, 33]) {
+      const g = randomQGraph({ seed });
+      await check(g, tinyTarget(), `random-${seed} tiny unfused`, undefined, false);
+    }
+  });
+
+  test("hand-written DMA programs: 4/8/16/32-bit elements at odd offsets, strided planes, neighbours kept", async () => {
+    // Identity RESIZE (LIN8, f = 0: r = v·2^16) with REQUANT M = 2^14, n = 30, z = 0 gives the code back,
+    // so OUT receives the INP bytes and the STOREs write them elsewhere with another element width.
+    const tables = new Uint8Array(64);
+    const dv = new DataView(tables.buffer);
+    dv.setUint16(0, 16384, true);
+    dv.setUint8(2, 30);
+    const act = Uint8Array.from({ length: 512 }, (_, i) => (i * 37 + 11) & 255);
+    const programs = [
+      // 4-bit: odd source offset, odd length, odd destination; lut4 identity needs a table, so move as bytes
+      `LOAD push_next buf=INP seg=ACT ebits=E4 ext=7 n0=13 n1=3 n2=2 pitch=40 rows=5
+       LOADT buf=TBL seg=TBL ebits=E8 n0=64
+       RCFG ienc=LIN8 in_h=6 in_w=7 out_h=6 out_w=7
+       VCFG stage=REQUANT ptab=0
+       RESIZE pop_prev push_next c_n=1 ny=6 ih_n=6
+       STORE pop_prev push_prev buf=OUT seg=ACT ebits=E4 ext=801 n0=13 n1=3 n2=2 pitch=20 rows=4
+       FINISH pop_next`,
+      `LOAD push_next buf=INP seg=ACT ebits=E16 ext=3 n0=5 n1=4 pitch=9
+       LOADT buf=TBL seg=TBL ebits=E8 n0=64
+       RCFG ienc=LIN8 in_h=4 in_w=10 out_h=4 out_w=10
+       VCFG stage=REQUANT ptab=0
+       RESIZE pop_prev push_next c_n=1 ny=4 ih_n=4
+       STORE pop_prev push_prev buf=OUT seg=ACT ebits=E16 ext=201 n0=5 n1=4 pitch=7
+       FINISH pop_next`,
+      `LOAD push_next buf=INP seg=ACT ebits=E32 ext=1 n0=3 n1=2 n2=2 pitch=5 rows=3
+       LOADT buf=TBL seg=TBL ebits=E8 n0=64
+       RCFG ienc=LIN8 in_h=4 in_w=12 out_h=4 out_w=12
+       VCFG stage=REQUANT ptab=0
+       RESIZE pop_prev push_next c_n=1 ny=4 ih_n=4
+       STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=301 n0=12 n1=4 pitch=13
+       FINISH pop_next`,
+    ];
+    for (const [i, text] of programs.entries()) {
+      const image = { program: assemble(text), weights: new Uint8Array(16), tables, actBytes: act.length };
+      const m = new IsaMachine(icebreaker, image);
+      m.act.set(act);
+      m.run();
+      const r = await runAccel(icebreaker, image, act);
+      assert.equal(r.error, undefined, `program ${i}: ${r.error}`);
+      assert.deepEqual(Array.from(r.act), Array.from(m.act), `program ${i}: ACT differs`);
+      assert.ok(!Array.from(m.act).every((v, k) => v === act[k]), `program ${i} wrote nothing`);
+    }
+  });
+
+  test("a batch of two images, fused and unfused", async () => {
+    for (const seed of [101, 102, 103]) {
+      const g = randomQGraph({ seed, input: [2, 3, 9, 11], layers: 3 });
+      await check(g, tinyTarget(), `batch2-${seed} tiny`);
+      await check(g, tinyTarget(), `batch2-${seed} tiny unfused`, undefined, false);
+    }
+  });
+
+  test("random graphs on the icebreaker target", async () => {
+    let ran = 0;
+    for (let seed = 1; seed <= 30 && ran < 8; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      const fits =
+        lowerQGraph(g, icebreaker, { ignoreArenaLimit: true }).actBytes <= icebreaker.segments.ACT.bytes;
+      if (!fits) continue;
+      await check(g, icebreaker, `random-${seed} icebreaker`);
+      ran++;
+    }
+    assert.ok(ran >= 4);
+  });
+
+  test("layer sweep: shapes, strides, padding, W4/W8, lut4/lin8 inputs, every stage, resize", async () => {
+    let n = 0;
+    for (const inKind of ["lin8", "lut4"] as const) {
+      for (const outKind of ["lut4", "lin8", "acc32"] as const) {
+        for (const w of [4, 8] as const) {
+          const r = seededRandom(1000 + n);
+          const b = new QGraphBuilder(r);
+          const c = 2 + (n % 5);
+          const x = b.value(
+            "input",
+            [1, c, 9 + (n % 4), 11 + (n % 3)],
+            inKind === "lut4" ? randomLut4(r, c) : randomLin8(r, c),
+          );
+          const y = b.conv(x, { ...randomConvChoice(r, c, outKind), weightBits: w });
+          const g = b.graph(x, y, `sweep-${inKind}-${outKind}-w${w}`);
+          const input =
+            inKind === "lut4"
+              ? Uint8Array.from({ length: x.shape.reduce((a, v) => a * v, 1) }, () => Math.floor(r() * 16))
+              : undefined;
+          await check(g, icebreaker, g.name, input);
+          n++;
+        }
+      }
+    }
+    for (const seed of [201, 202]) {
+      const r = seededRandom(seed);
+      const b = new QGraphBuilder(r);
+      const x = b.value("input", [1, 3, 7, 9], randomLut4(r, 3));
+      let y = b.resize(x, [13, 17], "lut4");
+      y = b.resize(y, [15, 18], "lin8");
+      const g = b.graph(x, y, `resize-${seed}`);
+      const input = Uint8Array.from({ length: 3 * 7 * 9 }, () => Math.floor(r() * 16));
+      await check(g, icebreaker, g.name, input);
+    }
+  });
+
+  test("PyDNet-mobile layers (their channels, kernels, strides; bands of rows) at the icebreaker tiling", async () => {
+    // encoder convs of mobile_pydnet_pruned35: 3→16 /2, 16→16, 16→32 /2, 32→32, 64→64 (weight slots)
+    const layers: Array<{
+      inC: number;
+      out: number;
+      s: 1 | 2;
+      h: number;
+      w: number;
+      inKind: "lin8" | "lut4";
+    }> = [
+      { inC: 3, out: 16, s: 2, h: 16, w: 80, inKind: "lin8" },
+      { inC: 16, out: 16, s: 1, h: 14, w: 80, inKind: "lut4" },
+      { inC: 16, out: 32, s: 2, h: 16, w: 48, inKind: "lut4" },
+      { inC: 32, out: 32, s: 1, h: 8, w: 40, inKind: "lut4" },
+      { inC: 64, out: 64, s: 1, h: 6, w: 24, inKind: "lut4" },
+    ];
+    for (const [i, L] of layers.entries()) {
+      const r = seededRandom(300 + i);
+      const b = new QGraphBuilder(r);
+      const enc = L.inKind === "lut4" ? randomLut4(r, L.inC) : randomLin8(r, L.inC);
+      const x = b.value("input", [1, L.inC, L.h, L.w], enc);
+      const y = b.conv(x, {
+        out: L.out,
+        k: [3, 3],
+        stride: [L.s, L.s],
+        dil: [1, 1],
+        pads: [1, 1, 1, 1],
+        group: 1,
+        weightBits: 4,
+        act: { kind: "leaky", alpha: 0.2, alphaQ16: 13107 },
+        outKind: "lut4",
+      });
+      const g = b.graph(x, y, `pydnet-conv${i} ${L.inC}→${L.out}/${L.s} ${L.h}×${L.w}`);
+      const n = L.inC * L.h * L.w;
+      const input =
+        L.inKind === "lut4" ? Uint8Array.from({ length: n }, () => Math.floor(r() * 16)) : undefined;
+      await check(g, icebreaker, g.name, input);
+    }
+  });
+
+  test("DSP products (N_DSP = 8, yosys SB_MAC16 model): random graphs", {
+    skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
+  }, async () => {
+    for (const seed of [1, 2, 3, 5]) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      await check(g, tinyTarget(), `random-${seed} tiny, 8 DSP`, undefined, true, { N_DSP: 8 });
+    }
+  });
+
+  test("verilator -Wall lint with the DSP products (yosys cell library waived)", {
+    skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
+  }, async () => {
+    await lintBlock({
+      top: "quart_accel",
+      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mul2_dsp.v"],
+      includeDirs: ACCEL_INCLUDE_DIRS,
+      libs: [ice40SimLib()!],
+      defines: ICE40_SIM_DEFINES,
+      params: { N_DSP: 8 },
+    });
+  });
+
+  test("report: RTL cycles within 5 % of the performance model on every program", () => {
+    report();
+    assert.ok(results.length >= 30);
+    const off = results.filter((r) => Math.abs(r.ratio - 1) > 0.05);
+    assert.deepEqual(
+      off.map((r) => `${r.name} ${r.ratio.toFixed(3)}`),
+      [],
+      "programs whose RTL cycles differ from the model by more than 5 %",
+    );
+  });
+});
