@@ -5,10 +5,12 @@
  * those of the real model at that size).
  *
  *   npm run build && node dist/bench/paper-table.js [--models vits,vitl] [--sizes 256,512,1024] [--json]
+ *     [--out rows.jsonl]
  *
  * FP32 runs the W8A8 program lowered for fp32View(asic28): the same tiles with 4-byte elements and
  * FP32 taps (compiler/isa/targets.ts).
  */
+import { appendFileSync } from "node:fs";
 import { perfModel } from "../compiler/isa/perf.js";
 import { asic28, fp32View, type Target } from "../compiler/isa/targets.js";
 import { lowerQGraph } from "../compiler/lower/index.js";
@@ -37,6 +39,8 @@ interface Row {
 }
 
 const models = arg("--models", "vits,vitl").split(",") as VitDptPreset[];
+// Rows are appended to this file as they are measured (JSON lines), so a long run keeps its results.
+const outFile = process.argv.includes("--out") ? arg("--out", "") : undefined;
 const sizes = arg("--sizes", "256,512,1024").split(",").map(Number);
 const json = process.argv.includes("--json");
 const rows: Row[] = [];
@@ -70,6 +74,7 @@ for (const preset of models) {
           gmacs,
         };
         rows.push(row);
+        if (outFile) appendFileSync(outFile, `${JSON.stringify(row)}\n`);
         process.stderr.write(
           `${preset}@${size} ${mode} ${fused ? "fused" : "unfused"}: ${r.fps.toFixed(2)} FPS, ${(r.energy.total_uj / 1000).toFixed(2)} mJ\n`,
         );

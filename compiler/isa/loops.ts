@@ -3,7 +3,7 @@
  * performance model use) and the compiler's rerolling of a flat instruction list into loops.
  */
 import { fieldValue, IsaError } from "./encode.js";
-import { EV, type Instr, opcodeDef } from "./spec.js";
+import { DEP_FLAGS, EV, type Instr, opcodeDef } from "./spec.js";
 
 export interface Dispatched {
   readonly instr: Instr;
@@ -121,10 +121,21 @@ function patchable(words: readonly Instr[]): FieldRef[] {
   return refs;
 }
 
+/** Every field and dep flag of each opcode, looked up once (the comparisons below run millions of times). */
+const FIELD_NAMES = new Map<string, readonly string[]>();
+function fieldNames(op: Instr["op"]): readonly string[] {
+  let names = FIELD_NAMES.get(op);
+  if (!names) {
+    names = [...DEP_FLAGS, ...opcodeDef(op).fields.map((fd) => fd.name)];
+    FIELD_NAMES.set(op, names);
+  }
+  return names;
+}
+
+/** Same opcode assumed (sameShape): equal in every field outside `allowed`. */
 function fixedEqual(a: Instr, b: Instr, allowed: ReadonlySet<string>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    if (k === "op" || allowed.has(k)) continue;
+  for (const k of fieldNames(a.op)) {
+    if (allowed.has(k)) continue;
     if (fieldValue(a, k) !== fieldValue(b, k)) return false;
   }
   return true;
@@ -150,6 +161,8 @@ function tryPeriod(units: readonly Unit[], at: number, p: number): Candidate | u
   }
   const none = new Set<string>();
   const fixedOk = (b: Instr[]): boolean => b.every((w, i) => fixedEqual(b0[i]!, w, allowed.get(i) ?? none));
+  // Cheap rejection: the first words of the two blocks already differ where no patch may act.
+  if (!fixedEqual(b0[0]!, units[at + p]![0]!, allowed.get(0) ?? none)) return undefined;
   const b1 = block(1);
   if (!fixedOk(b1)) return undefined;
   const v = (b: Instr[], r: FieldRef): number => fieldValue(b[r.word]!, r.name);

@@ -160,7 +160,9 @@ export const asic28: Target = {
   drainCyclesPerOutput: 0,
   decodeTableCycles: 0,
   vector: { lanes: 32, latencyCycles: 5, tableWordCycles: 0 },
-  buffers: { INP: 512 * KiB, OUT: 256 * KiB, ACC: 256 * KiB, WGT: 256 * KiB, TBL: 64 * KiB },
+  // ACC holds the scores of 32 queries against 4096 keys (ViT-L at 1024: 16 × 4096 × 32 × 4 bytes per
+  // head group); TBL the decode and threshold tables of a 1024-channel LayerNorm.
+  buffers: { INP: 512 * KiB, OUT: 256 * KiB, ACC: 512 * KiB, WGT: 256 * KiB, TBL: 128 * KiB },
   segments: { ACT: DDR, WGT: DDR, TBL: DDR },
   fetchBytesPerCycle: 16,
   hostLink: "PCIe (not modelled)",

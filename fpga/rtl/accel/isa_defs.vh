@@ -489,10 +489,10 @@ localparam integer ASIC28_INP_BYTES = 524288;
 localparam integer ASIC28_INP_ADDR_BITS = 19;
 localparam integer ASIC28_OUT_BYTES = 262144;
 localparam integer ASIC28_OUT_ADDR_BITS = 18;
-localparam integer ASIC28_ACC_BYTES = 262144;
-localparam integer ASIC28_ACC_ADDR_BITS = 18;
+localparam integer ASIC28_ACC_BYTES = 524288;
+localparam integer ASIC28_ACC_ADDR_BITS = 19;
 localparam integer ASIC28_WGT_BYTES = 262144;
 localparam integer ASIC28_WGT_ADDR_BITS = 18;
-localparam integer ASIC28_TBL_BYTES = 65536;
-localparam integer ASIC28_TBL_ADDR_BITS = 16;
+localparam integer ASIC28_TBL_BYTES = 131072;
+localparam integer ASIC28_TBL_ADDR_BITS = 17;
 /* verilator lint_on UNUSEDPARAM */
