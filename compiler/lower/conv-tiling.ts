@@ -86,7 +86,7 @@ export function checkExpressible(node: QConv, g: ConvGeometry): void {
   )
     bad("padding larger than the kernel extent (outputs that see only padding) is not supported");
   const ogMax = fieldMax("CCFG", "og");
-  if (g.og > ogMax) bad(`more than ${ogMax} output channels per group`);
+  if (g.group > 1 && g.og > ogMax) bad(`more than ${ogMax} output channels per group`);
   if (g.oh < 1 || g.ow < 1) bad("empty output");
 }
 
