@@ -46,6 +46,18 @@ function codeTableLoad(stage: OutputStage, seg: number, addr: number): Instr[] {
   return codeTableOf(stage) ? linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, seg, addr, 256) : [];
 }
 
+/** The bits per element a stage writes, checked against the layout of the value it produces. */
+function stageWrites(
+  stage: OutputStage,
+  outV: QValue,
+  outL: TensorLayout,
+  bad: (why: string) => never,
+): number {
+  const ob = stageBits(stageFields(stage, undefined).stage);
+  if (ob !== outL.ebits) bad(`the stage does not produce ${outV.enc.kind} codes`);
+  return ob;
+}
+
 export function lowerAdd(
   ctx: LowerContext,
   node: QAdd,
@@ -61,8 +73,7 @@ export function lowerAdd(
   const bad = (why: string): never => {
     throw new Error(`add "${node.name}": ${why}`);
   };
-  const ob = stageBits(stageFields(node.stage, undefined).stage);
-  if (ob !== outL.ebits) bad(`the stage does not produce ${outV.enc.kind} codes`);
+  const ob = stageWrites(node.stage, outV, outL, bad);
   const ta = decodeTableBytes(va.enc);
   const tb = decodeTableBytes(vb.enc);
   const pb = stageTableBytes(node.stage);
@@ -184,8 +195,7 @@ export function lowerNorm(
   const bad = (why: string): never => {
     throw new Error(`layernorm "${node.name}": ${why}`);
   };
-  const ob = stageBits(stageFields(node.stage, undefined).stage);
-  if (ob !== outL.ebits) bad(`the stage does not produce ${outV.enc.kind} codes`);
+  const ob = stageWrites(node.stage, outV, outL, bad);
   if (c > 4096) bad(`${c} channels exceed the NORM field`);
   if (node.eps >= 2 ** 20) bad(`eps ${node.eps} exceeds the NORM field`);
   const ib = ebitsOf(inV.enc);
@@ -327,8 +337,7 @@ export function lowerAttention(
   const qBits = ebitsOf(inV.enc);
   const pStageBits = stageBits(stageFields(node.pStage, undefined).stage);
   if (pStageBits !== ebitsOf(node.pEnc)) bad("the probability stage does not produce its encoding");
-  const ob = stageBits(stageFields(node.stage, undefined).stage);
-  if (ob !== outL.ebits) bad(`the stage does not produce ${outV.enc.kind} codes`);
+  stageWrites(node.stage, outV, outL, bad);
   if (tokens > 8192) bad(`${tokens} tokens exceed the SMAX field`);
   if (hd > 1024) bad(`head size ${hd} exceeds the CONV fields`);
   const fused = pL === undefined;
