@@ -11,13 +11,10 @@
  * FP32 taps (compiler/isa/targets.ts).
  */
 import { appendFileSync } from "node:fs";
-import { perfModel } from "../compiler/isa/perf.js";
-import { asic28, fp32View, type Target } from "../compiler/isa/targets.js";
-import { lowerQGraph } from "../compiler/lower/index.js";
-import { METHODS, quantizeGraph, type Recipe } from "../compiler/ptq/quantize-graph.js";
 import { buildVitDpt, type VitDptPreset, vitDptCost } from "../compiler/zoo/vit-dpt.js";
+import { type ZooMode, zooPerf, zooQGraph, zooTarget } from "../compiler/zoo/zoo-perf.js";
 
-type Mode = "FP32" | "W4A8" | "W4A4";
+type Mode = Exclude<ZooMode, "W8A8">;
 const MODES: readonly Mode[] = ["FP32", "W4A8", "W4A4"];
 
 function arg(name: string, fallback: string): string {
@@ -47,20 +44,12 @@ const rows: Row[] = [];
 
 for (const preset of models) {
   for (const size of sizes) {
-    const g = buildVitDpt(preset, { imageSize: size, seed: 1 });
-    const gmacs = vitDptCost(g).total.macs / 1e9;
+    const gmacs = vitDptCost(buildVitDpt(preset, { imageSize: size, weights: "zeros" })).total.macs / 1e9;
     for (const mode of MODES) {
-      const recipe: Recipe = mode === "FP32" ? "w8a8" : mode === "W4A8" ? "w4a8" : "w4a4";
-      const { qgraph } = await quantizeGraph(g, {
-        recipe,
-        method: METHODS.rtn!,
-        calibration: [],
-        synthetic: true,
-      });
-      const target: Target = mode === "FP32" ? fp32View(asic28) : asic28;
+      const qgraph = await zooQGraph(preset, size, mode);
+      const target = zooTarget("asic28", mode);
       for (const fused of [false, true]) {
-        const low = lowerQGraph(qgraph, target, { fuse: fused, ignoreArenaLimit: true });
-        const r = perfModel(low.program, target, low.layers);
+        const r = zooPerf(qgraph, target, fused);
         const row: Row = {
           model: preset,
           input: size,

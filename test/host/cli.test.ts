@@ -143,3 +143,26 @@ test("compile → blob → the ISA simulator computes the golden model's bits; p
   assert.match(e.stderr, /blob check "(section-crc|sha256)" failed/);
   assert.equal(e.stderr.trim().split("\n").length, 1);
 });
+
+test("perf --zoo models a ViT + DPT without a blob; fusion and precision move the figures the right way", async () => {
+  const run = async (...extra: string[]) => {
+    const r = await quart("perf", "--zoo", "vits", "--size", "64", "--json", ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as {
+      cycles: number;
+      fps: number;
+      energy: { total_uj: number };
+      target: string;
+    };
+  };
+  const fused = await run();
+  const unfused = await run("--no-fuse");
+  const fp32 = await run("--mode", "fp32");
+  assert.equal(fused.target, "asic28");
+  assert.equal(fp32.target, "asic28-fp32");
+  assert.ok(unfused.cycles > fused.cycles, "fusion saves cycles");
+  assert.ok(fp32.cycles > fused.cycles && fp32.energy.total_uj > fused.energy.total_uj, "FP32 costs more");
+  const bad = await quart("perf", "--zoo", "vitx");
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unknown zoo model "vitx"/);
+});
