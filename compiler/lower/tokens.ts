@@ -287,7 +287,11 @@ function attentionTiling(
   const wgtHalf = halfOf(t.buffers.WGT);
   const cols = t.array.cols;
   let best: (AttentionTiling & { cost: number }) | undefined;
-  for (const qT of splitSizes(tokens, 64).filter((v) => v <= fieldMax("CCFG", "ow_n"))) {
+  // Even splits of the tokens, and the widths that fill whole array columns or halves of them.
+  const widths = new Set([...splitSizes(tokens, 64), ...[1, 2, 4, 8, 16, 24].map((k) => Math.min(tokens, k))]);
+  for (let k = cols; k <= Math.min(tokens, 1024); k += cols) widths.add(k);
+  const qCands = [...widths].filter((v) => v <= fieldMax("CCFG", "ow_n")).sort((a, b) => b - a);
+  for (const qT of qCands) {
     if (tokens * qT * 4 > t.buffers.ACC) continue;
     const pBytes = tokens * rowBytes(qT, bits.p);
     const qBytes = 2 * alignUp(hd * rowBytes(qT, bits.q));
