@@ -31,7 +31,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "retransmission timeout",
     failure: "a frame or its ACK was lost or corrupted and no NAK followed (the last frame of a burst)",
-    rule: `per-frame timer; RTO = SRTT + max(rtoGranularityMs, 4·RTTVAR) (RFC 6298, G = ${TIMING.rtoGranularityMs} ms), sampled only from frames sent once (Karn) and only on the newest frame an ACK covers, clamped to [rtoMinMs, rtoMaxMs] = [${TIMING.rtoMinMs}, ${TIMING.rtoMaxMs}] ms and doubled after each timeout; before the first sample: rtoInitialMs (${TIMING.rtoInitialMs} ms) plus the time a full window takes on the line`,
+    rule: `per-frame timer; RTO = SRTT + max(rtoGranularityMs, 4·RTTVAR) (RFC 6298, G = ${TIMING.rtoGranularityMs} ms), sampled only from frames sent once (Karn) and only on the newest frame an ACK covers, clamped to [rtoMinMs, rtoMaxMs] = [${TIMING.rtoMinMs}, ${TIMING.rtoMaxMs}] ms and doubled after each timeout; before the first sample: rtoInitialMs (${TIMING.rtoInitialMs} ms) plus the time a full window takes on the line. Each frame's timer also gets the line time, at the link's current rate, of the bytes written ahead of it and of the frame itself (at most the unacknowledged bytes), and RTT samples exclude it: a write returns as soon as the OS or the sim's pty takes the bytes, so a 1 KiB frame queued behind a window at a low rate must not time out while it waits for the wire`,
   },
   {
     name: "fast retransmit on NAK",
@@ -70,7 +70,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "baud switch fallback",
     failure: "the SET_BAUD reply or the switch itself was lost, leaving the two ends at different rates",
-    rule: `after OK the host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms, longer than the device's deviceActionDelayMs), switches and opens a new session; if that fails it returns to the old rate and opens there, then reports the failure`,
+    rule: `after OK the host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms, longer than the device's deviceActionDelayMs), switches and opens a new session; if that fails it returns to the old rate and opens there, then reports the failure. The device returns to the old rate by itself when no session is opened at the new one within deviceBaudRevertMs (${TIMING.deviceBaudRevertMs} ms)`,
   },
 ];
 
