@@ -65,6 +65,13 @@ interface Outgoing {
   payload: Uint8Array;
   state: "waiting" | "queued" | "sending" | "sent" | "sacked";
   sentAt: number;
+  /**
+   * Line time (ms) of the bytes written ahead of the latest transmission and of the frame itself: the
+   * write returned when the OS took them, the wire needs this much longer (policy: retransmission timeout).
+   */
+  lineMs: number;
+  /** Encoded size of the latest transmission. */
+  wireBytes: number;
   /** Position of the latest transmission in the send order (loss inference, see onAck). */
   order: number;
   retries: number;
@@ -120,6 +127,8 @@ export class FramedChannel {
   private sendOrder = 0;
   /** When the last valid frame arrived (silence detection for the retry budget). */
   private heardAt = 0;
+  /** When the bytes written so far will have left the line, at the link's rate (0: no rate known). */
+  private lineFreeAt = 0;
   private rtt: RttEstimator;
   private timer: NodeJS.Timeout | undefined;
 
@@ -238,6 +247,8 @@ export class FramedChannel {
         payload,
         state: "waiting",
         sentAt: 0,
+        lineMs: 0,
+        wireBytes: 0,
         order: 0,
         retries: 0,
         timeouts: 0,
@@ -327,10 +338,13 @@ export class FramedChannel {
         this.stats.framesSent++;
         this.stats.wireBytesSent += next.bytes.length;
         await this.link.write(next.bytes);
+        const lineMs = this.queueOnLine(next.bytes.length);
         const o = next.frame;
         if (o?.state === "sending") {
           o.state = "sent";
           o.sentAt = performance.now();
+          o.lineMs = lineMs;
+          o.wireBytes = next.bytes.length;
           o.order = ++this.sendOrder;
           this.arm();
         }
@@ -344,6 +358,22 @@ export class FramedChannel {
     }
   }
 
+  /**
+   * Books `bytes` just written on the modelled line and returns how long (ms) until they will have left
+   * it. The model never holds more than the unacknowledged bytes, since acknowledged ones have arrived:
+   * a rate set too low cannot make the backlog grow without bound.
+   */
+  private queueOnLine(bytes: number): number {
+    const rate = this.link.bytesPerSecond;
+    if (!rate) return 0;
+    const now = performance.now();
+    let unacked = bytes;
+    for (const o of this.inflight.values()) if (o.state === "sent") unacked += o.wireBytes;
+    const free = Math.max(now, this.lineFreeAt) + (bytes / rate) * 1000;
+    this.lineFreeAt = Math.min(free, now + (unacked / rate) * 1000);
+    return this.lineFreeAt - now;
+  }
+
   /** Arms the retransmission timer for the earliest deadline among sent frames. */
   private arm(): void {
     clearTimeout(this.timer);
@@ -351,7 +381,7 @@ export class FramedChannel {
     let earliest = Number.POSITIVE_INFINITY;
     for (const o of this.inflight.values())
       if (o.state === "sent")
-        earliest = Math.min(earliest, o.sentAt + this.rtt.rtoMs, o.nakDeadline ?? earliest);
+        earliest = Math.min(earliest, o.sentAt + o.lineMs + this.rtt.rtoMs, o.nakDeadline ?? earliest);
     if (earliest === Number.POSITIVE_INFINITY) return;
     const wait = Math.max(0, earliest - performance.now());
     this.timer = setTimeout(() => this.onTimer(), wait);
@@ -369,7 +399,7 @@ export class FramedChannel {
       const why =
         o.nakDeadline !== undefined && now >= o.nakDeadline
           ? "nak"
-          : now - o.sentAt >= rto
+          : now - o.sentAt - o.lineMs >= rto
             ? "timeout"
             : undefined;
       if (!why) continue;
@@ -414,7 +444,8 @@ export class FramedChannel {
     if (advance > seqDiff(this.txNext, this.txBase)) return; // stale, or from another session
     const now = performance.now();
     const newest = advance ? this.inflight.get((cum - 1) & SEQ_MASK) : undefined;
-    if (newest && newest.retries === 0 && newest.state === "sent") this.rtt.sample(now - newest.sentAt);
+    if (newest && newest.retries === 0 && newest.state === "sent")
+      this.rtt.sample(Math.max(0, now - newest.sentAt - newest.lineMs));
     // Latest send order known to have arrived; only frames sent once are evidence (which copy of a
     // retransmitted frame arrived is unknown).
     let delivered = 0;
@@ -570,6 +601,7 @@ export class FramedChannel {
     this.rxBuffer.clear();
     this.parser.reset();
     this.txBase = this.txNext = this.rxExpect = 0;
+    this.lineFreeAt = 0;
     this.nakDone = this.ackNeeded = this.nakNeeded = false;
   }
 

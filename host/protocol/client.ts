@@ -120,6 +120,11 @@ const lineErrors = (s: ChannelStats) => s.retransmits + s.badFrames;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Wall-clock seconds per second of line time: 1 for a real UART, more for a slow simulation. */
+function lineTimeScale(link: Link): number {
+  return link.baud && link.bytesPerSecond ? Math.max(1, link.baud / 10 / link.bytesPerSecond) : 1;
+}
+
 export class DeviceClient {
   readonly channel: FramedChannel;
   private pending: Pending | undefined;
@@ -276,7 +281,7 @@ export class DeviceClient {
   reset(): Promise<DeviceInfo> {
     return this.exclusive(async () => {
       await this.requestLocked("RESET", {});
-      await sleep(TIMING.hostBaudSwitchDelayMs);
+      await sleep(TIMING.hostBaudSwitchDelayMs * lineTimeScale(this.link));
       await this.channel.open();
       return this.helloLocked();
     });
@@ -290,7 +295,7 @@ export class DeviceClient {
     return this.exclusive(async () => {
       const link = this.link;
       if (!link.setBaud) throw new ProtocolError("this link has no line rate to change");
-      const oldBaud = link.bytesPerSecond ? link.bytesPerSecond * 10 : undefined;
+      const oldBaud = link.baud;
       let replied: Error | undefined;
       try {
         await this.requestLocked("SET_BAUD", { baud });
@@ -298,7 +303,8 @@ export class DeviceClient {
         if (e instanceof DeviceError) throw e; // refused: nothing changed
         replied = e as Error; // reply lost: the device may or may not have switched
       }
-      await sleep(TIMING.hostBaudSwitchDelayMs);
+      // The delay is in line time: a simulated device slower than real time needs as much more.
+      await sleep(TIMING.hostBaudSwitchDelayMs * lineTimeScale(link));
       await link.setBaud(baud);
       try {
         await this.channel.open();
