@@ -10,11 +10,12 @@ import { DEFAULT_BAUD, type Device, DeviceOpenError, openSerialDevice } from "./
 export const SIM_FRESH_NOTE = "sim: fresh device per command (the model is not kept between commands yet)";
 
 /**
- * Simulated seconds per wall-clock second, about (the SoC model runs 3–6 M of its 24 M cycles/s, less
- * on a loaded machine): the line rate seen from the host is the UART rate times this, and the link's
- * retransmission timers allow for it. Erring low only lengthens the timers.
+ * Simulated seconds per wall-clock second, at least (the SoC model runs 3–6 M of its 24 M cycles/s, and
+ * 1.5 M on a loaded machine): the line rate seen from the host is the UART rate times this, and the
+ * link's retransmission timers allow for it. Erring low only lengthens the timers; erring high makes a
+ * window of 1 KiB frames at 3 Mbaud time out while it is still on the line.
  */
-export const SIM_SPEED_FACTOR = 0.1;
+export const SIM_SPEED_FACTOR = 0.05;
 
 export interface SimDeviceOptions {
   /** UART line rate of the simulated SoC (default: its reset rate, as on the board). */

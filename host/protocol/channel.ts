@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { assertSameVersion, LinkClosedError, ProtocolError, TimeoutError } from "./errors.js";
 import { encodeFrame, type Frame, FrameParser, packLayout, unpackLayout } from "./frame.js";
 import type { Link } from "./link.js";
-import { initialRtoMs, nakHoldoffMs, RttEstimator } from "./policy.js";
+import { initialRtoMs, lineTimeScale, nakHoldoffMs, RttEstimator } from "./policy.js";
 import { FIRST_MESSAGE_TYPE, FLAGS, FRAME, LIMITS, LINK_FRAMES, PROTOCOL_VERSION, TIMING } from "./spec.js";
 
 export interface ChannelOptions {
@@ -148,7 +148,10 @@ export class FramedChannel {
     this.version = options.version ?? PROTOCOL_VERSION;
     this.rxWindow = Math.min(options.rxWindow ?? LIMITS.hostRxWindow, LIMITS.maxWindow);
     this.maxRetries = options.maxRetries ?? TIMING.maxRetries;
-    this.rtt = new RttEstimator(initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond));
+    this.rtt = new RttEstimator(
+      initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond),
+      lineTimeScale(link),
+    );
     this.unsubscribe = link.onData((bytes) => this.receive(bytes));
   }
 
@@ -218,7 +221,10 @@ export class FramedChannel {
         throw e;
       }
       this.peer = peer;
-      this.rtt = new RttEstimator(initialRtoMs(this.window, this.link.bytesPerSecond));
+      this.rtt = new RttEstimator(
+        initialRtoMs(this.window, this.link.bytesPerSecond),
+        lineTimeScale(this.link),
+      );
       this.state = "open";
       return this.peerInfo;
     }

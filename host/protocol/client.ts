@@ -12,7 +12,7 @@ import { type ChannelOptions, type ChannelStats, FramedChannel, type PeerInfo } 
 import { crc32 } from "./crc32.js";
 import { ChecksumError, DeviceError, ProtocolError, TimeoutError } from "./errors.js";
 import type { Link } from "./link.js";
-import { ChunkSizer, replyTimeoutMs } from "./policy.js";
+import { ChunkSizer, lineTimeScale, replyTimeoutMs } from "./policy.js";
 import {
   LIMITS,
   MESSAGES,
@@ -119,11 +119,6 @@ interface Pending {
 const lineErrors = (s: ChannelStats) => s.retransmits + s.badFrames;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wall-clock seconds per second of line time: 1 for a real UART, more for a slow simulation. */
-function lineTimeScale(link: Link): number {
-  return link.baud && link.bytesPerSecond ? Math.max(1, link.baud / 10 / link.bytesPerSecond) : 1;
-}
 
 export class DeviceClient {
   readonly channel: FramedChannel;
@@ -383,10 +378,9 @@ export class DeviceClient {
 
   private armReplyTimer(p: Pending, name: string): void {
     clearTimeout(p.timer);
-    p.timer = setTimeout(
-      () => this.settle(p, new TimeoutError(`reply to ${name}`, p.timeoutMs)),
-      p.timeoutMs,
-    );
+    // The device works in its own time: a simulated one needs proportionally more wall-clock time.
+    const ms = p.timeoutMs * lineTimeScale(this.link);
+    p.timer = setTimeout(() => this.settle(p, new TimeoutError(`reply to ${name}`, ms)), ms);
   }
 
   private settle(p: Pending, error?: Error, body?: unknown): void {
