@@ -263,7 +263,7 @@
 #define QP_DEVICE_ACTION_DELAY_MS 20u /* device: delay between a SET_BAUD / RESET reply leaving the wire and the action (ms) */
 #define QP_HOST_BAUD_SWITCH_DELAY_MS 60u /* host: delay between receiving the SET_BAUD reply and switching the host's own rate; exceeds the device's delay (ms) */
 #define QP_DEVICE_BAUD_REVERT_MS 1000u /* device: after a SET_BAUD switch the device returns to the previous rate unless the host opens a session (SYNC with a new nonce) at the new one within this time (ms); shorter than the host's SYNC attempts at the new rate, so both ends meet again at the old rate */
-#define QP_DEVICE_VERIFY_STEP 512u /* device: staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies */
+#define QP_DEVICE_VERIFY_STEP 256u /* device: staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies (256 bytes of software CRC-32 take about half the time the 512-entry RX FIFO lasts at 3 Mbaud) */
 
 /* Derived sizes. */
 #define QP_FRAME_MIN 10u /* decoded frame with an empty payload */

@@ -44,8 +44,8 @@ export async function openSerialDevice(
     kind?: Device["kind"];
     label?: string;
     notes?: string[];
-    /** Wall-clock seconds per nominal line second (default 1; a simulation slower than real time: less). */
-    lineSpeed?: number;
+    /** Line seconds per wall-clock second, read at each use (default 1; a slow simulation: less). */
+    lineSpeed?: () => number;
     channel?: ChannelOptions;
     onClose?: () => Promise<void>;
   } = {},

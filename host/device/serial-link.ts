@@ -16,8 +16,8 @@ export class SerialLink implements Link {
   constructor(
     private readonly port: SerialPort,
     baud: number,
-    /** Wall-clock seconds the line needs per nominal second: 1 on a board, less for a slow simulation. */
-    private readonly speed = 1,
+    /** Line seconds per wall-clock second, read at each use: 1 on a board, less for a slow simulation. */
+    private readonly speed: () => number = () => 1,
   ) {
     this.stream = new StreamLink(port, port);
     this.rate = baud;
@@ -28,7 +28,7 @@ export class SerialLink implements Link {
   }
 
   get bytesPerSecond(): number {
-    return (this.rate / 10) * this.speed;
+    return (this.rate / 10) * this.speed();
   }
 
   async setBaud(baud: number): Promise<void> {

@@ -148,8 +148,7 @@ export class FramedChannel {
     this.version = options.version ?? PROTOCOL_VERSION;
     this.rxWindow = Math.min(options.rxWindow ?? LIMITS.hostRxWindow, LIMITS.maxWindow);
     this.maxRetries = options.maxRetries ?? TIMING.maxRetries;
-    this.rtt = new RttEstimator(
-      initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond),
+    this.rtt = new RttEstimator(initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond), () =>
       lineTimeScale(link),
     );
     this.unsubscribe = link.onData((bytes) => this.receive(bytes));
@@ -221,8 +220,7 @@ export class FramedChannel {
         throw e;
       }
       this.peer = peer;
-      this.rtt = new RttEstimator(
-        initialRtoMs(this.window, this.link.bytesPerSecond),
+      this.rtt = new RttEstimator(initialRtoMs(this.window, this.link.bytesPerSecond), () =>
         lineTimeScale(this.link),
       );
       this.state = "open";

@@ -241,7 +241,7 @@ export function renderDocs(): string {
       chunkRows,
     ),
     "",
-    "ACKs travel in the other direction of the full-duplex line and cost the upload nothing. Measured throughput against the real firmware code (native build) through a 3 Mbaud line model: `node --test dist/test/host/protocol/efficiency.test.js` prints the table for several windows and latencies.",
+    "ACKs travel in the other direction of the full-duplex line and cost the upload nothing. Measured throughput against the real firmware code (native build) through a 3 Mbaud line model: `node --test dist/test/host/protocol/efficiency.test.js` prints the table for several windows and latencies. On the simulated SoC (Verilator, bit-level UART, the firmware with the UART's hardware frame decoder), switched to 3 Mbaud with SET_BAUD, `node --test dist/test/host/device/link-rate.test.js` measures uploads in simulated time (BENCHMARKS.md, Wire protocol).",
     "",
   );
 

@@ -97,10 +97,10 @@ export class RttEstimator {
   private rttvar = 0;
   private backoff = 1;
 
-  /** `scale`: lineTimeScale() of the link; stretches the fixed bounds (rtoMinMs, G, rtoMaxMs). */
+  /** `scale`: lineTimeScale() of the link, read at each use; stretches the fixed bounds (rtoMinMs, G, rtoMaxMs). */
   constructor(
     private readonly initialMs: number,
-    private readonly scale = 1,
+    private readonly scale: () => number = () => 1,
   ) {}
 
   sample(ms: number): void {
@@ -124,7 +124,7 @@ export class RttEstimator {
   }
 
   get rtoMs(): number {
-    const k = this.scale;
+    const k = this.scale();
     const base =
       this.srtt === undefined
         ? this.initialMs

@@ -77,6 +77,10 @@ async function uploads(dev: SimBackedDevice, s: Session, blobs: number, seed: nu
     m.lineBytes += b.line_rx - a.line_rx;
   }
   const after = await s.client.stats();
+  // STATS' device counters: its cycle counter saw at least the uploads, its receiver at least the data.
+  const cycles = (r: typeof after) => (r.device.cycles_hi ?? 0) * 2 ** 32 + (r.device.cycles ?? 0);
+  assert.ok(cycles(after) - cycles(before) > m.uploadSimSeconds * SOC_CLOCK_HZ, "STATS cycles");
+  assert.ok((after.device.rx_bytes ?? 0) - (before.device.rx_bytes ?? 0) >= m.bytes, "STATS rx_bytes");
   m.retransmits = after.host.retransmits - before.host.retransmits;
   m.deviceRxBad = after.device.rx_bad - before.device.rx_bad;
   return m;
