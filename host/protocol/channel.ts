@@ -194,6 +194,8 @@ export class FramedChannel {
     this.failure = undefined;
     this.nonce = (Math.random() * 0x100000000) >>> 0;
     const sync = this.syncPayload(this.nonce);
+    // In line time: a simulated device slower than real time answers (and reverts a rate) later.
+    const syncMs = TIMING.syncTimeoutMs * lineTimeScale(this.link);
     const got = new Promise<PeerInfo>((resolve) => {
       this.syncWaiter = resolve;
     });
@@ -205,7 +207,7 @@ export class FramedChannel {
       const peer = await Promise.race([
         got,
         new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), TIMING.syncTimeoutMs);
+          timer = setTimeout(() => resolve(undefined), syncMs);
         }),
       ]);
       clearTimeout(timer);
@@ -228,10 +230,7 @@ export class FramedChannel {
     }
     this.syncWaiter = undefined;
     this.state = "failed";
-    this.failure = new TimeoutError(
-      "SYNC (no SYNC_ACK from the device)",
-      TIMING.syncTimeoutMs * TIMING.syncAttempts,
-    );
+    this.failure = new TimeoutError("SYNC (no SYNC_ACK from the device)", syncMs * TIMING.syncAttempts);
     throw this.failure;
   }
 

@@ -21,7 +21,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "SYNC retry",
     failure: "the device is busy or rebooting, or SYNC / SYNC_ACK was corrupted",
-    rule: `SYNC is re-sent every syncTimeoutMs (${TIMING.syncTimeoutMs} ms), at most syncAttempts (${TIMING.syncAttempts}) times, then TimeoutError; the same nonce is kept so a late SYNC_ACK still counts and the device does not reset twice`,
+    rule: `SYNC is re-sent every syncTimeoutMs (${TIMING.syncTimeoutMs} ms), at most syncAttempts (${TIMING.syncAttempts}) times, then TimeoutError; the same nonce is kept so a late SYNC_ACK still counts and the device does not reset twice. On a link slower than real time (the simulated device) the wait stretches by baud / 10 / bytesPerSecond, which keeps the device's baud revert inside the host's attempts at the new rate`,
   },
   {
     name: "version check",
