@@ -135,6 +135,9 @@
 #define QP_K_STATS_REPLY_LOADS 9 /* u32: blobs committed */
 #define QP_K_STATS_REPLY_RUNS 10 /* u32: runs completed */
 #define QP_K_STATS_REPLY_UPTIME_MS 11 /* u32: milliseconds since boot */
+#define QP_K_STATS_REPLY_CYCLES 12 /* u32: device clock cycles since reset, low 32 bits (see INFO.clock_hz) */
+#define QP_K_STATS_REPLY_CYCLES_HI 13 /* u32: device clock cycles since reset, high 32 bits */
+#define QP_K_STATS_REPLY_RX_BYTES 14 /* u32: frame bytes received (after COBS decoding), valid or not */
 #define QP_K_OK_OP 0 /* u8: opcode of the request */
 #define QP_K_OK_VALUE 1 /* u32: request-specific result (SET_BAUD: the new rate) */
 #define QP_K_ERROR_CODE 0 /* u16: error code, see ERRORS */
@@ -188,6 +191,9 @@
   X(STATS_REPLY, LOADS, 0x55, 9, QP_FT_U32, 1, 0) \
   X(STATS_REPLY, RUNS, 0x55, 10, QP_FT_U32, 1, 0) \
   X(STATS_REPLY, UPTIME_MS, 0x55, 11, QP_FT_U32, 1, 0) \
+  X(STATS_REPLY, CYCLES, 0x55, 12, QP_FT_U32, 0, 0) \
+  X(STATS_REPLY, CYCLES_HI, 0x55, 13, QP_FT_U32, 0, 0) \
+  X(STATS_REPLY, RX_BYTES, 0x55, 14, QP_FT_U32, 0, 0) \
   X(OK, OP, 0x56, 0, QP_FT_U8, 1, 0) \
   X(OK, VALUE, 0x56, 1, QP_FT_U32, 0, 0) \
   X(ERROR, CODE, 0x5f, 0, QP_FT_U16, 1, 0) \
@@ -256,7 +262,8 @@
 #define QP_RUN_COMPUTE_MS 30000u /* host: allowance for one RUN before its first output, and between outputs (ms) */
 #define QP_DEVICE_ACTION_DELAY_MS 20u /* device: delay between a SET_BAUD / RESET reply leaving the wire and the action (ms) */
 #define QP_HOST_BAUD_SWITCH_DELAY_MS 60u /* host: delay between receiving the SET_BAUD reply and switching the host's own rate; exceeds the device's delay (ms) */
-#define QP_DEVICE_VERIFY_STEP 512u /* device: staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies */
+#define QP_DEVICE_BAUD_REVERT_MS 1000u /* device: after a SET_BAUD switch the device returns to the previous rate unless the host opens a session (SYNC with a new nonce) at the new one within this time (ms); shorter than the host's SYNC attempts at the new rate, so both ends meet again at the old rate */
+#define QP_DEVICE_VERIFY_STEP 256u /* device: staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies (256 bytes of software CRC-32 take about half the time the 512-entry RX FIFO lasts at 3 Mbaud) */
 
 /* Derived sizes. */
 #define QP_FRAME_MIN 10u /* decoded frame with an empty payload */

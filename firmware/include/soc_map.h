@@ -2,10 +2,10 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0x614e4fd3u
+#define SOC_MAP_HASH 0x1046518bu
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
-#define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO bytes (one EBR) */
+#define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO entries (9 bit: two EBR) */
 #define SOC_UART_TX_FIFO_DEPTH 16u /* TX FIFO bytes */
 #define SOC_SYSCTL_RESET_KEY 45063u /* value to write to SYSCTL.RESET */
 #define SOC_RESET_CYCLES 16u /* cycles the reset is held after any reset request */
@@ -38,10 +38,12 @@
 #define SOC_UART_TXDATA_DATA_MASK 0x000000ffu
 #define SOC_UART_TXDATA_FULL_BIT 31
 #define SOC_UART_TXDATA_FULL_MASK 0x80000000u
-#define SOC_UART_RXDATA_OFFSET 0x04u /* rc: Read pops one byte from the RX FIFO; EMPTY set means nothing was popped. */
+#define SOC_UART_RXDATA_OFFSET 0x04u /* rc: Read pops one entry from the RX FIFO; EMPTY set means nothing was popped. With CTRL.FRAMED an entry is a decoded frame byte, or (MARK set) the end of a frame with its verdict in bit 0. */
 #define SOC_UART_RXDATA_ADDR 0x10000004u
 #define SOC_UART_RXDATA_DATA_BIT 0
 #define SOC_UART_RXDATA_DATA_MASK 0x000000ffu
+#define SOC_UART_RXDATA_MARK_BIT 8
+#define SOC_UART_RXDATA_MARK_MASK 0x00000100u
 #define SOC_UART_RXDATA_EMPTY_BIT 31
 #define SOC_UART_RXDATA_EMPTY_MASK 0x80000000u
 #define SOC_UART_STATUS_OFFSET 0x08u /* w1c: Line and FIFO status. Write 1 to OVERRUN or FRAME_ERR to clear them. */
@@ -67,6 +69,11 @@
 #define SOC_UART_LEVELS_RX_MASK 0x0000ffffu
 #define SOC_UART_LEVELS_TX_BIT 16
 #define SOC_UART_LEVELS_TX_MASK 0xffff0000u
+#define SOC_UART_CTRL_OFFSET 0x14u /* rw: Receive mode. Writing it also clears a pending bad-frame verdict. */
+#define SOC_UART_CTRL_ADDR 0x10000014u
+#define SOC_UART_CTRL_RESET 0x00000000u
+#define SOC_UART_CTRL_FRAMED_BIT 0
+#define SOC_UART_CTRL_FRAMED_MASK 0x00000001u
 
 /* TIMER: 64-bit cycle counter (also read by the CPU's cycle/time CSRs) and the watchdog. */
 #define SOC_TIMER_BASE 0x10001000u

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mmio.h"
+#include "quart_protocol.h"
 #include "soc_map.h"
 #include "sys.h"
 #include "uart.h"
@@ -23,11 +24,16 @@ enum { BOOT_NO_MAGIC = 1, BOOT_BAD_LENGTH = 2, BOOT_BAD_ENTRY = 3, BOOT_BAD_CRC 
 #define PAYLOAD_BASE (SOC_RAM_BASE + SOC_APP_HEADER_SIZE)
 #define PAYLOAD_MAX (SOC_RAM_APP_IMAGE_SIZE - SOC_APP_HEADER_SIZE)
 
+/* Nibble-table CRC-32 (the protocol's table, 64 bytes): about three times faster than bit by bit on
+ * this CPU, whose shifter moves one bit per cycle, and boot time is how long a host waits for SYNC_ACK. */
+static const uint32_t crc_nibble[16] = QP_CRC32_NIBBLE_TABLE;
+
 static uint32_t crc32(const volatile uint8_t *p, uint32_t n) {
   uint32_t c = 0xffffffffu;
   while (n--) {
     c ^= *p++;
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    c = (c >> 4) ^ crc_nibble[c & 15u];
+    c = (c >> 4) ^ crc_nibble[c & 15u];
   }
   return c ^ 0xffffffffu;
 }

@@ -68,9 +68,16 @@ static void send_stats(qp_device_t *d) {
                      QP_K_STATS_REPLY_TX_RETX == QP_LS_TX_RETX && QP_K_STATS_REPLY_NAK_RX == QP_LS_NAK_RX &&
                      QP_K_STATS_REPLY_LOADS == QP_LS_COUNT && QP_K_STATS_REPLY_UPTIME_MS == QP_LS_COUNT + 2,
                  "STATS_REPLY keys follow the link counters, then loads, runs, uptime");
+  uint64_t c = d->app->cycles ? d->app->cycles(d->app->ctx) : 0;
+  uint32_t counters[] = {(uint32_t)c, (uint32_t)(c >> 32), d->link.rx_bytes};
+  _Static_assert(QP_K_STATS_REPLY_CYCLES == QP_K_STATS_REPLY_UPTIME_MS + 1 &&
+                     QP_K_STATS_REPLY_RX_BYTES == QP_K_STATS_REPLY_CYCLES + 2,
+                 "STATS_REPLY: cycles, cycles_hi, rx_bytes follow uptime");
   qp_body_clear(&b);
   set_run(&b, QP_K_STATS_REPLY_RX_FRAMES, d->link.stats, QP_LS_COUNT);
   set_run(&b, QP_K_STATS_REPLY_LOADS, extra, 3);
+  if (d->app->cycles) set_run(&b, QP_K_STATS_REPLY_CYCLES, counters, 2);
+  qp_body_set_u(&b, QP_K_STATS_REPLY_RX_BYTES, counters[2]);
   send_body(d, QP_OP_STATS_REPLY, &b);
 }
 
@@ -257,6 +264,23 @@ static void schedule(qp_device_t *d, uint8_t op, uint32_t arg) {
   d->action_armed = 0;
 }
 
+static void switch_rate(qp_device_t *d, uint32_t baud) {
+  d->app->set_baud(d->app->ctx, baud);
+  d->baud = baud;
+  qp_link_set_rate(&d->link, baud);
+}
+
+/* A switched rate stays once the host opened a session at it (a SYNC with a new nonce: any other frame
+ * may have been received at the old rate just before the switch); otherwise the previous rate comes
+ * back, so a host that could not follow (or never saw the OK) finds the device where it was. */
+static void baud_step(qp_device_t *d) {
+  if (d->link.nonce != d->baud_nonce) d->baud_trial = 0;
+  else if ((int32_t)(d->now - d->baud_revert_at) >= 0) {
+    d->baud_trial = 0;
+    switch_rate(d, d->baud_prev);
+  }
+}
+
 static void action_step(qp_device_t *d) {
   if (qp_link_tx_busy(&d->link)) return;
   if (!d->action_armed) {
@@ -267,10 +291,14 @@ static void action_step(qp_device_t *d) {
   if ((int32_t)(d->now - d->action_at) < 0) return;
   d->state = QP_ST_IDLE;
   if (d->action_op == QP_OP_SET_BAUD) {
-    d->app->set_baud(d->app->ctx, d->action_arg);
-    qp_link_set_rate(&d->link, d->action_arg);
-  }
-  else if (d->app->reset) d->app->reset(d->app->ctx); /* may re-initialise d: touch nothing after it */
+    /* On trial until the host opens a session at the new rate (baud_step); an unknown old rate (0)
+     * leaves nothing to return to. */
+    d->baud_trial = d->baud != 0;
+    d->baud_prev = d->baud;
+    d->baud_nonce = d->link.nonce;
+    d->baud_revert_at = d->now + QP_DEVICE_BAUD_REVERT_MS;
+    switch_rate(d, d->action_arg);
+  } else if (d->app->reset) d->app->reset(d->app->ctx); /* may re-initialise d: touch nothing after it */
 }
 
 /* ---- dispatch */
@@ -347,6 +375,7 @@ void proto_init(qp_device_t *d, const qp_app_t *app, uint32_t now_ms) {
   d->app = app;
   d->now = d->boot_ms = now_ms;
   qp_link_init(&d->link, &k_link_ops, d, QP_DEVICE_VERSION);
+  d->baud = app->baud;
   qp_link_set_rate(&d->link, app->baud);
 }
 
@@ -358,6 +387,10 @@ void proto_set_model(qp_device_t *d, uint32_t size, uint32_t crc) {
 
 void proto_feed_byte(qp_device_t *d, uint8_t b) { qp_link_rx_byte(&d->link, b); }
 
+uint8_t *proto_rx_buffer(qp_device_t *d) { return qp_link_rx_buffer(&d->link); }
+
+void proto_rx_frame(qp_device_t *d, uint32_t n, int ok) { qp_link_rx_frame(&d->link, n, ok); }
+
 void proto_poll(qp_device_t *d, uint32_t now_ms) {
   uint32_t budget = d->app->tx_space ? d->app->tx_space(d->app->ctx) : QP_TX_BURST;
   d->now = now_ms;
@@ -365,4 +398,5 @@ void proto_poll(qp_device_t *d, uint32_t now_ms) {
   if (d->state == QP_ST_STREAM) stream_step(d);
   qp_link_poll(&d->link, now_ms, budget);
   if (d->state == QP_ST_ACTION) action_step(d);
+  if (d->baud_trial) baud_step(d);
 }

@@ -70,6 +70,8 @@ typedef struct {
   /* Called once the OK reply has left the wire (plus QP_DEVICE_ACTION_DELAY_MS). May be NULL. */
   void (*set_baud)(void *ctx, uint32_t baud);
   void (*reset)(void *ctx);
+  /* Clock cycles since reset, for STATS_REPLY.cycles. May be NULL. */
+  uint64_t (*cycles)(void *ctx);
 } qp_app_t;
 
 /* Bytes sent per proto_poll() when the app gives no tx_space: bounds the time spent in a blocking putc. */
@@ -106,6 +108,10 @@ typedef struct {
   uint8_t action_op, action_armed;
   uint32_t action_arg, action_at;
 
+  /* the line rate, and the previous one until the host opens a session at the new rate */
+  uint32_t baud, baud_prev, baud_revert_at, baud_nonce;
+  uint8_t baud_trial;
+
   uint32_t loads, runs;
 } qp_device_t;
 
@@ -113,6 +119,9 @@ void proto_init(qp_device_t *d, const qp_app_t *app, uint32_t now_ms);
 /* Declares a model that is already active at boot (e.g. kept in flash). */
 void proto_set_model(qp_device_t *d, uint32_t size, uint32_t crc);
 void proto_feed_byte(qp_device_t *d, uint8_t b);
+/* For a UART that decodes frames itself: see qp_link_rx_buffer() / qp_link_rx_frame(). */
+uint8_t *proto_rx_buffer(qp_device_t *d);
+void proto_rx_frame(qp_device_t *d, uint32_t n, int ok);
 void proto_poll(qp_device_t *d, uint32_t now_ms);
 
 #endif

@@ -119,20 +119,20 @@ static void session_start(qp_link_t *l, uint32_t nonce, uint8_t window) {
   l->peer_window = window < 1 ? 1 : window > QP_MAX_WINDOW ? QP_MAX_WINDOW : window;
 }
 
-/* Hands buffered frames to the dispatcher in order, as long as a reply could be queued. */
+/* Hands the next buffered frame to the dispatcher if it is in order and a reply could be queued. One
+ * per call: after a gap is filled, delivering a whole window at once (each a chunk written to storage)
+ * would stall the caller's UART draining for that long; qp_link_poll() delivers the rest, one a call. */
 static void deliver_ready(qp_link_t *l) {
   uint8_t i;
-  for (;;) {
-    for (i = 0; i < QP_DEVICE_RX_WINDOW; i++)
-      if (l->rx[i].used && l->rx[i].seq == l->rx_expect) break;
-    if (i == QP_DEVICE_RX_WINDOW || !qp_link_tx_room(l)) return;
-    l->rx_expect++;
-    l->nak_done = 0;
-    l->ack_pending = 1;
-    l->ops->deliver(l->ctx, l->rx[i].buf[QP_HDR_OFF_TYPE], l->rx[i].buf + QP_HDR_BYTES,
-                    qp_rd16(l->rx[i].buf + QP_HDR_OFF_LEN));
-    l->rx[i].used = 0;
-  }
+  for (i = 0; i < QP_DEVICE_RX_WINDOW; i++)
+    if (l->rx[i].used && l->rx[i].seq == l->rx_expect) break;
+  if (i == QP_DEVICE_RX_WINDOW || !qp_link_tx_room(l)) return;
+  l->rx_expect++;
+  l->nak_done = 0;
+  l->ack_pending = 1;
+  l->ops->deliver(l->ctx, l->rx[i].buf[QP_HDR_OFF_TYPE], l->rx[i].buf + QP_HDR_BYTES,
+                  qp_rd16(l->rx[i].buf + QP_HDR_OFF_LEN));
+  l->rx[i].used = 0;
 }
 
 static void on_message(qp_link_t *l, qp_rx_slot_t *s) {
@@ -184,20 +184,22 @@ static void on_frame(qp_link_t *l, qp_rx_slot_t *s, uint16_t len) {
     on_message(l, s);
 }
 
-void qp_link_rx_byte(qp_link_t *l, uint8_t b) {
-  if (!l->frx.in_frame && b != QP_DELIM) { /* first byte of a frame: decode into a free slot */
-    int8_t i;
-    l->rx_cur = -1;
-    for (i = 0; i < (int8_t)QP_DEVICE_RX_WINDOW; i++)
-      if (!l->rx[i].used) {
-        l->rx_cur = i;
-        break;
-      }
-    qp_frame_rx_begin(&l->frx, l->rx_cur < 0 ? 0 : l->rx[l->rx_cur].buf);
-  }
-  switch (qp_frame_rx_byte(&l->frx, b)) {
+/* Picks the receive slot for a frame that starts now; NULL when none is free. */
+static uint8_t *rx_pick(qp_link_t *l) {
+  int8_t i;
+  l->rx_cur = -1;
+  for (i = 0; i < (int8_t)QP_DEVICE_RX_WINDOW; i++)
+    if (!l->rx[i].used) {
+      l->rx_cur = i;
+      return l->rx[i].buf;
+    }
+  return 0;
+}
+
+static void rx_result(qp_link_t *l, int result, uint16_t n) {
+  switch (result) {
     case QP_FRX_OK:
-      on_frame(l, &l->rx[l->rx_cur], (uint16_t)(l->frx.n - QP_FRAME_MIN));
+      on_frame(l, &l->rx[l->rx_cur], (uint16_t)(n - QP_FRAME_MIN));
       break;
     case QP_FRX_BAD: /* it may have been a retransmission: NAK again */
       l->stats[QP_LS_RX_BAD]++;
@@ -210,6 +212,32 @@ void qp_link_rx_byte(qp_link_t *l, uint8_t b) {
     default:
       break;
   }
+}
+
+void qp_link_rx_byte(qp_link_t *l, uint8_t b) {
+  int r;
+  if (!l->frx.in_frame && b != QP_DELIM) qp_frame_rx_begin(&l->frx, rx_pick(l)); /* first byte of a frame */
+  r = qp_frame_rx_byte(&l->frx, b);
+  if (r == QP_FRX_MORE || r == QP_FRX_EMPTY) return;
+  l->rx_bytes += l->frx.n;
+  rx_result(l, r, l->frx.n);
+}
+
+uint8_t *qp_link_rx_buffer(qp_link_t *l) { return rx_pick(l); }
+
+void qp_link_rx_frame(qp_link_t *l, uint32_t n, int ok) {
+  const uint8_t *f;
+  if (!n) return;
+  l->rx_bytes += n;
+  if (l->rx_cur < 0) {
+    rx_result(l, QP_FRX_DROP, 0);
+    return;
+  }
+  f = l->rx[l->rx_cur].buf;
+  if (!ok || n < QP_FRAME_MIN || n > QP_FRAME_MAX || n != QP_FRAME_MIN + (uint32_t)qp_rd16(f + QP_HDR_OFF_LEN))
+    rx_result(l, QP_FRX_BAD, 0);
+  else
+    rx_result(l, QP_FRX_OK, (uint16_t)n);
 }
 
 /* ---- sending */

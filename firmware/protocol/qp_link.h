@@ -86,10 +86,19 @@ typedef struct {
   uint8_t ctrl[QP_FRAME_MIN + QP_SYNC_BYTES];
 
   uint32_t stats[QP_LS_COUNT];
+  uint32_t rx_bytes; /* frame bytes received (decoded), valid or not */
 } qp_link_t;
 
 void qp_link_init(qp_link_t *l, const qp_link_ops_t *ops, void *ctx, uint16_t version);
 void qp_link_rx_byte(qp_link_t *l, uint8_t b);
+
+/* Frames decoded and CRC-checked by hardware (a UART that removes COBS itself) skip qp_link_rx_byte:
+ * store the decoded bytes of the next frame from qp_link_rx_buffer() on (QP_FRAME_MAX bytes at most;
+ * NULL: no free receive slot, the frame is dropped), then report its end with the byte count (more than
+ * QP_FRAME_MAX: overflow) and the hardware's verdict on its COBS structure and CRC. Empty frames (n = 0)
+ * are ignored. */
+uint8_t *qp_link_rx_buffer(qp_link_t *l);
+void qp_link_rx_frame(qp_link_t *l, uint32_t n, int ok);
 /* Timers, deferred deliveries, then up to `budget` bytes onto the wire. */
 void qp_link_poll(qp_link_t *l, uint32_t now_ms, uint32_t budget);
 

@@ -19,6 +19,7 @@ export const UART_SOURCES = [
   "fpga/rtl/uart/uart_tx.v",
   "fpga/rtl/uart/uart_rx.v",
   "fpga/rtl/uart/uart_fifo.v",
+  "fpga/rtl/uart/uart_cobs_rx.v",
 ];
 
 /** Everything under soc_top (simulation adds SIM_MODELS for the iCE40 primitives). */

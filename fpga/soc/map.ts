@@ -101,9 +101,15 @@ export const socMap: SocMap = {
           name: "RXDATA",
           offset: 0x04,
           access: "rc",
-          doc: "Read pops one byte from the RX FIFO; EMPTY set means nothing was popped.",
+          doc: "Read pops one entry from the RX FIFO; EMPTY set means nothing was popped. With CTRL.FRAMED an entry is a decoded frame byte, or (MARK set) the end of a frame with its verdict in bit 0.",
           fields: [
-            { name: "DATA", lsb: 0, width: 8, doc: "received byte" },
+            { name: "DATA", lsb: 0, width: 8, doc: "received byte (MARK: bit 0 = frame OK)" },
+            {
+              name: "MARK",
+              lsb: 8,
+              width: 1,
+              doc: "CTRL.FRAMED: end of a frame; DATA bit 0 set when its COBS blocks and CRC-32 checked out",
+            },
             { name: "EMPTY", lsb: 31, width: 1, doc: "RX FIFO was empty, DATA invalid" },
           ],
         },
@@ -141,6 +147,21 @@ export const socMap: SocMap = {
           fields: [
             { name: "RX", lsb: 0, width: 16, doc: "bytes waiting in the RX FIFO" },
             { name: "TX", lsb: 16, width: 16, doc: "bytes waiting in the TX FIFO" },
+          ],
+        },
+        {
+          name: "CTRL",
+          offset: 0x14,
+          access: "rw",
+          reset: 0,
+          doc: "Receive mode. Writing it also clears a pending bad-frame verdict.",
+          fields: [
+            {
+              name: "FRAMED",
+              lsb: 0,
+              width: 1,
+              doc: "decode COBS frames and check their CRC-32 in hardware (protocol firmware at high rates); 0: raw bytes",
+            },
           ],
         },
       ],
@@ -258,7 +279,7 @@ export const socMap: SocMap = {
   constants: [
     { name: "CLOCK_HZ", value: SOC_CLOCK_HZ, doc: "SoC clock frequency in Hz" },
     { name: "UART_RESET_BAUD", value: UART_RESET_BAUD, doc: "UART line rate after reset" },
-    { name: "UART_RX_FIFO_DEPTH", value: 512, doc: "RX FIFO bytes (one EBR)" },
+    { name: "UART_RX_FIFO_DEPTH", value: 512, doc: "RX FIFO entries (9 bit: two EBR)" },
     { name: "UART_TX_FIFO_DEPTH", value: 16, doc: "TX FIFO bytes" },
     { name: "SYSCTL_RESET_KEY", value: 0x0000_b007, doc: "value to write to SYSCTL.RESET" },
     { name: "RESET_CYCLES", value: 16, doc: "cycles the reset is held after any reset request" },

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { progress } from "../app/progress.js";
-import { DEFAULT_BAUD, type Device, openSerialDevice, withSession } from "../device/device.js";
+import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession } from "../device/device.js";
 import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport } from "../device/report.js";
 import { openSimDevice } from "../device/sim.js";
@@ -16,6 +16,8 @@ export interface DeviceOptions {
   sim?: boolean;
   port?: string;
   baud?: string;
+  /** Rate both ends switch to after connecting (SET_BAUD). */
+  switchBaud?: string;
   /** Sim only: drop and bit-flip probability per byte, both directions. */
   simFaults?: string;
 }
@@ -37,11 +39,27 @@ export function deviceOpener(opts: DeviceOptions): () => Promise<Device> {
   return () => openSerialDevice(opts.port!, { baud });
 }
 
+/**
+ * `--switch-baud`: moves both ends to the rate after connecting (SET_BAUD; the device answers at the old
+ * rate, a failed switch leaves both at the old one and throws). Returns the rate in use.
+ */
+async function switchBaud(session: Session, opts: DeviceOptions): Promise<number> {
+  if (opts.switchBaud === undefined) return session.device.baud;
+  const baud = Number(opts.switchBaud);
+  if (!(Number.isInteger(baud) && baud > 0)) throw new Error(`bad --switch-baud ${opts.switchBaud}`);
+  if (baud !== session.device.baud) {
+    const info = await session.client.setBaud(baud);
+    Object.assign(session.info, info);
+  }
+  return session.device.baud;
+}
+
 function addDeviceOptions(cmd: Command): Command {
   return cmd
     .option("--sim", "use a fresh Verilator sim of the SoC (builds it on first use)")
     .option("--port <device>", "serial port of the board, e.g. /dev/ttyUSB1")
     .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`)
+    .option("--switch-baud <n>", "after connecting, switch both ends to this rate (e.g. 3000000)")
     .option("--sim-faults <p>", "sim only: drop and bit-flip each byte on the line with probability p")
     .option("--json", "print one JSON object");
 }
@@ -55,7 +73,9 @@ export function registerDevice(program: Command): void {
       .description("ask the device for its versions (protocol, ISA, SoC map), model memory and active model"),
   ).action(async (opts: DeviceOptions & { json?: boolean }) => {
     const open = deviceOpener(opts);
-    await withSession(open, async ({ device, info }) => {
+    await withSession(open, async (session) => {
+      await switchBaud(session, opts);
+      const { device, info } = session;
       const report = infoReport(info, device.label, device.baud, device.notes);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
     });
@@ -80,7 +100,9 @@ export function registerDevice(program: Command): void {
           );
         }
         const open = deviceOpener(opts);
-        await withSession(open, async ({ device, client, info }) => {
+        await withSession(open, async (session) => {
+          const baud = await switchBaud(session, opts);
+          const { device, client, info } = session;
           if (blob.length > info.stageCapacity)
             throw new Error(
               `${file} is ${blob.length} bytes (${kib(blob.length)}); the device takes at most ${info.stageCapacity} (${kib(info.stageCapacity)} model slot)`,
@@ -110,6 +132,7 @@ export function registerDevice(program: Command): void {
               seconds: res.seconds,
               verified: res.verified,
               bytes_per_second: rate,
+              baud,
               crc,
               skipped: res.skipped,
               resumed_from: res.resumedFrom,

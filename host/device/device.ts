@@ -6,14 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { SerialPort } from "serialport";
-import {
-  type ChannelOptions,
-  DeviceClient,
-  type DeviceInfo,
-  type Link,
-  StreamLink,
-} from "../protocol/index.js";
-import { PacedLink } from "./paced-link.js";
+import { type ChannelOptions, DeviceClient, type DeviceInfo, type Link } from "../protocol/index.js";
+import { SerialLink } from "./serial-link.js";
 
 /** How a device was reached, and what the user should know about that. */
 export interface Device {
@@ -21,7 +15,7 @@ export interface Device {
   /** The port path, or "sim" with its pty. */
   readonly label: string;
   readonly link: Link;
-  /** Line rate in bit/s. */
+  /** Line rate in bit/s (follows SET_BAUD). */
   readonly baud: number;
   /** Facts to show with the result, e.g. that a sim session is fresh per command. */
   readonly notes: readonly string[];
@@ -50,8 +44,8 @@ export async function openSerialDevice(
     kind?: Device["kind"];
     label?: string;
     notes?: string[];
-    /** Bytes/s the line moves in wall-clock time (default baud / 10: 8N1); writes are paced to it. */
-    linkBytesPerSecond?: number;
+    /** Line seconds per wall-clock second, read at each use (default 1; a slow simulation: less). */
+    lineSpeed?: () => number;
     channel?: ChannelOptions;
     onClose?: () => Promise<void>;
   } = {},
@@ -69,13 +63,15 @@ export async function openSerialDevice(
   });
   // A SerialPort error after open (unplugged cable) must not crash the process; the client times out.
   port.on("error", () => {});
-  const link = new PacedLink(new StreamLink(port, port), opts.linkBytesPerSecond ?? baud / 10);
+  const link = new SerialLink(port, baud, opts.lineSpeed);
   let closing: Promise<void> | undefined;
   return {
     kind: opts.kind ?? "serial",
     label: opts.label ?? path,
     link,
-    baud,
+    get baud() {
+      return link.baud;
+    },
     notes: opts.notes ?? [],
     channel: opts.channel,
     close() {

@@ -3,6 +3,7 @@
  * firmware `make boot`), waits for the client to open the pty, and connects through `serialport` exactly
  * like a board. Each call starts a fresh SoC: nothing survives between sessions (no SPI flash model yet).
  */
+import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
 import { buildBootImages } from "../../sim/device/firmware.js";
 import { type SimDevice, type SimFaults, type SimStats, startSim } from "../../sim/device/sim-device.js";
 import { DEFAULT_BAUD, type Device, DeviceOpenError, openSerialDevice } from "./device.js";
@@ -10,10 +11,15 @@ import { DEFAULT_BAUD, type Device, DeviceOpenError, openSerialDevice } from "./
 export const SIM_FRESH_NOTE = "sim: fresh device per command (the model is not kept between commands yet)";
 
 /**
- * Simulated seconds per wall-clock second, at least (the SoC model runs ~6 M of its 24 M cycles/s): the
- * line rate seen from the host is the UART rate times this, and the link's first timeouts must allow it.
+ * Simulated seconds per wall-clock second assumed until the simulator's speed is measured (the SoC
+ * model runs 3–6 M of its 24 M cycles/s, 1.5 M on a loaded machine). The line rate seen from the host
+ * is the UART rate times the speed, and the link's timers stretch by its inverse: erring low only
+ * lengthens them, erring high makes a window of 1 KiB frames time out while it is still on the line.
  */
-export const SIM_SPEED_FACTOR = 0.2;
+export const SIM_SPEED_FACTOR = 0.05;
+/** The measured speed is sampled this often, and used with this margin for slowdowns in between. */
+const SPEED_SAMPLE_MS = 250;
+const SPEED_MARGIN = 0.6;
 
 export interface SimDeviceOptions {
   /** UART line rate of the simulated SoC (default: its reset rate, as on the board). */
@@ -45,11 +51,29 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
     ramImage: images.appImage,
     baud,
     waitClientMs: 20,
+    checkHostBaud: true,
     faults: opts.faults,
     onLine: opts.log,
     log: opts.log,
   });
   let stats: SimStats | undefined;
+  // The simulator's speed varies with the machine's load: sample it, so the link's timers follow.
+  let speed = SIM_SPEED_FACTOR;
+  let last: { cycle: number; at: number } | undefined;
+  const sampler = setInterval(() => {
+    sim.mark().then(
+      (m) => {
+        const at = performance.now();
+        if (last && at > last.at && m.cycle > last.cycle) {
+          const measured = (m.cycle - last.cycle) / SOC_CLOCK_HZ / ((at - last.at) / 1000);
+          speed = Math.min(1, Math.max(SIM_SPEED_FACTOR / 2, measured * SPEED_MARGIN));
+        }
+        last = { cycle: m.cycle, at };
+      },
+      () => {},
+    );
+  }, SPEED_SAMPLE_MS);
+  sampler.unref();
   // Last resort if the process ends without close(): never leave a simulator running.
   const kill = () => sim.process.kill("SIGTERM");
   process.once("exit", kill);
@@ -58,11 +82,13 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
     kind: "sim",
     label: `sim (${sim.ptyPath})`,
     notes: [SIM_FRESH_NOTE],
-    linkBytesPerSecond: (baud / 10) * SIM_SPEED_FACTOR,
+    lineSpeed: () => speed,
     onClose: async () => {
+      clearInterval(sampler);
       process.off("exit", kill);
       stats ??= await sim.stop();
     },
   });
-  return { ...device, sim, simStats: () => stats };
+  // Object.assign, not a spread: `baud` is a getter that follows SET_BAUD.
+  return Object.assign(device, { sim, simStats: () => stats });
 }

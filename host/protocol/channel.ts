@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { assertSameVersion, LinkClosedError, ProtocolError, TimeoutError } from "./errors.js";
 import { encodeFrame, type Frame, FrameParser, packLayout, unpackLayout } from "./frame.js";
 import type { Link } from "./link.js";
-import { initialRtoMs, nakHoldoffMs, RttEstimator } from "./policy.js";
+import { initialRtoMs, lineTimeScale, nakHoldoffMs, RttEstimator } from "./policy.js";
 import { FIRST_MESSAGE_TYPE, FLAGS, FRAME, LIMITS, LINK_FRAMES, PROTOCOL_VERSION, TIMING } from "./spec.js";
 
 export interface ChannelOptions {
@@ -65,6 +65,13 @@ interface Outgoing {
   payload: Uint8Array;
   state: "waiting" | "queued" | "sending" | "sent" | "sacked";
   sentAt: number;
+  /**
+   * Line time (ms) of the bytes written ahead of the latest transmission and of the frame itself: the
+   * write returned when the OS took them, the wire needs this much longer (policy: retransmission timeout).
+   */
+  lineMs: number;
+  /** Encoded size of the latest transmission. */
+  wireBytes: number;
   /** Position of the latest transmission in the send order (loss inference, see onAck). */
   order: number;
   retries: number;
@@ -120,6 +127,8 @@ export class FramedChannel {
   private sendOrder = 0;
   /** When the last valid frame arrived (silence detection for the retry budget). */
   private heardAt = 0;
+  /** When the bytes written so far will have left the line, at the link's rate (0: no rate known). */
+  private lineFreeAt = 0;
   private rtt: RttEstimator;
   private timer: NodeJS.Timeout | undefined;
 
@@ -139,7 +148,9 @@ export class FramedChannel {
     this.version = options.version ?? PROTOCOL_VERSION;
     this.rxWindow = Math.min(options.rxWindow ?? LIMITS.hostRxWindow, LIMITS.maxWindow);
     this.maxRetries = options.maxRetries ?? TIMING.maxRetries;
-    this.rtt = new RttEstimator(initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond));
+    this.rtt = new RttEstimator(initialRtoMs(options.window ?? LIMITS.maxWindow, link.bytesPerSecond), () =>
+      lineTimeScale(link),
+    );
     this.unsubscribe = link.onData((bytes) => this.receive(bytes));
   }
 
@@ -183,6 +194,8 @@ export class FramedChannel {
     this.failure = undefined;
     this.nonce = (Math.random() * 0x100000000) >>> 0;
     const sync = this.syncPayload(this.nonce);
+    // In line time: a simulated device slower than real time answers (and reverts a rate) later.
+    const syncMs = TIMING.syncTimeoutMs * lineTimeScale(this.link);
     const got = new Promise<PeerInfo>((resolve) => {
       this.syncWaiter = resolve;
     });
@@ -194,7 +207,7 @@ export class FramedChannel {
       const peer = await Promise.race([
         got,
         new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), TIMING.syncTimeoutMs);
+          timer = setTimeout(() => resolve(undefined), syncMs);
         }),
       ]);
       clearTimeout(timer);
@@ -209,16 +222,15 @@ export class FramedChannel {
         throw e;
       }
       this.peer = peer;
-      this.rtt = new RttEstimator(initialRtoMs(this.window, this.link.bytesPerSecond));
+      this.rtt = new RttEstimator(initialRtoMs(this.window, this.link.bytesPerSecond), () =>
+        lineTimeScale(this.link),
+      );
       this.state = "open";
       return this.peerInfo;
     }
     this.syncWaiter = undefined;
     this.state = "failed";
-    this.failure = new TimeoutError(
-      "SYNC (no SYNC_ACK from the device)",
-      TIMING.syncTimeoutMs * TIMING.syncAttempts,
-    );
+    this.failure = new TimeoutError("SYNC (no SYNC_ACK from the device)", syncMs * TIMING.syncAttempts);
     throw this.failure;
   }
 
@@ -238,6 +250,8 @@ export class FramedChannel {
         payload,
         state: "waiting",
         sentAt: 0,
+        lineMs: 0,
+        wireBytes: 0,
         order: 0,
         retries: 0,
         timeouts: 0,
@@ -327,10 +341,13 @@ export class FramedChannel {
         this.stats.framesSent++;
         this.stats.wireBytesSent += next.bytes.length;
         await this.link.write(next.bytes);
+        const lineMs = this.queueOnLine(next.bytes.length);
         const o = next.frame;
         if (o?.state === "sending") {
           o.state = "sent";
           o.sentAt = performance.now();
+          o.lineMs = lineMs;
+          o.wireBytes = next.bytes.length;
           o.order = ++this.sendOrder;
           this.arm();
         }
@@ -344,6 +361,22 @@ export class FramedChannel {
     }
   }
 
+  /**
+   * Books `bytes` just written on the modelled line and returns how long (ms) until they will have left
+   * it. The model never holds more than the unacknowledged bytes, since acknowledged ones have arrived:
+   * a rate set too low cannot make the backlog grow without bound.
+   */
+  private queueOnLine(bytes: number): number {
+    const rate = this.link.bytesPerSecond;
+    if (!rate) return 0;
+    const now = performance.now();
+    let unacked = bytes;
+    for (const o of this.inflight.values()) if (o.state === "sent") unacked += o.wireBytes;
+    const free = Math.max(now, this.lineFreeAt) + (bytes / rate) * 1000;
+    this.lineFreeAt = Math.min(free, now + (unacked / rate) * 1000);
+    return this.lineFreeAt - now;
+  }
+
   /** Arms the retransmission timer for the earliest deadline among sent frames. */
   private arm(): void {
     clearTimeout(this.timer);
@@ -351,7 +384,7 @@ export class FramedChannel {
     let earliest = Number.POSITIVE_INFINITY;
     for (const o of this.inflight.values())
       if (o.state === "sent")
-        earliest = Math.min(earliest, o.sentAt + this.rtt.rtoMs, o.nakDeadline ?? earliest);
+        earliest = Math.min(earliest, o.sentAt + o.lineMs + this.rtt.rtoMs, o.nakDeadline ?? earliest);
     if (earliest === Number.POSITIVE_INFINITY) return;
     const wait = Math.max(0, earliest - performance.now());
     this.timer = setTimeout(() => this.onTimer(), wait);
@@ -369,7 +402,7 @@ export class FramedChannel {
       const why =
         o.nakDeadline !== undefined && now >= o.nakDeadline
           ? "nak"
-          : now - o.sentAt >= rto
+          : now - o.sentAt - o.lineMs >= rto
             ? "timeout"
             : undefined;
       if (!why) continue;
@@ -414,7 +447,8 @@ export class FramedChannel {
     if (advance > seqDiff(this.txNext, this.txBase)) return; // stale, or from another session
     const now = performance.now();
     const newest = advance ? this.inflight.get((cum - 1) & SEQ_MASK) : undefined;
-    if (newest && newest.retries === 0 && newest.state === "sent") this.rtt.sample(now - newest.sentAt);
+    if (newest && newest.retries === 0 && newest.state === "sent")
+      this.rtt.sample(Math.max(0, now - newest.sentAt - newest.lineMs));
     // Latest send order known to have arrived; only frames sent once are evidence (which copy of a
     // retransmitted frame arrived is unknown).
     let delivered = 0;
@@ -570,6 +604,7 @@ export class FramedChannel {
     this.rxBuffer.clear();
     this.parser.reset();
     this.txBase = this.txNext = this.rxExpect = 0;
+    this.lineFreeAt = 0;
     this.nakDone = this.ackNeeded = this.nakNeeded = false;
   }
 

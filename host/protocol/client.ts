@@ -12,7 +12,7 @@ import { type ChannelOptions, type ChannelStats, FramedChannel, type PeerInfo } 
 import { crc32 } from "./crc32.js";
 import { ChecksumError, DeviceError, ProtocolError, TimeoutError } from "./errors.js";
 import type { Link } from "./link.js";
-import { ChunkSizer, replyTimeoutMs } from "./policy.js";
+import { ChunkSizer, lineTimeScale, replyTimeoutMs } from "./policy.js";
 import {
   LIMITS,
   MESSAGES,
@@ -276,7 +276,7 @@ export class DeviceClient {
   reset(): Promise<DeviceInfo> {
     return this.exclusive(async () => {
       await this.requestLocked("RESET", {});
-      await sleep(TIMING.hostBaudSwitchDelayMs);
+      await sleep(TIMING.hostBaudSwitchDelayMs * lineTimeScale(this.link));
       await this.channel.open();
       return this.helloLocked();
     });
@@ -290,7 +290,7 @@ export class DeviceClient {
     return this.exclusive(async () => {
       const link = this.link;
       if (!link.setBaud) throw new ProtocolError("this link has no line rate to change");
-      const oldBaud = link.bytesPerSecond ? link.bytesPerSecond * 10 : undefined;
+      const oldBaud = link.baud;
       let replied: Error | undefined;
       try {
         await this.requestLocked("SET_BAUD", { baud });
@@ -298,7 +298,8 @@ export class DeviceClient {
         if (e instanceof DeviceError) throw e; // refused: nothing changed
         replied = e as Error; // reply lost: the device may or may not have switched
       }
-      await sleep(TIMING.hostBaudSwitchDelayMs);
+      // The delay is in line time: a simulated device slower than real time needs as much more.
+      await sleep(TIMING.hostBaudSwitchDelayMs * lineTimeScale(link));
       await link.setBaud(baud);
       try {
         await this.channel.open();
@@ -377,10 +378,9 @@ export class DeviceClient {
 
   private armReplyTimer(p: Pending, name: string): void {
     clearTimeout(p.timer);
-    p.timer = setTimeout(
-      () => this.settle(p, new TimeoutError(`reply to ${name}`, p.timeoutMs)),
-      p.timeoutMs,
-    );
+    // The device works in its own time: a simulated one needs proportionally more wall-clock time.
+    const ms = p.timeoutMs * lineTimeScale(this.link);
+    p.timer = setTimeout(() => this.settle(p, new TimeoutError(`reply to ${name}`, ms)), ms);
   }
 
   private settle(p: Pending, error?: Error, body?: unknown): void {

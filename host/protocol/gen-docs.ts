@@ -228,7 +228,7 @@ export function renderDocs(): string {
 
   L.push("## SET_BAUD and RESET", "");
   L.push(
-    `The device answers OK at the current rate, waits until the reply has left its transmitter plus deviceActionDelayMs (${TIMING.deviceActionDelayMs} ms), then switches (or resets). The host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms) after the OK, switches its own port and opens a new session at the new rate; if that fails it goes back to the old rate and opens a session there, then reports the failure. A new session cancels a pending action.`,
+    `The device answers OK at the current rate, waits until the reply has left its transmitter plus deviceActionDelayMs (${TIMING.deviceActionDelayMs} ms), then switches (or resets). The host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms) after the OK, switches its own port and opens a new session at the new rate; if that fails it goes back to the old rate and opens a session there, then reports the failure. The device keeps the new rate only once the host opens a session at it (a SYNC with a new nonce; other frames may still be arriving from before the switch): after deviceBaudRevertMs (${TIMING.deviceBaudRevertMs} ms) without one it returns to the previous rate by itself, before the host's SYNC attempts at the new rate (${TIMING.syncAttempts} × ${TIMING.syncTimeoutMs} ms) run out, so a lost OK or a host port that cannot take the rate still ends with both sides at the old rate. A new session cancels a pending action. Retransmission timeouts follow the rate: the device's is deviceRtoMs plus twice its transmit window's line time, the host adds to each frame's timeout the line time of the bytes it queued ahead of it, including the frame itself.`,
     "",
   );
 
@@ -241,7 +241,7 @@ export function renderDocs(): string {
       chunkRows,
     ),
     "",
-    "ACKs travel in the other direction of the full-duplex line and cost the upload nothing. Measured throughput against the real firmware code (native build) through a 3 Mbaud line model: `node --test dist/test/host/protocol/efficiency.test.js` prints the table for several windows and latencies.",
+    "ACKs travel in the other direction of the full-duplex line and cost the upload nothing. Measured throughput against the real firmware code (native build) through a 3 Mbaud line model: `node --test dist/test/host/protocol/efficiency.test.js` prints the table for several windows and latencies. On the simulated SoC (Verilator, bit-level UART, the firmware with the UART's hardware frame decoder), switched to 3 Mbaud with SET_BAUD, `node --test dist/test/host/device/link-rate.test.js` measures uploads in simulated time (BENCHMARKS.md, Wire protocol).",
     "",
   );
 

@@ -14,8 +14,13 @@ export interface Link {
   /** Subscribes to received bytes; returns the unsubscribe function. */
   onData(cb: (bytes: Uint8Array) => void): () => void;
   close(): Promise<void>;
-  /** Line rate in bytes/s when known (a UART with 8N1 framing: baud / 10). */
+  /**
+   * Bytes/s the line moves in wall-clock time when known (a UART with 8N1 framing: baud / 10; a
+   * simulated device slower than real time: less). Retransmission timers allow for it.
+   */
   readonly bytesPerSecond?: number;
+  /** Nominal line rate in bit/s when the transport has one. */
+  readonly baud?: number;
   /** Changes the local line rate (SET_BAUD). Absent when the transport has no rate. */
   setBaud?(baud: number): Promise<void>;
 }

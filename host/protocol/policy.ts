@@ -21,7 +21,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "SYNC retry",
     failure: "the device is busy or rebooting, or SYNC / SYNC_ACK was corrupted",
-    rule: `SYNC is re-sent every syncTimeoutMs (${TIMING.syncTimeoutMs} ms), at most syncAttempts (${TIMING.syncAttempts}) times, then TimeoutError; the same nonce is kept so a late SYNC_ACK still counts and the device does not reset twice`,
+    rule: `SYNC is re-sent every syncTimeoutMs (${TIMING.syncTimeoutMs} ms), at most syncAttempts (${TIMING.syncAttempts}) times, then TimeoutError; the same nonce is kept so a late SYNC_ACK still counts and the device does not reset twice. On a link slower than real time (the simulated device) the wait stretches by baud / 10 / bytesPerSecond, which keeps the device's baud revert inside the host's attempts at the new rate`,
   },
   {
     name: "version check",
@@ -31,7 +31,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "retransmission timeout",
     failure: "a frame or its ACK was lost or corrupted and no NAK followed (the last frame of a burst)",
-    rule: `per-frame timer; RTO = SRTT + max(rtoGranularityMs, 4·RTTVAR) (RFC 6298, G = ${TIMING.rtoGranularityMs} ms), sampled only from frames sent once (Karn) and only on the newest frame an ACK covers, clamped to [rtoMinMs, rtoMaxMs] = [${TIMING.rtoMinMs}, ${TIMING.rtoMaxMs}] ms and doubled after each timeout; before the first sample: rtoInitialMs (${TIMING.rtoInitialMs} ms) plus the time a full window takes on the line`,
+    rule: `per-frame timer; RTO = SRTT + max(rtoGranularityMs, 4·RTTVAR) (RFC 6298, G = ${TIMING.rtoGranularityMs} ms), sampled only from frames sent once (Karn) and only on the newest frame an ACK covers, clamped to [rtoMinMs, rtoMaxMs] = [${TIMING.rtoMinMs}, ${TIMING.rtoMaxMs}] ms and doubled after each timeout; before the first sample: rtoInitialMs (${TIMING.rtoInitialMs} ms) plus the time a full window takes on the line. Each frame's timer also gets the line time, at the link's current rate, of the bytes written ahead of it and of the frame itself (at most the unacknowledged bytes), and RTT samples exclude it: a write returns as soon as the OS or the sim's pty takes the bytes, so a 1 KiB frame queued behind a window at a low rate must not time out while it waits for the wire. On a link slower than real time (the simulated device) the fixed bounds stretch by baud / 10 / bytesPerSecond: the device answers in its own time`,
   },
   {
     name: "fast retransmit on NAK",
@@ -54,7 +54,7 @@ export const RULES: readonly Rule[] = [
     name: "reply timeouts scale with the work",
     failure:
       "a fixed timeout either fires during a long LOAD_END verification of a large blob or waits far too long for a small reply",
-    rule: `replies get replyBaseMs (${TIMING.replyBaseMs} ms) plus, for LOAD_END, size / deviceVerifyBytesPerSec (${TIMING.deviceVerifyBytesPerSec} B/s), and for RUN, runComputeMs (${TIMING.runComputeMs} ms) restarted by every RUN_OUTPUT; the timer starts once the request is acknowledged, so link delays do not eat it`,
+    rule: `replies get replyBaseMs (${TIMING.replyBaseMs} ms) plus, for LOAD_END, size / deviceVerifyBytesPerSec (${TIMING.deviceVerifyBytesPerSec} B/s), and for RUN, runComputeMs (${TIMING.runComputeMs} ms) restarted by every RUN_OUTPUT; the timer starts once the request is acknowledged, so link delays do not eat it; on a link slower than real time (the simulated device) all of it stretches by baud / 10 / bytesPerSecond`,
   },
   {
     name: "no blind re-send of commands",
@@ -70,7 +70,7 @@ export const RULES: readonly Rule[] = [
   {
     name: "baud switch fallback",
     failure: "the SET_BAUD reply or the switch itself was lost, leaving the two ends at different rates",
-    rule: `after OK the host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms, longer than the device's deviceActionDelayMs), switches and opens a new session; if that fails it returns to the old rate and opens there, then reports the failure`,
+    rule: `after OK the host waits hostBaudSwitchDelayMs (${TIMING.hostBaudSwitchDelayMs} ms, longer than the device's deviceActionDelayMs), switches and opens a new session; if that fails it returns to the old rate and opens there, then reports the failure. The device returns to the old rate by itself when no session is opened at the new one within deviceBaudRevertMs (${TIMING.deviceBaudRevertMs} ms)`,
   },
 ];
 
@@ -82,13 +82,26 @@ export function initialRtoMs(window: number, bytesPerSecond?: number): number {
   return Math.min(TIMING.rtoMaxMs, TIMING.rtoInitialMs + 2 * drain);
 }
 
+/**
+ * Wall-clock seconds per second of line time: 1 for a real UART; more for a simulated device that runs
+ * slower than real time (its link reports a wall-clock `bytesPerSecond` below `baud / 10`). The device
+ * answers in its own time, so the host's timer bounds stretch by this factor.
+ */
+export function lineTimeScale(link: { readonly baud?: number; readonly bytesPerSecond?: number }): number {
+  return link.baud && link.bytesPerSecond ? Math.max(1, link.baud / 10 / link.bytesPerSecond) : 1;
+}
+
 /** RFC 6298 smoothed RTT with Karn's back-off. */
 export class RttEstimator {
   private srtt: number | undefined;
   private rttvar = 0;
   private backoff = 1;
 
-  constructor(private readonly initialMs: number) {}
+  /** `scale`: lineTimeScale() of the link, read at each use; stretches the fixed bounds (rtoMinMs, G, rtoMaxMs). */
+  constructor(
+    private readonly initialMs: number,
+    private readonly scale: () => number = () => 1,
+  ) {}
 
   sample(ms: number): void {
     if (this.srtt === undefined) {
@@ -111,11 +124,12 @@ export class RttEstimator {
   }
 
   get rtoMs(): number {
+    const k = this.scale();
     const base =
       this.srtt === undefined
         ? this.initialMs
-        : this.srtt + Math.max(TIMING.rtoGranularityMs, 4 * this.rttvar);
-    return Math.min(TIMING.rtoMaxMs, Math.max(TIMING.rtoMinMs, base) * this.backoff);
+        : this.srtt + Math.max(TIMING.rtoGranularityMs * k, 4 * this.rttvar);
+    return Math.min(TIMING.rtoMaxMs * k, Math.max(TIMING.rtoMinMs * k, base) * this.backoff);
   }
 }
 

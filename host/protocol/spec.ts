@@ -135,7 +135,8 @@ export const TIMING = {
   runComputeMs: 30000,
   deviceActionDelayMs: 20,
   hostBaudSwitchDelayMs: 60,
-  deviceVerifyStep: 512,
+  deviceBaudRevertMs: 1000,
+  deviceVerifyStep: 256,
 } as const;
 
 export const TIMING_DOC: { readonly [K in keyof typeof TIMING]: ConstantDoc } = {
@@ -180,9 +181,13 @@ export const TIMING_DOC: { readonly [K in keyof typeof TIMING]: ConstantDoc } = 
     side: "host",
     doc: "delay between receiving the SET_BAUD reply and switching the host's own rate; exceeds the device's delay (ms)",
   },
+  deviceBaudRevertMs: {
+    side: "device",
+    doc: "after a SET_BAUD switch the device returns to the previous rate unless the host opens a session (SYNC with a new nonce) at the new one within this time (ms); shorter than the host's SYNC attempts at the new rate, so both ends meet again at the old rate",
+  },
   deviceVerifyStep: {
     side: "device",
-    doc: "staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies",
+    doc: "staging bytes verified per proto_poll() call, so the device keeps draining its UART while it verifies (256 bytes of software CRC-32 take about half the time the 512-entry RX FIFO lasts at 3 Mbaud)",
   },
 };
 
@@ -447,6 +452,9 @@ export const MESSAGES = {
       field(9, "loads", "u32", true, "blobs committed"),
       field(10, "runs", "u32", true, "runs completed"),
       field(11, "uptime_ms", "u32", true, "milliseconds since boot"),
+      field(12, "cycles", "u32", false, "device clock cycles since reset, low 32 bits (see INFO.clock_hz)"),
+      field(13, "cycles_hi", "u32", false, "device clock cycles since reset, high 32 bits"),
+      field(14, "rx_bytes", "u32", false, "frame bytes received (after COBS decoding), valid or not"),
     ],
   },
   OK: {

@@ -106,6 +106,12 @@ export interface StartSimOptions {
   readonly maxCycles?: number;
   readonly exitOnHalt?: boolean;
   /**
+   * Model the host port's rate: while the rate set on the pty differs from the device's UART rate,
+   * bytes arrive as garbage both ways (`--check-host-baud`). Clients that open the pty at another
+   * rate than the device's (raw tests at a fixed 115200) leave it off.
+   */
+  readonly checkHostBaud?: boolean;
+  /**
    * Start the clock only after a client opened the pty, plus this many ms (default: start at once and
    * keep the device's output in the pty until someone reads it). Use it to see the boot banner through
    * `serialport`, whose open flushes pending input.
@@ -127,12 +133,24 @@ export interface SimStats {
   readonly flipped: number;
   readonly frame_errors: number;
   readonly tx_overflow: number;
+  /** Bytes garbled while host and device rates differed (checkHostBaud). */
+  readonly garbled: number;
 }
 
 export interface SimHalt {
   readonly cause: number;
   readonly pc: number;
   readonly cycle: number;
+}
+
+/** A point in simulated time (QUART_SIM_MARK), for rates measured in SoC cycles rather than wall time. */
+export interface SimMark {
+  readonly cycle: number;
+  /** Bytes that started on the device's RX line / left its TX line so far. */
+  readonly line_rx: number;
+  readonly line_tx: number;
+  /** UART divisor (SoC cycles per bit) at that moment. */
+  readonly div: number;
 }
 
 export interface SimDevice {
@@ -142,6 +160,11 @@ export interface SimDevice {
   readonly halts: SimHalt[];
   /** Resolves with the exit code when the simulator ends by itself (sim exit, max cycles, halt). */
   readonly exited: Promise<number | null>;
+  /**
+   * The simulator's cycle counter and line byte counts now (SIGUSR1; answered within one 2048-cycle
+   * slice). Wall-clock jitter of the signal shifts the mark by a few thousand cycles at most.
+   */
+  mark(): Promise<SimMark>;
   /** Stops the simulator (SIGTERM) and returns its final statistics. */
   stop(): Promise<SimStats | undefined>;
 }
@@ -162,6 +185,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
   if (opts.traceFile !== undefined) args.push("--trace", opts.traceFile);
   if (opts.maxCycles !== undefined) args.push("--max-cycles", `${opts.maxCycles}`);
   if (opts.exitOnHalt) args.push("--exit-on-halt");
+  if (opts.checkHostBaud) args.push("--check-host-baud");
   if (opts.waitClientMs !== undefined) args.push("--wait-client", `${opts.waitClientMs}`);
   const f = opts.faults;
   if (f) {
@@ -172,6 +196,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
   }
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   const halts: SimHalt[] = [];
+  const markWaiters: ((m: SimMark) => void)[] = [];
   let stats: SimStats | undefined;
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
@@ -183,6 +208,16 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
         const kv = parseKv(line);
         halts.push({ cause: kv.cause ?? 0, pc: kv.pc ?? 0, cycle: kv.cycle ?? 0 });
       } else if (line.startsWith("QUART_SIM_STATS ")) stats = parseKv(line) as unknown as SimStats;
+      else if (line.startsWith("QUART_SIM_MARK ")) {
+        const kv = parseKv(line);
+        const m: SimMark = {
+          cycle: kv.cycle ?? 0,
+          line_rx: kv.line_rx ?? 0,
+          line_tx: kv.line_tx ?? 0,
+          div: kv.div ?? 0,
+        };
+        for (const w of markWaiters.splice(0)) w(m);
+      }
     };
     createInterface({ input: child.stdout! }).on("line", onLine);
     createInterface({ input: child.stderr! }).on("line", (l) => opts.onLine?.(l));
@@ -195,6 +230,16 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
     process: child,
     halts,
     exited,
+    mark(): Promise<SimMark> {
+      return new Promise<SimMark>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          reject(new Error("simulator not running"));
+          return;
+        }
+        markWaiters.push(resolve);
+        if (markWaiters.length === 1) child.kill("SIGUSR1");
+      });
+    },
     async stop(): Promise<SimStats | undefined> {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;

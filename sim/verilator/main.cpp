@@ -10,6 +10,10 @@
 //   QUART_SIM_HALT cause=<n> pc=<hex> cycle=<n>  the CPU halted (ecall/ebreak/illegal/misaligned)
 //   QUART_SIM_EXIT code=<n> cycle=<n>         firmware wrote SYSCTL.SIM_EXIT (the harness then exits)
 //   QUART_SIM_STATS key=value ...             on exit (SIGTERM/SIGINT, sim exit, --max-cycles)
+//   QUART_SIM_MARK cycle=<n> line_rx=<n> line_tx=<n> div=<n>
+//                                             on SIGUSR1: simulated time now (measurements in SoC cycles),
+//                                             bytes that crossed the line each way so far, the divisor
+//   QUART_SIM_BAUD div=<n> baud=<n> cycle=<n>  the firmware reprogrammed the UART divisor
 //
 // Options (plus Verilator's +args, e.g. +firmware=<hex> which --firmware sets):
 //   --firmware <hex>     ROM image (32-bit words, one per line)
@@ -21,6 +25,9 @@
 //   --fault-flip <p>     flip one random bit of each byte with probability p
 //   --fault-seed <n>     PRNG seed for fault injection (default 1)
 //   --fault-dir <d>      rx (host->device, default), tx (device->host) or both
+//   --check-host-baud    model the host's port rate: while the rate the client set on the pty (termios)
+//                        differs from the device's by more than 3 %, bytes arrive as garbage both ways
+//                        (half lost, half random), as between two real UARTs at different rates
 //   --max-cycles <n>     stop after n cycles (0: run until killed)
 //   --exit-on-halt       exit (code 3) when the CPU halts
 //   --wait-client <ms>   start the clock only once a client has opened the pty, then <ms> later (so the
@@ -63,7 +70,9 @@ constexpr size_t kTxQueueLimit = 16u << 20;  // device->host bytes kept while no
 constexpr int kCyclesPerSlice = 2048;        // cycles simulated between pty polls
 
 volatile sig_atomic_t g_stop = 0;
+volatile sig_atomic_t g_mark = 0;
 void on_signal(int) { g_stop = 1; }
+void on_mark(int) { g_mark = 1; }
 
 // xorshift64*: deterministic fault injection.
 struct Rng {
@@ -169,6 +178,7 @@ struct Options {
   uint32_t baud = 0;
   uint64_t max_cycles = 0;
   bool exit_on_halt = false;
+  bool check_host_baud = false;
   int wait_client_ms = -1;
   Faults faults;
 };
@@ -200,6 +210,7 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
       o.faults.on_tx = d != "rx";
     } else if (a == "--max-cycles") o.max_cycles = std::stoull(value());
     else if (a == "--exit-on-halt") o.exit_on_halt = true;
+    else if (a == "--check-host-baud") o.check_host_baud = true;
     else if (a == "--wait-client") o.wait_client_ms = std::stoi(value());
     else if (!a.empty() && a[0] == '+') plusargs.push_back(a);
     else usage(("unknown option " + a).c_str());
@@ -211,6 +222,30 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
     plusargs.push_back("+uart_div=" + std::to_string(div));
   }
   return o;
+}
+
+// The rate the client set on the pty (the pair shares one termios), 0 when it is not a standard one.
+uint32_t pty_baud(int fd) {
+  struct termios t;
+  if (tcgetattr(fd, &t) != 0) return 0;
+  switch (cfgetospeed(&t)) {
+    case B9600: return 9600;
+    case B19200: return 19200;
+    case B38400: return 38400;
+    case B57600: return 57600;
+    case B115200: return 115200;
+    case B230400: return 230400;
+    case B460800: return 460800;
+    case B500000: return 500000;
+    case B921600: return 921600;
+    case B1000000: return 1000000;
+    case B1500000: return 1500000;
+    case B2000000: return 2000000;
+    case B2500000: return 2500000;
+    case B3000000: return 3000000;
+    case B4000000: return 4000000;
+    default: return 0;
+  }
 }
 
 // Writes `path` into the RAM from its base. The RAM is SB_SPRAM256KA models (16 K x 16 bit, r_mem marked
@@ -298,6 +333,7 @@ int main(int argc, char** argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGUSR1, on_mark);
   std::printf("QUART_SIM_PTY %s\n", name);
   std::fflush(stdout);
   if (opt.wait_client_ms >= 0) {
@@ -317,6 +353,18 @@ int main(int argc, char** argv) {
   LineDriver driver;
   LineReceiver receiver;
   uint64_t cycle = 0, retired = 0, rx_bytes = 0, tx_bytes = 0, tx_overflow = 0;
+  uint64_t line_rx = 0, line_tx = 0;  // bytes that started on the device's RX line / left its TX line
+  uint32_t last_div = 0;  // 0: not seen yet (the reset divisor is not a change)
+  bool mismatch = false;  // --check-host-baud: host and device rates differ
+  uint64_t garbled = 0;
+  Rng garble_rng{0x5eed};
+  // A byte between ends at different rates: lost or replaced by another (false: lost).
+  auto garble = [&](uint8_t& b) {
+    ++garbled;
+    if (garble_rng.uniform() < 0.5) return false;
+    b = static_cast<uint8_t>(garble_rng.next());
+    return true;
+  };
   bool halted_reported = false;
   int exit_code = 0;
   bool done = false;
@@ -334,7 +382,10 @@ int main(int argc, char** argv) {
       if (!driver.busy() && !to_device.empty()) {
         uint8_t b = to_device.front();
         to_device.pop_front();
-        if (!opt.faults.on_rx || opt.faults.apply(b)) driver.start(b, div);
+        if (mismatch ? garble(b) : (!opt.faults.on_rx || opt.faults.apply(b))) {
+          driver.start(b, div);
+          ++line_rx;
+        }
       }
       top->i_uart_rx = driver.tick(div);
       top->i_clk = 1;
@@ -353,7 +404,8 @@ int main(int argc, char** argv) {
       retired += top->o_dbg_retire;
       uint8_t out;
       if (receiver.tick(top->o_uart_tx, div, out)) {
-        if (!opt.faults.on_tx || opt.faults.apply(out)) {
+        ++line_tx;
+        if (mismatch ? garble(out) : (!opt.faults.on_tx || opt.faults.apply(out))) {
           if (to_host.size() < kTxQueueLimit) to_host.push_back(out);
           else ++tx_overflow;
         }
@@ -378,6 +430,24 @@ int main(int argc, char** argv) {
       }
       if (opt.max_cycles != 0 && cycle >= opt.max_cycles) done = true;
       if (done) break;
+    }
+
+    if (opt.check_host_baud && top->o_dbg_uart_div != 0) {
+      uint32_t host = pty_baud(master), dev = static_cast<uint32_t>(QUART_CLOCK_HZ / top->o_dbg_uart_div);
+      mismatch = host != 0 && (host > dev ? host - dev : dev - host) * 100ull > 3ull * dev;
+    }
+    if (last_div == 0) last_div = top->o_dbg_uart_div;
+    if (top->o_dbg_uart_div != last_div) {
+      last_div = top->o_dbg_uart_div;
+      std::printf("QUART_SIM_BAUD div=%u baud=%u cycle=%" PRIu64 "\n", last_div,
+                  last_div ? static_cast<unsigned>(QUART_CLOCK_HZ / last_div) : 0u, cycle);
+      std::fflush(stdout);
+    }
+    if (g_mark) {
+      g_mark = 0;
+      std::printf("QUART_SIM_MARK cycle=%" PRIu64 " line_rx=%" PRIu64 " line_tx=%" PRIu64 " div=%u\n", cycle,
+                  line_rx, line_tx, static_cast<unsigned>(top->o_dbg_uart_div));
+      std::fflush(stdout);
     }
 
     // Service the pty without blocking.
@@ -419,9 +489,9 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("QUART_SIM_STATS cycles=%" PRIu64 " seconds=%.3f cycles_per_second=%.0f retired=%" PRIu64
               " rx_bytes=%" PRIu64 " tx_bytes=%" PRIu64 " dropped=%" PRIu64 " flipped=%" PRIu64
-              " frame_errors=%" PRIu64 " tx_overflow=%" PRIu64 "\n",
+              " frame_errors=%" PRIu64 " tx_overflow=%" PRIu64 " garbled=%" PRIu64 "\n",
               cycle, secs, secs > 0 ? cycle / secs : 0.0, retired, rx_bytes, tx_bytes, opt.faults.dropped,
-              opt.faults.flipped, receiver.frame_errors, tx_overflow);
+              opt.faults.flipped, receiver.frame_errors, tx_overflow, garbled);
   std::fflush(stdout);
 #ifdef QUART_TRACE
   if (vcd) vcd->close();

@@ -2,10 +2,10 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'h614e4fd3
+`define SOC_MAP_HASH 32'h1046518b
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
-`define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO bytes (one EBR)
+`define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
 `define SOC_UART_TX_FIFO_DEPTH 16 // TX FIFO bytes
 `define SOC_SYSCTL_RESET_KEY 45063 // value to write to SYSCTL.RESET
 `define SOC_RESET_CYCLES 16 // cycles the reset is held after any reset request
@@ -43,9 +43,10 @@
 `define SOC_UART_TXDATA_DATA_BIT 0
 `define SOC_UART_TXDATA_DATA_WIDTH 8
 `define SOC_UART_TXDATA_FULL_BIT 31
-`define SOC_UART_RXDATA_IDX 10'd1 // rc: Read pops one byte from the RX FIFO; EMPTY set means nothing was popped.
+`define SOC_UART_RXDATA_IDX 10'd1 // rc: Read pops one entry from the RX FIFO; EMPTY set means nothing was popped. With CTRL.FRAMED an entry is a decoded frame byte, or (MARK set) the end of a frame with its verdict in bit 0.
 `define SOC_UART_RXDATA_DATA_BIT 0
 `define SOC_UART_RXDATA_DATA_WIDTH 8
+`define SOC_UART_RXDATA_MARK_BIT 8
 `define SOC_UART_RXDATA_EMPTY_BIT 31
 `define SOC_UART_STATUS_IDX 10'd2 // w1c: Line and FIFO status. Write 1 to OVERRUN or FRAME_ERR to clear them.
 `define SOC_UART_STATUS_RX_VALID_BIT 0
@@ -62,6 +63,9 @@
 `define SOC_UART_LEVELS_RX_WIDTH 16
 `define SOC_UART_LEVELS_TX_BIT 16
 `define SOC_UART_LEVELS_TX_WIDTH 16
+`define SOC_UART_CTRL_IDX 10'd5 // rw: Receive mode. Writing it also clears a pending bad-frame verdict.
+`define SOC_UART_CTRL_RESET 32'h00000000
+`define SOC_UART_CTRL_FRAMED_BIT 0
 
 // TIMER: 64-bit cycle counter (also read by the CPU's cycle/time CSRs) and the watchdog.
 `define SOC_TIMER_BASE 32'h10001000

@@ -9,7 +9,7 @@
  * Options: --stage-capacity N  --input-capacity N  --out-len N (default: the input length)
  *          --commit-file PATH (the active model is written there on every commit)
  *          --verify-rate BYTES_PER_SEC (slow the staging read-back like a small CPU would)
- *          --max-baud N  --clock-hz N
+ *          --max-baud N  --clock-hz N  --baud N (line rate at start, for the SET_BAUD revert)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -193,6 +193,7 @@ int main(int argc, char **argv) {
   app.stage_capacity = n.stage_cap;
   app.input_capacity = n.input_cap;
   app.max_baud = arg_u32(argc, argv, "--max-baud", 3000000u);
+  app.baud = arg_u32(argc, argv, "--baud", 0); /* the line's rate at start; 0: unknown (no SET_BAUD revert) */
   app.tx_byte = tx_byte;
   app.tx_space = tx_space;
   app.stage_write = stage_write;

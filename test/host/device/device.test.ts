@@ -65,6 +65,19 @@ describe("device session on the simulated SoC", { skip }, () => {
     assert.match(human.stderr, /flash sim/);
   });
 
+  test("quart flash --sim --switch-baud 3000000: SET_BAUD after connect, the upload runs at 3 Mbaud", async () => {
+    const file = join(tempDir("flash"), "blob.bin");
+    writeFileSync(file, randomBytes(8 * 1024));
+    const r = await quart(["flash", file, "--sim", "--switch-baud", "3000000", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.baud, 3_000_000);
+    assert.equal(out.verified, true);
+    const bad = await quart(["info", "--sim", "--switch-baud", "6000000"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /BAD_BAUD/);
+  });
+
   test("flash through a line dropping and flipping bytes (p = 1e-4 each, both ways) still verifies", async () => {
     const blob = randomBytes(8 * 1024);
     const dev = await openSimDevice({ faults: { drop: 1e-4, flip: 1e-4, direction: "both", seed: 7 } });

@@ -7,8 +7,13 @@ import { test } from "node:test";
 import { encodeBody } from "../../../host/protocol/body.js";
 import { DeviceClient } from "../../../host/protocol/client.js";
 import { crc32 } from "../../../host/protocol/crc32.js";
-import { DeviceError, ProtocolVersionError, TimeoutError } from "../../../host/protocol/errors.js";
-import { type LineOptions, seededRandom } from "../../../host/protocol/link.js";
+import {
+  DeviceError,
+  ProtocolError,
+  ProtocolVersionError,
+  TimeoutError,
+} from "../../../host/protocol/errors.js";
+import { type LineOptions, type Link, seededRandom } from "../../../host/protocol/link.js";
 import { replyTimeoutMs } from "../../../host/protocol/policy.js";
 import { MESSAGES, PROTOCOL_VERSION, TIMING } from "../../../host/protocol/spec.js";
 import { gccMissing } from "../../firmware/protocol/native-build.js";
@@ -331,6 +336,46 @@ test(
       await client.hello();
       await client.close();
     }),
+);
+
+test(
+  "SET_BAUD fallback: a host port that cannot follow finds the device back at the old rate",
+  { skip },
+  () =>
+    withDevice(
+      async (dev) => {
+        const conn = dev.connect({ baud: 115_200 });
+        // A port that cannot do 3 Mbaud and silently runs at 2 Mbaud instead: the two ends disagree.
+        const stuck: Link = {
+          write: (b) => conn.host.write(b),
+          onData: (cb) => conn.host.onData(cb),
+          close: () => conn.host.close(),
+          get baud() {
+            return conn.host.baud;
+          },
+          get bytesPerSecond() {
+            return conn.host.bytesPerSecond;
+          },
+          setBaud: (baud) => conn.host.setBaud(baud === 3_000_000 ? 2_000_000 : baud),
+        };
+        const client = await DeviceClient.connect(stuck);
+        const t0 = performance.now();
+        await assert.rejects(
+          client.setBaud(3_000_000),
+          (e: unknown) => e instanceof ProtocolError && /still connected at 115200/.test(e.message),
+        );
+        await dev.waitFor(/^set_baud 3000000$/);
+        await dev.waitFor(/^set_baud 115200$/);
+        const waited = performance.now() - t0;
+        assert.ok(waited >= TIMING.deviceBaudRevertMs, `back after ${Math.round(waited)} ms`);
+        assert.equal(conn.device.baud, 115_200);
+        const m = blob(4096, 13);
+        await client.load(m);
+        assert.deepEqual(dev.committed(), m);
+        await client.close();
+      },
+      ["--baud", "115200"],
+    ),
 );
 
 test("RESET restarts the device; the host reconnects and the model is kept", { skip }, () =>
