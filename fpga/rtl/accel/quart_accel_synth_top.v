@@ -74,14 +74,12 @@ module quart_accel_synth_top #(
       quart_mac_array #(
           .ROWS(ROWS),
           .COLS(COLS),
-          .ACC_W(32),
           .N_DSP(N_DSP)
       ) u_arr (
           .i_clk(i_clk),
           .i_en(r_in[P_FLAGS]),
           .i_clr(r_in[P_FLAGS+1]),
-          .i_wunsigned(r_in[P_FLAGS+2]),
-          .i_wshift4(r_in[P_FLAGS+3]),
+          .i_w8(r_in[P_FLAGS+2]),
           .i_w(r_in[P_W+:4*ROWS]),
           .i_a(w_v),
           .i_rd_row(r_in[P_ROW+:$clog2(ROWS)]),
