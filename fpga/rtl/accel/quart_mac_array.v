@@ -28,10 +28,11 @@
 // Control: i_clr zeroes every partial (and marks every sum fresh) at the end of the cycle it is
 // asserted; assert it with the first tap of a pass, once the previous pass is drained. i_en marks a
 // valid tap; bubbles leave the sums unchanged. Drain: present PE (i_rd_row, i_rd_col) at cycle d;
-// o_acc = bank + partial of that PE is valid during cycle d+2 (bank read, then the add). The last
-// tap presented at cycle t may be drained with addresses from cycle t+3 on (its spill commits in
-// t+2); the next pass's first tap (with i_clr) may be presented in the cycle after the last drain
-// address. A pass of T taps therefore occupies T + 2 + ROWS*COLS cycles.
+// its 32-bit sum is on o_acc during cycle d+3 (partial and bank read, then the add). The last tap
+// presented at cycle t may be drained with addresses from cycle t+3 on (its spill writes the bank at
+// the end of t+3, and the drain reads it in t+4); the next pass's first tap (with i_clr) may be
+// presented in the cycle after the last drain address. A pass of T taps therefore occupies
+// T + 2 + ROWS*COLS cycles. Drain addresses may repeat and come in any order.
 `default_nettype none
 
 module quart_mac_array #(
@@ -70,51 +71,60 @@ module quart_mac_array #(
   reg r_en_d = 1'b0;
   always @(posedge i_clk) r_en_d <= i_en;
 
-  // ---- spill / drain control
-  // Stage 0 (cycle s): bank read address = the spill pointer when a tap lands, else the drain address.
-  // Stage 1 (cycle s+1): sum = S + D (see above); a spill writes it back, a drain registers it on
-  // o_acc (both, in fact: o_acc is simply the sum of the PE in stage 1).
+  // ---- spill / drain pipeline
+  // Stage 0 (cycle s): the PE index: the spill pointer when a tap lands, else the drain address.
+  // Stage 1 (s+1): the PE's partial and fresh flag are registered; the bank word is read.
+  // Stage 2 (s+2): sum = S + D (see above); a spill writes it back to the bank; o_acc registers it
+  // (for a drain address; for a spill it is unused).
   reg [IW-1:0] r_ptr = {IW{1'b0}};
-  reg [IW-1:0] r_idx = {IW{1'b0}};  // stage-1 PE index
-  reg r_spill = 1'b0;  // stage 1 is a spill commit
+  reg [IW-1:0] r_idx1 = {IW{1'b0}}, r_idx2 = {IW{1'b0}};
+  reg r_spill1 = 1'b0, r_spill2 = 1'b0;
   wire [IW-1:0] w_rd_idx = {i_rd_row, i_rd_col};
-  wire [IW-1:0] w_idx0 = r_en_d ? r_ptr : w_rd_idx;
   always @(posedge i_clk) begin
     if (r_en_d) r_ptr <= r_ptr + 1'b1;
-    r_idx <= w_idx0;
-    r_spill <= r_en_d;
+    r_idx1 <= r_en_d ? r_ptr : w_rd_idx;
+    r_spill1 <= r_en_d;
+    r_idx2 <= r_idx1;
+    r_spill2 <= r_spill1;
   end
 
+  localparam integer FIRST_LUT_PE = DSP_ROWS * COLS;
   reg [31:0] r_bank[0:NPE-1];
   reg [31:0] r_bank_rd;
   reg [NPE-1:0] r_fresh;  // undefined until the first i_clr
+  reg r_fresh2;
+  reg r_lut2;
+  reg [PD_W-1:0] r_p2;
   wire [PD_W*NPE-1:0] w_parts;  // partials (LUT rows zero-extended), PE i at [PD_W*i +: PD_W]
-  wire [PD_W-1:0] w_part = w_parts[PD_W*r_idx+:PD_W];
-  wire [31:0] w_last = r_fresh[r_idx] ? 32'd0 : r_bank_rd;
-  wire [PD_W-1:0] w_d = w_part - w_last[PD_W-1:0];
-  localparam integer FIRST_LUT_PE = DSP_ROWS * COLS;
-  wire w_lut_row;
+  wire w_lut_row1;
   generate
     if (DSP_ROWS > 0) begin : g_mixed
-      assign w_lut_row = $unsigned({{(32 - IW) {1'b0}}, r_idx}) >= FIRST_LUT_PE;
+      assign w_lut_row1 = $unsigned({{(32 - IW) {1'b0}}, r_idx1}) >= FIRST_LUT_PE;
     end else begin : g_all_lut
-      assign w_lut_row = 1'b1;
+      assign w_lut_row1 = 1'b1;
       wire w_unused_w8 = &{1'b0, i_w8};  // no DSP rows: no W8 taps
     end
   endgenerate
-  wire [31:0] w_dext = w_lut_row ? {{(32 - PL_W) {w_d[PL_W-1]}}, w_d[PL_W-1:0]}
-                                 : {{(32 - PD_W) {w_d[PD_W-1]}}, w_d};
+  always @(posedge i_clk) begin
+    r_p2 <= w_parts[PD_W*r_idx1+:PD_W];
+    r_fresh2 <= r_fresh[r_idx1];
+    r_lut2 <= w_lut_row1;
+    r_bank_rd <= r_bank[r_idx1];
+  end
+  wire [31:0] w_last = r_fresh2 ? 32'd0 : r_bank_rd;
+  wire [PD_W-1:0] w_d = r_p2 - w_last[PD_W-1:0];
+  wire [31:0] w_dext = r_lut2 ? {{(32 - PL_W) {w_d[PL_W-1]}}, w_d[PL_W-1:0]}
+                              : {{(32 - PD_W) {w_d[PD_W-1]}}, w_d};
   wire [31:0] w_sum = w_last + w_dext;
   always @(posedge i_clk) begin
-    r_bank_rd <= r_bank[w_idx0];
-    if (r_spill) r_bank[r_idx] <= w_sum;
+    if (r_spill2) r_bank[r_idx2] <= w_sum;
     o_acc <= w_sum;
   end
   integer f;
   always @(posedge i_clk) begin
     for (f = 0; f < NPE; f = f + 1)
       if (i_clr) r_fresh[f] <= 1'b1;
-      else if (r_spill && r_idx == f[IW-1:0]) r_fresh[f] <= 1'b0;
+      else if (r_spill2 && r_idx2 == f[IW-1:0]) r_fresh[f] <= 1'b0;
   end
 
   // ---- PEs

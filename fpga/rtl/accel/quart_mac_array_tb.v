@@ -3,7 +3,7 @@
 //   npasses, then per pass: ncycles, then per cycle: flags (bit0 W8 tap, bit2 bubble: i_en = 0),
 //   ROWS weight nibbles (W8: row r's byte as the nibbles of rows 2r, 2r+1), COLS activation bytes.
 // Drains each pass as early as the array allows (addresses from the third cycle after the last tap,
-// one per cycle, results two cycles after their address) and starts the next pass right after.
+// one per cycle, results three cycles after their address) and starts the next pass right after.
 // Prints "ACC <pass> <row> <col> <signed value>" per PE after each pass, then "DONE <cycles>".
 `default_nettype none
 `timescale 1ns / 1ps
@@ -43,7 +43,24 @@ module quart_mac_array_tb;
   reg [31:0] mem[0:MAXW-1];
   reg [1023:0] vecfile;
   integer nw;
-  integer p, np, k, nc, i, j, ptr, cycles, last;
+  integer p, np, k, nc, i, j, ptr, cycles;
+  // drain addresses in flight: valid, pass, PE index (the result follows three cycles later)
+  reg drain = 1'b0;
+  reg dq_v0 = 1'b0, dq_v1 = 1'b0, dq_v2 = 1'b0;
+  integer dq_p0, dq_p1, dq_p2, dq_i0, dq_i1, dq_i2;
+  always @(posedge clk) begin
+    dq_v2 <= dq_v1;
+    dq_p2 <= dq_p1;
+    dq_i2 <= dq_i1;
+    dq_v1 <= dq_v0;
+    dq_p1 <= dq_p0;
+    dq_i1 <= dq_i0;
+    dq_v0 <= drain;
+    dq_p0 <= p;
+    dq_i0 <= rd_row * COLS + rd_col;
+  end
+  always @(negedge clk)
+    if (dq_v2) $display("ACC %0d %0d %0d %0d", dq_p2, dq_i2 / COLS, dq_i2 % COLS, $signed(acc));
   reg [31:0] flags;
   reg [31:0] word;
   reg [4*ROWS-1:0] nw_w;
@@ -58,7 +75,6 @@ module quart_mac_array_tb;
     $readmemh(vecfile, mem, 0, nw - 1);
     ptr = 0;
     cycles = 0;
-    last = 0;
     np = mem[ptr];
     ptr = ptr + 1;
     @(negedge clk);
@@ -83,10 +99,9 @@ module quart_mac_array_tb;
         end
         w = nw_w;  // one update per cycle (per-slice updates re-evaluate the array each time)
         a = nw_a;
+        drain = 1'b0;
         @(negedge clk);
         cycles = cycles + 1;
-        if (last) $display("ACC %0d %0d %0d %0d", p - 1, ROWS - 1, COLS - 1, $signed(acc));
-        last = 0;
       end
       en = 1'b0;
       clr = 1'b0;
@@ -97,23 +112,18 @@ module quart_mac_array_tb;
       @(negedge clk);  // its spill commits
       cycles = cycles + 2;
       for (i = 0; i < ROWS * COLS; i = i + 1) begin
-        rd_row = i / COLS;
-        rd_col = i % COLS;
+        // drain in a scrambled order (any order is allowed)
+        j = (i * 13 + p) % (ROWS * COLS);
+        rd_row = j / COLS;
+        rd_col = j % COLS;
+        drain = 1'b1;
         @(negedge clk);
         cycles = cycles + 1;
-        // the result of the address presented one cycle ago arrives during this cycle
-        if (i > 0) $display("ACC %0d %0d %0d %0d", p, (i - 1) / COLS, (i - 1) % COLS, $signed(acc));
       end
-      // the last result arrives in the next cycle, which is already the next pass's first tap
-      rd_row = {$clog2(ROWS) {1'b1}};
-      rd_col = {$clog2(COLS) {1'b1}};
-      last = 1;
+      // the next pass's first tap follows the last drain address immediately
     end
-    if (last) begin
-      @(negedge clk);
-      cycles = cycles + 1;
-      $display("ACC %0d %0d %0d %0d", np - 1, ROWS - 1, COLS - 1, $signed(acc));
-    end
+    drain = 1'b0;
+    repeat (4) @(negedge clk);
     $display("DONE %0d", cycles);
     $finish;
   end
