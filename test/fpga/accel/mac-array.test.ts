@@ -61,7 +61,11 @@ function makePass(
     cycles.push([flags, ...nib.map((n) => n & 15), ...act.map((a) => a & 255)]);
   for (let t = 0; t < taps; t++) {
     const w = Array.from({ length: ROWS }, (_, r) =>
-      w8 ? (r < rows ? pick(-128, 127, worst === "pos" ? -128 : 127) : 0) : pick(-8, 7, worst === "pos" ? -8 : 7),
+      w8
+        ? r < rows
+          ? pick(-128, 127, worst === "pos" ? -128 : 127)
+          : 0
+        : pick(-8, 7, worst === "pos" ? -8 : 7),
     );
     const a = Array.from({ length: COLS }, () => pick(-128, 127, -128));
     for (let r = 0; r < rows; r++) for (let c = 0; c < COLS; c++) expected[r * COLS + c]! += w[r]! * a[c]!;
@@ -145,7 +149,8 @@ describe("quart_mac_array (iverilog, yosys SB_MAC16 model)", { skip: skipMsg(IVE
   test("all-LUT array (W4), short and worst-case passes", async () => {
     const rand = rng(99);
     const passes: Pass[] = [makePass(rand, 700, false, true, 0, "pos")];
-    for (let i = 0; i < 40; i++) passes.push(makePass(rand, 1 + Math.floor(rand() * 60), false, rand() < 0.5, 0));
+    for (let i = 0; i < 40; i++)
+      passes.push(makePass(rand, 1 + Math.floor(rand() * 60), false, rand() < 0.5, 0));
     await runArray({ N_DSP: 0 }, passes);
   });
 

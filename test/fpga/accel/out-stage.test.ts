@@ -139,7 +139,15 @@ async function runStage(cases: readonly Case[]): Promise<TbRun> {
   for (const c of cases) {
     const flags = c.mode | (ACT_CODE[c.act.kind] << 2) | (c.idle ? 16 : 0);
     const alpha = c.act.kind === "leaky" ? c.act.alphaQ16 : 0;
-    words.push(flags, alpha, c.mult, c.shift, c.zero & 0xffff, c.acc >>> 0, ...Array.from(c.thr, (t) => t >>> 0));
+    words.push(
+      flags,
+      alpha,
+      c.mult,
+      c.shift,
+      c.zero & 0xffff,
+      c.acc >>> 0,
+      ...Array.from(c.thr, (t) => t >>> 0),
+    );
   }
   const vec = writeVectors(vvp, "out", words);
   let out: string;
@@ -186,12 +194,20 @@ describe("quart_out_stage (iverilog) vs outputStage", { skip: skipMsg(IVERILOG_T
     const cases = makeCases(600).map((c) => ({ ...c, idle: false }));
     const run = await runStage(cases);
     for (let i = 0; i + 1 < cases.length; i++) {
-      assert.equal(run.inCycle[i + 1]! - run.inCycle[i]!, outStageCycles(cases[i]!), `element ${i} mode ${cases[i]!.mode}`);
+      assert.equal(
+        run.inCycle[i + 1]! - run.inCycle[i]!,
+        outStageCycles(cases[i]!),
+        `element ${i} mode ${cases[i]!.mode}`,
+      );
       assert.equal(run.got[i], expected(cases[i]!), `element ${i}`);
     }
     // latency: the result comes in the cycle after the element's last one
     for (let i = 0; i < cases.length; i++)
-      assert.equal(run.outCycle[i]! - run.inCycle[i]!, outStageCycles(cases[i]!) + 1, `latency of element ${i}`);
+      assert.equal(
+        run.outCycle[i]! - run.inCycle[i]!,
+        outStageCycles(cases[i]!) + 1,
+        `latency of element ${i}`,
+      );
   });
 
   test("verilator -Wall lint", { skip: skipMsg(["verilator"]) }, async () => {
