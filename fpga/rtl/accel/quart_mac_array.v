@@ -80,9 +80,15 @@ module quart_mac_array #(
   reg [IW-1:0] r_idx1 = {IW{1'b0}}, r_idx2 = {IW{1'b0}};
   reg r_spill1 = 1'b0, r_spill2 = 1'b0;
   wire [IW-1:0] w_rd_idx = {i_rd_row, i_rd_col};
+  wire [IW-1:0] w_idx0 = r_en_d ? r_ptr : w_rd_idx;
+  reg [NPE-1:0] r_sel1;  // stage 1 PE, one-hot (selects the partial by AND-OR)
+  integer h;
+  always @(posedge i_clk) begin
+    for (h = 0; h < NPE; h = h + 1) r_sel1[h] <= (w_idx0 == h[IW-1:0]);
+  end
   always @(posedge i_clk) begin
     if (r_en_d) r_ptr <= r_ptr + 1'b1;
-    r_idx1 <= r_en_d ? r_ptr : w_rd_idx;
+    r_idx1 <= w_idx0;
     r_spill1 <= r_en_d;
     r_idx2 <= r_idx1;
     r_spill2 <= r_spill1;
@@ -105,9 +111,15 @@ module quart_mac_array #(
       wire w_unused_w8 = &{1'b0, i_w8};  // no DSP rows: no W8 taps
     end
   endgenerate
+  reg [PD_W-1:0] w_p1;
+  integer g;
+  always @* begin
+    w_p1 = {PD_W{1'b0}};
+    for (g = 0; g < NPE; g = g + 1) w_p1 = w_p1 | (w_parts[PD_W*g+:PD_W] & {PD_W{r_sel1[g]}});
+  end
   always @(posedge i_clk) begin
-    r_p2 <= w_parts[PD_W*r_idx1+:PD_W];
-    r_fresh2 <= r_fresh[r_idx1];
+    r_p2 <= w_p1;
+    r_fresh2 <= |(r_fresh & r_sel1);
     r_lut2 <= w_lut_row1;
     r_bank_rd <= r_bank[r_idx1];
   end
