@@ -43,7 +43,7 @@ export const SOC_SOURCES = [
 export const ACCEL_MAC_ARRAY_SOURCES = [
   "fpga/rtl/accel/quart_mac_array.v",
   "fpga/rtl/accel/quart_pe.v",
-  "fpga/rtl/accel/quart_mul2_dsp.v",
+  "fpga/rtl/accel/quart_mac2_dsp.v",
   "fpga/rtl/accel/quart_mul.v",
 ];
 export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v"];
