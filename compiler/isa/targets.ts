@@ -55,9 +55,9 @@ const SPI_FLASH: ExternalMemory = {
 
 /**
  * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (fpga/rtl/accel: 16
- * products from the 8 DSPs, 16 from LUT Booth multipliers; decode + array + output stage ≈ 2970
- * LUT4). W8A8 runs 16 MACs per cycle on the DSP rows (2 channels, 1 cycle per tap), modelled as the
- * same throughput on 4 rows at 2 cycles per tap. A pass of T taps costs T + 2 cycles and a drain of
+ * multiply-accumulates inside the 8 DSPs, 16 with LUT Booth multipliers; decode + array + output
+ * stage ≈ 2610 LUT4). W8A8 runs 8 MACs per cycle (channel 0 only, 1 cycle per tap), modelled as the
+ * same throughput on 4 rows at 4 cycles per tap. A pass of T taps costs T + 2 cycles and a drain of
  * 32 accumulators paced by the output stage: 4 cycles per element for lut4 outputs (threshold
  * search), which is what passOverheadCycles (2 + 32·4) and vector.lanes (1/4) model.
  * SPRAM: 2 blocks are the SoC RAM, 1 block holds INP/OUT/ACC, 1 block is the activation arena; WGT and
@@ -69,7 +69,7 @@ export const icebreaker: Target = {
   clockHz: 24_000_000,
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
-  cyclesPerTap: { w4: 1, w8: 2 },
+  cyclesPerTap: { w4: 1, w8: 4 },
   passOverheadCycles: 130,
   vector: { lanes: 0.25, latencyCycles: 5 },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
