@@ -27,9 +27,11 @@
 //       partial every 48 taps (48 * 2^10 < 2^16);
 //   W8: the 16 DSP accumulators in turn, every 16 taps (16 * 15 * 128 < 2^15);
 //   no DSP: round robin over the ROWS*COLS partials of log2(ROWS*COLS) + 12 bits.
-// A per-PE "fresh" flag, set by i_clr, reads the bank word as 0 until the PE's first spill.
+// The bank word of a PE not yet spilled in the pass reads as 0 ("fresh"). The spill order is fixed
+// from i_clr, so that follows from the number n of taps landed so far in the pass and the slot f(k)
+// at which PE k is first spilled: fresh = n <= f(k), for spills and drain reads alike.
 //
-// Control: i_clr zeroes every partial (and marks every sum fresh) at the end of the cycle it is
+// Control: i_clr zeroes every partial (and makes every sum fresh) at the end of the cycle it is
 // asserted; assert it with the first tap of a pass, once the previous pass is drained. i_en marks a
 // valid tap; bubbles leave the sums unchanged. Drain: present PE (i_rd_row, i_rd_col) at cycle d;
 // its 32-bit sum is on o_acc during cycle d+3 (partial and bank read, then the add). The last tap
@@ -82,6 +84,8 @@ module quart_mac_array #(
 
   // ---- spill order
   reg [IW-1:0] w_spill_idx;
+  reg [IW:0] w_first;  // slot at which the stage-0 PE is first spilled in the pass
+  wire [IW-1:0] w_idx0;
   generate
     if (N_DSP > 0) begin : g_order
       // W4: slot (half h, group q, member m): m = 0, 1 -> DSP accumulator 2q + m, m = 2 -> LUT
@@ -110,29 +114,45 @@ module quart_mac_array #(
         else if (r_m == 2'd2) w_spill_idx = {1'b1, r_h, r_q};
         else w_spill_idx = {1'b0, r_q, r_m[0]};
       end
+      // first slot of PE k: W8 k; W4 DSP accumulator 2q + m: 3q + m; LUT partial 8h + q: 24h + 3q + 2
+      always @* begin
+        if (r_w8p) w_first = {2'b00, w_idx0[IW-2:0]};
+        else if (w_idx0[IW-1]) w_first = {1'b0, w_idx0[IW-2:0]} * 3 + 2;
+        else w_first = w_idx0[IW-2:1] * 3 + {{(IW - 1) {1'b0}}, w_idx0[0]};
+      end
     end else begin : g_rr
       reg [IW-1:0] r_ptr = {IW{1'b0}};
-      always @(posedge i_clk) if (r_en_d) r_ptr <= r_ptr + 1'b1;
+      always @(posedge i_clk)
+        if (i_clr) r_ptr <= {IW{1'b0}};
+        else if (r_en_d) r_ptr <= r_ptr + 1'b1;
       always @* w_spill_idx = r_ptr;
+      always @* w_first = {1'b0, w_idx0};
     end
   endgenerate
+  // taps landed in the pass, saturating above every first slot
+  reg [IW:0] r_n = {(IW + 1) {1'b0}};
+  always @(posedge i_clk)
+    if (i_clr) r_n <= {(IW + 1) {1'b0}};
+    else if (r_en_d && !(&r_n)) r_n <= r_n + 1'b1;
 
   // ---- spill / drain pipeline
   // Stage 0 (cycle s): the PE index: the spill slot when a tap lands, else the drain address.
-  // Stage 1 (s+1): the PE's partial and fresh flag are registered; the bank word is read.
+  // Stage 1 (s+1): the PE's partial is registered; the bank word is read.
   // Stage 2 (s+2): sum = S + D (see above); a spill writes it back to the bank; o_acc registers it
   // (for a drain address; for a spill it is unused).
   reg [IW-1:0] r_idx1 = {IW{1'b0}}, r_idx2 = {IW{1'b0}};
   reg r_spill1 = 1'b0, r_spill2 = 1'b0;
+  reg r_fresh1 = 1'b0;
   reg r_w8p1 = 1'b0, r_w8p2 = 1'b0;  // r_w8p travels with the PE index (the last drain address of a
                                      // W8 pass is still in the pipeline when the next i_clr comes)
   wire [IW-1:0] w_rd_idx = {i_rd_row, i_rd_col};
-  wire [IW-1:0] w_idx0 = r_en_d ? w_spill_idx : w_rd_idx;
+  assign w_idx0 = r_en_d ? w_spill_idx : w_rd_idx;
   reg [NPE-1:0] r_sel1;  // stage 1 PE, one-hot (selects the partial by AND-OR)
   integer h;
   always @(posedge i_clk) begin
     for (h = 0; h < NPE; h = h + 1) r_sel1[h] <= (w_idx0 == h[IW-1:0]);
     r_idx1 <= w_idx0;
+    r_fresh1 <= r_n <= w_first;
     r_spill1 <= r_en_d;
     r_idx2 <= r_idx1;
     r_spill2 <= r_spill1;
@@ -142,7 +162,6 @@ module quart_mac_array #(
 
   reg [31:0] r_bank[0:NPE-1];
   reg [31:0] r_bank_rd;
-  reg [NPE-1:0] r_fresh;  // undefined until the first i_clr
   reg r_fresh2;
   reg r_lut2;
   reg [PM_W-1:0] r_p2;
@@ -163,7 +182,7 @@ module quart_mac_array #(
   endgenerate
   always @(posedge i_clk) begin
     r_p2 <= w_p1;
-    r_fresh2 <= |(r_fresh & r_sel1);
+    r_fresh2 <= r_fresh1;
     r_lut2 <= w_lut1;
     r_bank_rd <= r_bank[r_idx1];
   end
@@ -178,13 +197,6 @@ module quart_mac_array #(
     if (r_spill2) r_bank[r_idx2] <= w_sum;
     o_acc <= w_sum + (w_comb ? {o_acc[27:0], 4'b0000} : 32'd0);
   end
-  integer f;
-  always @(posedge i_clk) begin
-    for (f = 0; f < NPE; f = f + 1)
-      if (i_clr) r_fresh[f] <= 1'b1;
-      else if (r_spill2 && r_idx2 == f[IW-1:0]) r_fresh[f] <= 1'b0;
-  end
-
   // ---- PEs
   // one negated activation per column, shared by the column's LUT multipliers
   wire [9*COLS-1:0] w_na;
