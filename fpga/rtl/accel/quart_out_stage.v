@@ -63,7 +63,7 @@ module quart_out_stage #(
   reg [14:0] r_mult;
   reg [5:0] r_sh;            // shift left to do
   reg r_rb;                  // last bit shifted out (the rounding bit P[n-1])
-  reg [15:0] r_zero;
+  reg [16:0] r_zero;          // zero + 128
   reg [TAG_W-1:0] r_tag;
 
   // ---- the one adder: h + (bit ? x : 0)
@@ -84,8 +84,8 @@ module quart_out_stage #(
 
   // ---- final requant arithmetic from P >>> n = {r_h, r_l} and the rounding bit
   wire w_hi_ok = (&r_h[32:1]) | ~(|r_h[32:1]);  // r_h fits 2 bits: P>>>n fits 18 bits
-  wire signed [18:0] w_s = $signed({r_h[1], r_h[1:0], r_l}) + $signed({18'd0, r_rb});
-  wire signed [19:0] w_t = $signed({w_s[18], w_s}) + $signed({{4{r_zero[15]}}, r_zero}) + 20'sd128;
+  // t = (P >>> n) + rounding bit + zero + 128: one adder, the rounding bit as its carry in
+  wire [19:0] w_t = {{2{r_h[1]}}, r_h[1:0], r_l} + {{3{r_zero[16]}}, r_zero} + {19'd0, r_rb};
   wire [7:0] w_q8 = !w_hi_ok ? (r_h[32] ? 8'd0 : 8'd255)
                   : w_t[19] ? 8'd0 : (|w_t[18:8]) ? 8'd255 : w_t[7:0];
 
@@ -125,7 +125,7 @@ module quart_out_stage #(
     if (w_accept) begin
       r_tag <= i_tag;
       r_mult <= i_mult;
-      r_zero <= i_zero;
+      r_zero <= {i_zero[15], i_zero} + 17'd128;
       r_a16 <= i_alpha[16];
     end
     // control
