@@ -56,7 +56,7 @@ const SPI_FLASH: ExternalMemory = {
 /**
  * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (fpga/rtl/accel: 16
  * multiply-accumulates inside the 8 DSPs, 16 with LUT Booth multipliers; decode + array + output
- * stage ≈ 2610 LUT4). W8A8 runs 8 MACs per cycle (channel 0 only, 1 cycle per tap), modelled as the
+ * stage ≈ 2590 LUT4). W8A8 runs 8 MACs per cycle (channel 0 only, 1 cycle per tap), modelled as the
  * same throughput on 4 rows at 4 cycles per tap. A pass of T taps costs T + 2 cycles and a drain of
  * 32 accumulators paced by the output stage: 4 cycles per element for lut4 outputs (threshold
  * search), which is what passOverheadCycles (2 + 32·4) and vector.lanes (1/4) model.
