@@ -93,8 +93,12 @@ const SPI_FLASH: ExternalMemory = {
 };
 
 /**
- * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (4×8-bit products in
- * LUTs as MARLANN-style array, ~35% of the LUT4s); W8A8 runs the same array at half rate.
+ * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (fpga/rtl/accel: 16
+ * multiply-accumulates inside the 8 DSPs, 16 with LUT Booth multipliers; decode + array + output
+ * stage ≈ 2590 LUT4). W8A8 runs 8 MACs per cycle (channel 0 only, 1 cycle per tap), modelled as the
+ * same throughput on 4 rows at 4 cycles per tap. A pass of T taps costs T + 2 cycles and a drain of
+ * 32 accumulators paced by the output stage: 4 cycles per element for lut4 outputs (threshold
+ * search), which is what passOverheadCycles (2 + 32·4) and vector.lanes (1/4) model.
  * SPRAM: 2 blocks are the SoC RAM, 1 block holds INP/OUT/ACC, 1 block is the activation arena; WGT and
  * TBL are EBRs (12 of the 30). Weights, tables and the program stream from the SPI flash.
  */

@@ -62,14 +62,13 @@ const HARNESS_FILES = [
 export const ACCEL_BLOCKS: readonly BlockSpec[] = [
   { name: "mac_array 4x8, 8 DSP", top: "quart_mac_array", files: ACCEL_MAC_ARRAY_SOURCES },
   {
-    name: "mac_array 4x8, 8 DSP, ACC_W=24",
+    name: "mac_array 4x8, no DSP",
     top: "quart_mac_array",
     files: ACCEL_MAC_ARRAY_SOURCES,
-    params: { ACC_W: 24 },
+    params: { N_DSP: 0 },
   },
   { name: "lut_decode 8 lanes", top: "quart_lut_decode", files: ACCEL_DECODE_SOURCES },
-  { name: "out_stage, LUT multipliers", top: "quart_out_stage", files: OUT_FILES },
-  { name: "out_stage, DSP multipliers", top: "quart_out_stage", files: OUT_FILES, dsp: true },
+  { name: "out_stage", top: "quart_out_stage", files: OUT_FILES },
   {
     name: "harness: decode -> mac_array (8 DSP)",
     top: "quart_accel_synth_top",
@@ -78,11 +77,16 @@ export const ACCEL_BLOCKS: readonly BlockSpec[] = [
     pnr: true,
   },
   {
-    name: "harness: out_stage, DSP multipliers",
+    name: "harness: out_stage",
     top: "quart_accel_synth_top",
     files: HARNESS_FILES,
     params: { USE_DEC: 0, USE_ARR: 0 },
-    dsp: true,
+    pnr: true,
+  },
+  {
+    name: "harness: decode -> mac_array -> out_stage",
+    top: "quart_accel_synth_top",
+    files: HARNESS_FILES,
     pnr: true,
   },
 ];
