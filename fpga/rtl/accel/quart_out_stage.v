@@ -23,10 +23,16 @@
 // element, the request is index 7 for the element on the input (o_thr_tag = i_tag), so the first
 // compare of a THRESH element can use it in the cycle after its acceptance. o_thr_idx depends
 // combinationally on i_thr_k (the next probe follows the current compare).
+//
+// CONST_REQUANT = 1 makes the REQUANT cycles independent of the data, so that a caller can schedule
+// (and a performance model predict) them: the shift phase is padded to its longest, 12 cycles
+// (n = 47), and the LeakyReLU loop runs for every element when act is LeakyReLU and A != 65536
+// (its result is used only for acc < 0): 29 cycles per element, + 17 for such a LeakyReLU.
 `default_nettype none
 
 module quart_out_stage #(
-    parameter integer TAG_W = 8
+    parameter integer TAG_W = 8,
+    parameter integer CONST_REQUANT = 0
 ) (
     input  wire             i_clk,
     input  wire             i_rst,
@@ -65,6 +71,8 @@ module quart_out_stage #(
   reg r_rb;                  // last bit shifted out (the rounding bit P[n-1])
   reg [16:0] r_zero;          // zero + 128
   reg [TAG_W-1:0] r_tag;
+  reg r_lkuse;               // the LeakyReLU product replaces acc (acc < 0)
+  reg [3:0] r_pad;           // CONST_REQUANT: shift-phase cycles left
 
   // ---- the one adder: h + (bit ? x : 0)
   wire w_add = (r_state == S_LKU) ? r_a16 : ((r_state == S_LEAKY || r_state == S_MUL) && r_l[0]);
@@ -90,13 +98,15 @@ module quart_out_stage #(
                   : w_t[19] ? 8'd0 : (|w_t[18:8]) ? 8'd255 : w_t[7:0];
 
   wire w_acc_neg = i_acc[31];
-  wire w_lk = (i_act == 2'd2) && w_acc_neg && (i_alpha != 17'd65536);
+  wire w_lkn = (i_act == 2'd2) && w_acc_neg && (i_alpha != 17'd65536);
+  wire w_lk = (CONST_REQUANT != 0) ? ((i_act == 2'd2) && (i_alpha != 17'd65536)) : w_lkn;
   wire w_relu0 = (i_mode == 2'd1) && (i_act == 2'd1) && w_acc_neg;
   wire w_accept = i_valid && o_ready;
 
   // shared register paths: one shift-add step (also a plain shift by 1 while shifting), shift by 8
-  wire w_sh8 = (r_state == S_SHIFT) && (r_sh >= 6'd8);
-  wire w_step = (r_state == S_LEAKY) || (r_state == S_MUL) || ((r_state == S_SHIFT) && !w_sh8);
+  wire w_shact = (r_state == S_SHIFT) && (r_sh != 6'd0);
+  wire w_sh8 = w_shact && (r_sh >= 6'd8);
+  wire w_step = (r_state == S_LEAKY) || (r_state == S_MUL) || (w_shact && !w_sh8);
   wire w_cnt_end = (r_cnt == 4'd0);
 
   always @(posedge i_clk) begin
@@ -110,12 +120,12 @@ module quart_out_stage #(
     else if (w_sh8) r_l <= {r_h[7:0], r_l[15:8]};
     // rounding bit: the last bit shifted out below bit n
     if (w_accept) r_rb <= 1'b0;
-    else if (r_state == S_SHIFT) r_rb <= w_sh8 ? r_l[7] : r_l[0];
+    else if (w_shact) r_rb <= w_sh8 ? r_l[7] : r_l[0];
     if (w_accept) r_sh <= i_shift;
-    else if (r_state == S_SHIFT) r_sh <= r_sh - (w_sh8 ? 6'd8 : 6'd1);
+    else if (w_shact) r_sh <= r_sh - (w_sh8 ? 6'd8 : 6'd1);
     // operand
     if (w_accept) r_x <= w_relu0 ? 32'sd0 : $signed(i_acc);
-    else if (r_state == S_LKU) r_x <= w_sum[31:0];  // u = floor(acc * A / 2^16), in [acc, 0]
+    else if (r_state == S_LKU && r_lkuse) r_x <= w_sum[31:0];  // u = floor(acc * A / 2^16), in [acc, 0]
     // step counter and threshold code
     if (w_accept) r_cnt <= (i_mode == 2'd0) ? 4'd3 : 4'd15;
     else if (r_state == S_LKU) r_cnt <= 4'd15;
@@ -127,13 +137,17 @@ module quart_out_stage #(
       r_mult <= i_mult;
       r_zero <= {i_zero[15], i_zero} + 17'd128;
       r_a16 <= i_alpha[16];
+      r_lkuse <= w_lkn;
     end
+    if (w_accept) r_pad <= 4'd12;
+    else if (r_state == S_SHIFT) r_pad <= r_pad - 4'd1;
     // control
     case (r_state)
       S_LEAKY: if (w_cnt_end) r_state <= S_LKU;
       S_LKU: r_state <= S_MUL;
-      S_MUL: if (w_cnt_end) r_state <= (r_sh == 6'd0) ? S_FIN : S_SHIFT;
-      S_SHIFT: if (r_sh == (w_sh8 ? 6'd8 : 6'd1)) r_state <= S_FIN;
+      S_MUL: if (w_cnt_end) r_state <= (r_sh == 6'd0 && CONST_REQUANT == 0) ? S_FIN : S_SHIFT;
+      S_SHIFT:
+      if (CONST_REQUANT != 0 ? (r_pad == 4'd1) : (r_sh == (w_sh8 ? 6'd8 : 6'd1))) r_state <= S_FIN;
       default: ;
     endcase
     if (w_last) r_state <= S_IDLE;

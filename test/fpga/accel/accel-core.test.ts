@@ -275,7 +275,7 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
   }, async () => {
     await lintBlock({
       top: "quart_accel",
-      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mul2_dsp.v"],
+      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mac2_dsp.v"],
       includeDirs: ACCEL_INCLUDE_DIRS,
       libs: [ice40SimLib()!],
       defines: ICE40_SIM_DEFINES,
