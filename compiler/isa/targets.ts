@@ -31,6 +31,13 @@ export interface Target {
   readonly cyclesPerTap: { readonly w4: number; readonly w8: number };
   /** Array pipeline fill per pass. */
   readonly passOverheadCycles: number;
+  /** Cycles per output-channel block of a CONV (a pass's rows) spent setting up its rows (0: none). */
+  readonly blockOverheadCycles?: number;
+  /**
+   * W8 passes on an array whose W8 taps compute fewer output channels than W4 ones: output channels
+   * per W8 pass and drain cycles per W8 output (absent: W8 passes are W4 passes at cyclesPerTap.w8).
+   */
+  readonly w8Pass?: { readonly rows: number; readonly drainCyclesPerOutput: number };
   /**
    * Cycles per output of a pass spent draining the accumulators before the next pass starts (1: one
    * accumulator per cycle, not overlapped with the next pass's taps; 0: drained in the background).
@@ -50,6 +57,23 @@ export interface Target {
     readonly lanes: number;
     readonly latencyCycles: number;
     readonly tableWordCycles: number;
+    /**
+     * An output stage that takes one element at a time for several cycles (absent: `lanes` results per
+     * cycle). CONV drains, VEC and RESIZE then issue their elements one per cycle (RESIZE: every other
+     * cycle) into a queue of `queue` elements in front of the stage; an element reaches the stage
+     * `pipeCycles` after its issue (RESIZE: `resizePipeCycles`). Cycles per element: `thresh`, `requant`
+     * (+ `leaky` with a LeakyReLU slope ≠ 1), `acc32`. The stage parameters of the next channels are
+     * read only once every element of the previous ones has left the stage.
+     */
+    readonly stage?: {
+      readonly thresh: number;
+      readonly requant: number;
+      readonly leaky: number;
+      readonly acc32: number;
+      readonly queue: number;
+      readonly pipeCycles: number;
+      readonly resizePipeCycles: number;
+    };
   };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
   readonly buffers: Readonly<Record<BufferName, number>>;
@@ -108,14 +132,18 @@ export const icebreaker: Target = {
   clockHz: 24_000_000,
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
-  cyclesPerTap: { w4: 1, w8: 2 },
-  // Measured on fpga/rtl/accel/quart_accel.v: a pass is 1 setup + the taps + 3 pipeline cycles, then its
-  // accumulators drain one per cycle (not overlapped with the next pass's taps).
-  passOverheadCycles: 4,
+  cyclesPerTap: { w4: 1, w8: 1 },
+  passOverheadCycles: 5,
+  blockOverheadCycles: 1,
   drainCyclesPerOutput: 1,
+  w8Pass: { rows: 1, drainCyclesPerOutput: 2 },
   decodeTableCycles: 1,
-  // latency: instruction setup (decode of the fields, tile geometry) + output stage (6) + OUT write.
-  vector: { lanes: 1, latencyCycles: 15, tableWordCycles: 1 },
+  vector: {
+    lanes: 1,
+    latencyCycles: 7,
+    tableWordCycles: 1,
+    stage: { thresh: 4, requant: 29, leaky: 17, acc32: 1, queue: 8, pipeCycles: 5, resizePipeCycles: 4 },
+  },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
     ACT: {
