@@ -167,9 +167,6 @@ class StageQueue {
   }
 }
 
-/** Cycles after the last drain / VEC issue until the unit reports done (pipeline and ACC write). */
-const STAGED_TAIL = 4;
-
 /**
  * CONV on a target with vector.stage, cycle by cycle of the pass schedule: per output-channel block
  * its setup and the load of its stage parameters (during the first pass's taps, once the stage has
@@ -222,7 +219,7 @@ function convStaged(t: Target, c: Fields, f: Fields, cfg: { vcfg?: Fields; table
       time = next;
     }
   }
-  return Math.max(next + STAGED_TAIL, fuse ? q.empty : 0);
+  return Math.max(next + st.tailCycles, fuse ? q.empty : 0);
 }
 
 /**
@@ -256,7 +253,7 @@ function vecStaged(
       if (resize && y + 1 < rows) next += 1;
     }
   }
-  return Math.max(next + STAGED_TAIL, q.empty);
+  return Math.max(next + st.tailCycles, q.empty);
 }
 
 /** Cycles of one instruction on its queue, given the configuration registers in force. */
