@@ -6,19 +6,26 @@
 // own output pixel and each row the weight of its own output channel. TBL, ACC and OUT are four-bank
 // byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
 //
-// CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow). Per pass the taps
-// (c, ky, kx), one per cycle (two for W8: low nibble unsigned, then high nibble signed x16), are
-// fetched with implicit im2col: per column iy = y*sy + ky*dy - pt, ix = x*sx + kx*dx - pl, out-of-tile
-// taps flagged as padding; quart_lut_decode turns codes into int8 (lut4 tables / lin8 q-128 / the
-// zero code for padding) and quart_mac_array accumulates. Grouped convolutions: the rows of a pass
-// that belong to different groups take turns, each group's taps with the other rows' weights forced
-// to 0. Then the accumulators drain one per cycle (ROWS*COLS cycles at most), + ACC when `accum`,
-// either to ACC or through quart_out_stage (+ bias) into OUT.
+// CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow); W8 passes are of one
+// output channel (the array's W8 taps compute channel 0 only, on its DSP rows: N_DSP = COLS). Per
+// pass the taps (c, ky, kx), one per cycle, are fetched with implicit im2col: per column
+// iy = y*sy + ky*dy - pt, ix = x*sx + kx*dx - pl, out-of-tile taps flagged as padding;
+// quart_lut_decode turns codes into int8 (lut4 tables / lin8 q-128 / the zero code for padding) and
+// quart_mac_array accumulates. Grouped convolutions: the rows of a pass that belong to different
+// groups take turns, each group's taps with the other rows' weights forced to 0. Then the
+// accumulators drain, one address per cycle (W8: PE (1, c) then (0, c) per output), the sum 3 cycles
+// after its address, + ACC when `accum`, either to ACC or, + bias, through the output stage into OUT.
 // The decode tables of the tile's channels are copied from TBL into the decode block when they
-// differ from the ones it holds (or TBL was written); the stage parameters of a pass's channels are
-// read from TBL into registers when the output-channel block changes.
-// VEC: one ACC element per cycle through the output stage. RESIZE: one output element every two
-// cycles: four codes read in parallel on four INP lanes, decoded, two lerps per axis, output stage.
+// differ from the ones it holds (or TBL was written); the stage parameters (bias; requant M, n, zero)
+// of a block's channels are read from TBL into registers when the output-channel block changes.
+// Output stage: quart_out_stage takes one element at a time (THRESH 4 cycles, REQUANT 29 (+17
+// LeakyReLU) with CONST_REQUANT, ACC32 1) behind a queue of SQ_D elements (sum + bias, requant
+// parameters, tag = OUT line and threshold address); a drained / VEC / RESIZE element is issued only
+// when a queue entry is free for it, so the stage paces the drain. The stage reads the thresholds
+// from TBL itself (ptab + 60 ch + 4 k) while it holds elements; the next stage parameters are read
+// once it is empty.
+// VEC: one ACC element per cycle at most, through the queue and the stage. RESIZE: one output element
+// every two cycles at most: four codes read in parallel on four INP lanes, decoded, two lerps per axis.
 `default_nettype none
 
 module quart_accel_compute #(
