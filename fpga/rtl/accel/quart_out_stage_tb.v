@@ -11,6 +11,7 @@
 
 module quart_out_stage_tb;
   parameter integer MAXW = 1 << 20;
+  parameter integer CONST_REQUANT = 0;
   localparam integer EW = 21;
 
   reg clk = 1'b0;
@@ -33,7 +34,9 @@ module quart_out_stage_tb;
   wire [31:0] o_q;
   wire [7:0] o_tag;
 
-  quart_out_stage dut (
+  quart_out_stage #(
+      .CONST_REQUANT(CONST_REQUANT)
+  ) dut (
       .i_clk(clk),
       .i_rst(rst),
       .i_valid(valid),

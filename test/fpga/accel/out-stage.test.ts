@@ -130,10 +130,18 @@ interface TbRun {
   readonly outCycle: number[];
 }
 
-async function runStage(cases: readonly Case[]): Promise<TbRun> {
+/** Cycles per element with CONST_REQUANT: requant padded to its longest shift, LeakyReLU by act alone. */
+function constOutStageCycles(c: Case): number {
+  if (c.mode !== 1) return outStageCycles(c);
+  const leaky = c.act.kind === "leaky" && c.act.alphaQ16 !== 65536;
+  return 29 + (leaky ? 17 : 0);
+}
+
+async function runStage(cases: readonly Case[], constRequant = false): Promise<TbRun> {
   const vvp = await buildTb({
     top: "quart_out_stage_tb",
     files: ["fpga/rtl/accel/quart_out_stage_tb.v", ...FILES],
+    ...(constRequant ? { params: { CONST_REQUANT: 1 } } : {}),
   });
   const words: number[] = [cases.length];
   for (const c of cases) {
@@ -208,6 +216,20 @@ describe("quart_out_stage (iverilog) vs outputStage", { skip: skipMsg(IVERILOG_T
         outStageCycles(cases[i]!) + 1,
         `latency of element ${i}`,
       );
+  });
+
+  test("CONST_REQUANT: bit-exact, requant 29 cycles (+17 LeakyReLU) whatever n and the sign of acc", async () => {
+    const cases = makeCases(1500).map((c) => ({ ...c, idle: false }));
+    const run = await runStage(cases, true);
+    for (let i = 0; i < cases.length; i++) {
+      assert.equal(run.got[i], expected(cases[i]!), `element ${i}`);
+      if (i + 1 < cases.length)
+        assert.equal(
+          run.inCycle[i + 1]! - run.inCycle[i]!,
+          constOutStageCycles(cases[i]!),
+          `element ${i} mode ${cases[i]!.mode} act ${cases[i]!.act.kind} acc ${cases[i]!.acc}`,
+        );
+    }
   });
 
   test("verilator -Wall lint", { skip: skipMsg(["verilator"]) }, async () => {
