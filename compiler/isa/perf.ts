@@ -119,6 +119,143 @@ function decodeWindow(
   return n * t.decodeTableCycles;
 }
 
+/**
+ * Stage-parameter words read per channel on a target whose output stage reads the thresholds itself
+ * (vector.stage): the bias, and M / n, zero for REQUANT.
+ */
+function stagedWords(vcfg: Fields | undefined): number {
+  return (vcfg?.stage ?? EV.stage.ACC32) === EV.stage.REQUANT ? 3 : 1;
+}
+
+/** Cycles per element of a vector.stage output stage, from the VCFG in force. */
+function stageElementCycles(t: Target, vcfg: Fields | undefined): number {
+  const st = t.vector.stage!;
+  const stage = vcfg?.stage ?? EV.stage.ACC32;
+  if (stage === EV.stage.THRESH) return st.thresh;
+  if (stage === EV.stage.REQUANT)
+    return st.requant + (vcfg?.act === EV.act.LEAKY && vcfg.alpha !== 65536 ? st.leaky : 0);
+  return st.acc32;
+}
+
+/**
+ * The queue in front of a vector.stage output stage: elements enter in order, each one takes a queue
+ * entry from its issue until the stage accepts it, and the stage takes one element at a time.
+ */
+class StageQueue {
+  private readonly accepted: number[];
+  private k = 0;
+  private free = Number.NEGATIVE_INFINITY;
+  private readonly cycles: number;
+  /** First cycle at which every element issued so far has left the stage (its result written). */
+  empty = 0;
+  constructor(queue: number, cycles: number) {
+    this.accepted = new Array<number>(queue).fill(Number.NEGATIVE_INFINITY);
+    this.cycles = cycles;
+  }
+  /** Earliest cycle ≥ c at which a queue entry is free for the next element. */
+  entryAt(c: number): number {
+    return Math.max(c, this.accepted[this.k]! + 1);
+  }
+  /** An element issued at cycle `issue` reaches the stage `pipe` cycles later at the earliest. */
+  push(issue: number, pipe: number): void {
+    const a = Math.max(issue + pipe, this.free);
+    this.accepted[this.k] = a;
+    this.k = (this.k + 1) % this.accepted.length;
+    this.free = a + this.cycles;
+    // the result is written 2 cycles after the stage's last cycle of the element
+    this.empty = a + this.cycles + 2;
+  }
+}
+
+/**
+ * CONV on a target with vector.stage, cycle by cycle of the pass schedule: per output-channel block
+ * its setup and the load of its stage parameters (during the first pass's taps, once the stage has
+ * finished the previous block), per pass the taps and the pipeline fill, then the drain: one address
+ * per cycle (W8: two per output), a fused output waiting for a queue entry. Returns the cycles from
+ * the first block's setup to done.
+ */
+function convStaged(t: Target, c: Fields, f: Fields, cfg: { vcfg?: Fields; tables?: TableCache }): number {
+  const st = t.vector.stage!;
+  const w8 = c.wbits === EV.wbits.W8;
+  const rowsPer = w8 && t.w8Pass ? t.w8Pass.rows : t.array.rows;
+  const addrPerOut = w8 && t.w8Pass ? t.w8Pass.drainCyclesPerOutput : t.drainCyclesPerOutput;
+  const cpt = w8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
+  const taps = c.kh! * c.kw!;
+  const pixels = c.oh_n! * c.ow_n!;
+  const fuse = !!f.fuse;
+  const q = new StageQueue(st.queue, stageElementCycles(t, cfg.vcfg));
+  const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+  let time = 0;
+  let next = 0;
+  for (let jb = 0; jb < c.oc_n!; jb += rowsPer) {
+    const rb = Math.min(rowsPer, c.oc_n! - jb);
+    const last = jb + rb - 1;
+    const turns =
+      c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
+    const tapCycles = turns * c.ic_n! * taps * cpt;
+    const o = time;
+    time += t.blockOverheadCycles ?? 0;
+    let jobDone = Number.NEGATIVE_INFINITY;
+    const tc = cfg.tables;
+    if (fuse && tc) {
+      const ch0 = f.oc0! + jb;
+      if (!(tc.par && tc.par.ch0 === ch0 && tc.par.rows >= rb)) {
+        tc.par = { ch0, rows: rb };
+        // one word per cycle once the stage is empty; done is seen the cycle after the last read's data
+        jobDone = Math.max(o + 1, q.empty) + rb * words + 1;
+      }
+    }
+    for (let p0 = 0; p0 < pixels; p0 += t.array.cols) {
+      const cv = Math.min(t.array.cols, pixels - p0);
+      next = Math.max(time + tapCycles + t.passOverheadCycles, jobDone + 1);
+      jobDone = Number.NEGATIVE_INFINITY;
+      for (let e = 0; e < rb * cv; e++) {
+        if (fuse) {
+          const issue = q.entryAt(next) + addrPerOut - 1;
+          q.push(issue, st.pipeCycles);
+          next = issue + 1;
+        } else next += addrPerOut;
+      }
+      time = next;
+    }
+  }
+  return Math.max(next + st.tailCycles, fuse ? q.empty : 0);
+}
+
+/**
+ * VEC (resize = false) or RESIZE on a target with vector.stage: per channel the stage parameters
+ * (once the stage is empty), then one element per cycle (RESIZE: per two cycles, + 1 per output row,
+ * + 3 per channel), each waiting for a queue entry. Returns the cycles from setup to done.
+ */
+function vecStaged(
+  t: Target,
+  vcfg: Fields | undefined,
+  channels: number,
+  rows: number,
+  cols: number,
+  resize: boolean,
+): number {
+  const st = t.vector.stage!;
+  const q = new StageQueue(st.queue, stageElementCycles(t, vcfg));
+  const words = stagedWords(vcfg) * t.vector.tableWordCycles;
+  let next = resize ? 0 : 1;
+  for (let ch = 0; ch < channels; ch++) {
+    // parameter reads from `next` (RESIZE: one cycle later) once the stage is empty
+    const r = Math.max(next + (resize ? 1 : 0), q.empty);
+    next = r + words + (resize ? 3 : 2);
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const issue = q.entryAt(next);
+        q.push(issue, resize ? st.resizePipeCycles : st.pipeCycles);
+        next = issue + (resize ? 2 : 1);
+      }
+      // RESIZE: a cycle per output row (the channel's first row is in the +3 above)
+      if (resize && y + 1 < rows) next += 1;
+    }
+  }
+  return Math.max(next + st.tailCycles, q.empty);
+}
+
 /** Cycles of one instruction on its queue, given the configuration registers in force. */
 export function instrCycles(
   t: Target,
@@ -138,6 +275,22 @@ export function instrCycles(
       if (!c) return { cycles: 1, arrayMacs: 0 };
       const taps = c.kh! * c.kw!;
       const outputs = c.oc_n! * c.oh_n! * c.ow_n!;
+      if (t.vector.stage) {
+        const lut = c.ienc === EV.ienc.LUT4;
+        const chN = c.og === 0 ? c.ic_n! : (Math.floor((c.oc_n! - 1 + f.gphase!) / c.og!) + 1) * c.ic_n!;
+        const window = decodeWindow(
+          t,
+          cfg.tables,
+          c.ienc!,
+          c.itab! + (c.ishared ? 0 : f.ic0! * (lut ? 16 : 1)),
+          (c.ishared ? 1 : chN) * (lut ? 16 : 1),
+        );
+        return {
+          cycles: window + vlat + convStaged(t, c, f, cfg),
+          arrayMacs: outputs * c.ic_n! * taps,
+          vectorOps: f.fuse ? outputs : 0,
+        };
+      }
       const pixPasses = Math.ceil((c.oh_n! * c.ow_n!) / t.array.cols);
       const passes = Math.ceil(c.oc_n! / t.array.rows) * pixPasses;
       const cpt = c.wbits === EV.wbits.W8 ? t.cyclesPerTap.w8 : t.cyclesPerTap.w4;
@@ -184,6 +337,12 @@ export function instrCycles(
     }
     case "VEC": {
       const n = f.c_n! * f.rows! * f.cols!;
+      if (t.vector.stage)
+        return {
+          cycles: vlat + vecStaged(t, cfg.vcfg, f.c_n!, f.rows!, f.cols!, false),
+          arrayMacs: 0,
+          vectorOps: n,
+        };
       return {
         cycles: Math.ceil(n / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,
@@ -197,6 +356,12 @@ export function instrCycles(
       const window =
         rc && lut ? decodeWindow(t, cfg.tables, rc.ienc!, rc.itab! + f.c0! * 16, f.c_n! * 16) : 0;
       const n = 2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1);
+      if (t.vector.stage)
+        return {
+          cycles: window + vlat + vecStaged(t, cfg.vcfg, f.c_n!, f.ny!, cfg.rcfg?.out_w ?? 1, true),
+          arrayMacs: 0,
+          vectorOps: n,
+        };
       return {
         cycles: window + Math.ceil(n / lanes) + vlat + channelSetup(t, cfg.vcfg, f.c_n!),
         arrayMacs: 0,

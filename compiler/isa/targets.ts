@@ -31,6 +31,13 @@ export interface Target {
   readonly cyclesPerTap: { readonly w4: number; readonly w8: number };
   /** Array pipeline fill per pass. */
   readonly passOverheadCycles: number;
+  /** Cycles per output-channel block of a CONV (a pass's rows) spent setting up its rows (0: none). */
+  readonly blockOverheadCycles?: number;
+  /**
+   * W8 passes on an array whose W8 taps compute fewer output channels than W4 ones: output channels
+   * per W8 pass and drain cycles per W8 output (absent: W8 passes are W4 passes at cyclesPerTap.w8).
+   */
+  readonly w8Pass?: { readonly rows: number; readonly drainCyclesPerOutput: number };
   /**
    * Cycles per output of a pass spent draining the accumulators before the next pass starts (1: one
    * accumulator per cycle, not overlapped with the next pass's taps; 0: drained in the background).
@@ -50,6 +57,25 @@ export interface Target {
     readonly lanes: number;
     readonly latencyCycles: number;
     readonly tableWordCycles: number;
+    /**
+     * An output stage that takes one element at a time for several cycles (absent: `lanes` results per
+     * cycle). CONV drains, VEC and RESIZE then issue their elements one per cycle (RESIZE: every other
+     * cycle) into a queue of `queue` elements in front of the stage; an element reaches the stage
+     * `pipeCycles` after its issue (RESIZE: `resizePipeCycles`). Cycles per element: `thresh`, `requant`
+     * (+ `leaky` with a LeakyReLU slope ≠ 1), `acc32`. The stage parameters of the next channels are
+     * read only once every element of the previous ones has left the stage. `tailCycles`: from the
+     * last issue to done (drain pipeline, ACC write), unless the stage finishes later.
+     */
+    readonly stage?: {
+      readonly thresh: number;
+      readonly requant: number;
+      readonly leaky: number;
+      readonly acc32: number;
+      readonly queue: number;
+      readonly pipeCycles: number;
+      readonly resizePipeCycles: number;
+      readonly tailCycles: number;
+    };
   };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
   readonly buffers: Readonly<Record<BufferName, number>>;
@@ -93,8 +119,11 @@ const SPI_FLASH: ExternalMemory = {
 };
 
 /**
- * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (4×8-bit products in
- * LUTs as MARLANN-style array, ~35% of the LUT4s); W8A8 runs the same array at half rate.
+ * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (fpga/rtl/accel: 16
+ * multiply-accumulates inside the 8 DSPs, 16 with LUT Booth multipliers). W8A8 runs 8 MACs per
+ * cycle (channel 0 only, 1 cycle per tap: `w8Pass`). Outputs go through a one-element-at-a-time
+ * output stage (4 cycles for a lut4 code, 29 for a lin8 requant), which paces the drain of fused
+ * convolutions and VEC/RESIZE (`vector.stage`); the pass schedule in perf.ts models it.
  * SPRAM: 2 blocks are the SoC RAM, 1 block holds INP/OUT/ACC, 1 block is the activation arena; WGT and
  * TBL are EBRs (12 of the 30). Weights, tables and the program stream from the SPI flash.
  */
@@ -104,14 +133,38 @@ export const icebreaker: Target = {
   clockHz: 24_000_000,
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
-  cyclesPerTap: { w4: 1, w8: 2 },
-  // Measured on fpga/rtl/accel/quart_accel.v: a pass is 1 setup + the taps + 3 pipeline cycles, then its
-  // accumulators drain one per cycle (not overlapped with the next pass's taps).
-  passOverheadCycles: 4,
+  // Measured on fpga/rtl/accel/quart_accel.v with the area-optimised array and output stage.
+  // W8 taps take one cycle but compute output channel 0 only: a W8 pass is 1 channel × 8 pixels, and
+  // each of its outputs takes two drain addresses (the high- and low-nibble partial sums).
+  cyclesPerTap: { w4: 1, w8: 1 },
+  w8Pass: { rows: 1, drainCyclesPerOutput: 2 },
+  // A pass: 1 cycle of pixel setup + the taps + 4 (the last tap lands and its spill commits, the drain
+  // may start 3 cycles after it), then one drain address per cycle, not overlapped with the next
+  // pass's taps. An output-channel block: 1 cycle of row setup.
+  passOverheadCycles: 5,
+  blockOverheadCycles: 1,
   drainCyclesPerOutput: 1,
   decodeTableCycles: 1,
-  // latency: instruction setup (decode of the fields, tile geometry) + output stage (6) + OUT write.
-  vector: { lanes: 1, latencyCycles: 15, tableWordCycles: 1 },
+  vector: {
+    lanes: 1,
+    // instruction setup (fields, tile geometry) and hand-over to the next instruction
+    latencyCycles: 7,
+    tableWordCycles: 1,
+    // quart_out_stage (CONST_REQUANT): 4 cycles per threshold search, 29 per requant (+17 for
+    // LeakyReLU), 1 per acc32 pass-through, behind an 8-element queue; a drained element reaches it
+    // 5 cycles after its address (3 in the array, ACC read, bias add), a resized one 4 cycles after
+    // its INP read.
+    stage: {
+      thresh: 4,
+      requant: 29,
+      leaky: 17,
+      acc32: 1,
+      queue: 8,
+      pipeCycles: 5,
+      resizePipeCycles: 4,
+      tailCycles: 4,
+    },
+  },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
     ACT: {

@@ -233,11 +233,13 @@ export function tilingCost(g: ConvGeometry, t: Target, bits: Bits, c: TilingCand
   const inBytes = steps * inRows * c.rbIn;
   const wBytes = c.wholeWeights ? c.totalW : c.nIc > 1 ? steps * (c.totalW / (nOc * c.nIc)) : g.n * c.totalW;
   const outBytes = g.n * g.o * g.oh * rowBytes(g.ow, bits.ob);
-  const passes = Math.ceil(c.ocT / t.array.rows) * Math.ceil((c.ohT * c.owT) / t.array.cols);
+  // W8 passes may compute fewer output channels, with more drain cycles per output (Target.w8Pass)
+  const w8 = bits.wb !== 4 ? t.w8Pass : undefined;
+  const passes = Math.ceil(c.ocT / (w8?.rows ?? t.array.rows)) * Math.ceil((c.ohT * c.owT) / t.array.cols);
   const cpt = bits.wb === 4 ? t.cyclesPerTap.w4 : t.cyclesPerTap.w8;
   const mac =
     steps * passes * (c.icEff * g.kh * g.kw * cpt + t.passOverheadCycles) +
-    steps * c.ocT * c.ohT * c.owT * t.drainCyclesPerOutput;
+    steps * c.ocT * c.ohT * c.owT * (w8?.drainCyclesPerOutput ?? t.drainCyclesPerOutput);
   const act = t.segments.ACT;
   const wseg = t.segments.WGT;
   const dma =

@@ -44,10 +44,10 @@ export const SOC_SOURCES = [
 export const ACCEL_MAC_ARRAY_SOURCES = [
   "fpga/rtl/accel/quart_mac_array.v",
   "fpga/rtl/accel/quart_pe.v",
-  "fpga/rtl/accel/quart_mul2_dsp.v",
+  "fpga/rtl/accel/quart_mac2_dsp.v",
   "fpga/rtl/accel/quart_mul.v",
 ];
-export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v", "fpga/rtl/accel/quart_mulw.v"];
+export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v"];
 export const ACCEL_DECODE_SOURCES = ["fpga/rtl/accel/quart_lut_decode.v"];
 
 /**

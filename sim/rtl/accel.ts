@@ -28,13 +28,15 @@ export interface AccelParams {
 
 /** Builds (or reuses) the harness binary for one parameter set; returns its path. */
 export async function buildAccelSim(params: AccelParams = {}): Promise<string> {
-  // DSP products: quart_mul2_dsp and yosys's SB_MAC16 simulation model
+  // The icebreaker configuration by default: array rows 0-1 in the 8 DSPs (quart_mac2_dsp and
+  // yosys's SB_MAC16 simulation model), which W8 taps need. N_DSP = 0: the all-LUT array, W4 only.
+  params = { N_DSP: params.COLS ?? 8, ...params };
   const dsp = (params.N_DSP ?? 0) > 0;
   const lib = dsp ? ice40SimLib() : undefined;
   if (dsp && !lib) throw new Error("N_DSP > 0 needs the yosys iCE40 cell library (cells_sim.v)");
   const sources = [
     ...ACCEL_CORE_SOURCES.map((f) => fromRoot(f)),
-    ...(dsp ? [fromRoot("fpga/rtl/accel/quart_mul2_dsp.v"), lib!] : []),
+    ...(dsp ? [fromRoot("fpga/rtl/accel/quart_mac2_dsp.v"), lib!] : []),
   ];
   const include = fromRoot("fpga/rtl/accel");
   const gparams = Object.entries(params).map(([k, v]) => `-G${k}=${v}`);

@@ -3,14 +3,16 @@
  * --up5k --package sg48 with automatic IO placement), for the resource and Fmax tables of
  * fpga/rtl/accel/README.md. Results are cached under build/rtl/synth-<top>-<hash>/.
  *
- *   node dist/sim/rtl/synth.js [--pnr] [--seed N]     prints one JSON line per block
+ *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core]     prints one JSON line per block
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseNextpnrReport } from "../../fpga/build/ice40.js";
 import {
+  ACCEL_CORE_SOURCES,
   ACCEL_DECODE_SOURCES,
+  ACCEL_INCLUDE_DIRS,
   ACCEL_MAC_ARRAY_SOURCES,
   ACCEL_OUT_STAGE_SOURCES,
 } from "../../fpga/build/sources.js";
@@ -24,6 +26,8 @@ export interface BlockSpec {
   readonly top: string;
   readonly files: readonly string[];
   readonly params?: Readonly<Record<string, number>>;
+  /** Include directories of `include files (their .vh files are part of the cache key). */
+  readonly includeDirs?: readonly string[];
   /** synth_ice40 -dsp: let yosys map wide multipliers (quart_mulw) to SB_MAC16. */
   readonly dsp?: boolean;
   /** Place and route it (only pin-limited tops fit the package). */
@@ -62,14 +66,13 @@ const HARNESS_FILES = [
 export const ACCEL_BLOCKS: readonly BlockSpec[] = [
   { name: "mac_array 4x8, 8 DSP", top: "quart_mac_array", files: ACCEL_MAC_ARRAY_SOURCES },
   {
-    name: "mac_array 4x8, 8 DSP, ACC_W=24",
+    name: "mac_array 4x8, no DSP",
     top: "quart_mac_array",
     files: ACCEL_MAC_ARRAY_SOURCES,
-    params: { ACC_W: 24 },
+    params: { N_DSP: 0 },
   },
   { name: "lut_decode 8 lanes", top: "quart_lut_decode", files: ACCEL_DECODE_SOURCES },
-  { name: "out_stage, LUT multipliers", top: "quart_out_stage", files: OUT_FILES },
-  { name: "out_stage, DSP multipliers", top: "quart_out_stage", files: OUT_FILES, dsp: true },
+  { name: "out_stage", top: "quart_out_stage", files: OUT_FILES },
   {
     name: "harness: decode -> mac_array (8 DSP)",
     top: "quart_accel_synth_top",
@@ -78,14 +81,31 @@ export const ACCEL_BLOCKS: readonly BlockSpec[] = [
     pnr: true,
   },
   {
-    name: "harness: out_stage, DSP multipliers",
+    name: "harness: out_stage",
     top: "quart_accel_synth_top",
     files: HARNESS_FILES,
     params: { USE_DEC: 0, USE_ARR: 0 },
-    dsp: true,
+    pnr: true,
+  },
+  {
+    name: "harness: decode -> mac_array -> out_stage",
+    top: "quart_accel_synth_top",
+    files: HARNESS_FILES,
     pnr: true,
   },
 ];
+
+/**
+ * The whole core (quart_accel with the icebreaker parameters and 8 DSPs): synthesis counts only (its
+ * ports are far more than the package's pins). `--core` adds it to the command line's output.
+ */
+export const ACCEL_CORE_BLOCK: BlockSpec = {
+  name: "core: quart_accel 4x8, 8 DSP",
+  top: "quart_accel",
+  files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mac2_dsp.v"],
+  params: { N_DSP: 8 },
+  includeDirs: ACCEL_INCLUDE_DIRS,
+};
 
 type Cells = Record<string, number>;
 interface YosysStat {
@@ -128,9 +148,18 @@ export async function synthBlock(
 ): Promise<BlockReport> {
   const seed = opts.seed ?? 1;
   const files = spec.files.map((f) => fromRoot(f));
+  const incs = (spec.includeDirs ?? []).map((d) => fromRoot(d));
+  const headers = incs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".vh"))
+      .map((f) => join(d, f)),
+  );
   const params = spec.params ?? {};
   const yosysV = (await run("yosys", ["-V"])).stdout.trim();
-  const key = hashInputs(files, [spec.top, JSON.stringify(params), `${spec.dsp ?? false}`, yosysV]);
+  const key = hashInputs(
+    [...files, ...headers],
+    [spec.top, JSON.stringify(params), `${spec.dsp ?? false}`, yosysV],
+  );
   const dir = fromRoot("build", "rtl", `synth-${spec.top}-${key.slice(0, 16)}`);
   if (!existsSync(join(dir, "stat.json"))) {
     const work = `${dir}.tmp-${process.pid}`;
@@ -138,7 +167,7 @@ export async function synthBlock(
     mkdirSync(work, { recursive: true });
     const chparam = Object.entries(params).map(([k, v]) => `chparam -set ${k} ${v} ${spec.top}`);
     const script = [
-      `read_verilog -DSYNTHESIS ${files.join(" ")}`,
+      `read_verilog -DSYNTHESIS ${incs.map((d) => `-I${d} `).join("")}${files.join(" ")}`,
       ...chparam,
       `synth_ice40 ${spec.dsp ? "-dsp " : ""}-top ${spec.top} -json ${join(work, "synth.json")}`,
       `tee -q -o ${join(work, "stat.json")} stat -json`,
@@ -184,7 +213,8 @@ export async function synthBlock(
 async function main(argv: readonly string[]): Promise<void> {
   const i = argv.indexOf("--seed");
   const seed = i >= 0 ? Number(argv[i + 1]) : 1;
-  for (const b of ACCEL_BLOCKS) {
+  const blocks = argv.includes("--core") ? [...ACCEL_BLOCKS, ACCEL_CORE_BLOCK] : ACCEL_BLOCKS;
+  for (const b of blocks) {
     const r = await synthBlock(b, { pnr: argv.includes("--pnr"), seed });
     process.stdout.write(`${JSON.stringify(r)}\n`);
   }

@@ -6,19 +6,26 @@
 // own output pixel and each row the weight of its own output channel. TBL, ACC and OUT are four-bank
 // byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
 //
-// CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow). Per pass the taps
-// (c, ky, kx), one per cycle (two for W8: low nibble unsigned, then high nibble signed x16), are
-// fetched with implicit im2col: per column iy = y*sy + ky*dy - pt, ix = x*sx + kx*dx - pl, out-of-tile
-// taps flagged as padding; quart_lut_decode turns codes into int8 (lut4 tables / lin8 q-128 / the
-// zero code for padding) and quart_mac_array accumulates. Grouped convolutions: the rows of a pass
-// that belong to different groups take turns, each group's taps with the other rows' weights forced
-// to 0. Then the accumulators drain one per cycle (ROWS*COLS cycles at most), + ACC when `accum`,
-// either to ACC or through quart_out_stage (+ bias) into OUT.
+// CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow); W8 passes are of one
+// output channel (the array's W8 taps compute channel 0 only, on its DSP rows: N_DSP = COLS). Per
+// pass the taps (c, ky, kx), one per cycle, are fetched with implicit im2col: per column
+// iy = y*sy + ky*dy - pt, ix = x*sx + kx*dx - pl, out-of-tile taps flagged as padding;
+// quart_lut_decode turns codes into int8 (lut4 tables / lin8 q-128 / the zero code for padding) and
+// quart_mac_array accumulates. Grouped convolutions: the rows of a pass that belong to different
+// groups take turns, each group's taps with the other rows' weights forced to 0. Then the
+// accumulators drain, one address per cycle (W8: PE (1, c) then (0, c) per output), the sum 3 cycles
+// after its address, + ACC when `accum`, either to ACC or, + bias, through the output stage into OUT.
 // The decode tables of the tile's channels are copied from TBL into the decode block when they
-// differ from the ones it holds (or TBL was written); the stage parameters of a pass's channels are
-// read from TBL into registers when the output-channel block changes.
-// VEC: one ACC element per cycle through the output stage. RESIZE: one output element every two
-// cycles: four codes read in parallel on four INP lanes, decoded, two lerps per axis, output stage.
+// differ from the ones it holds (or TBL was written); the stage parameters (bias; requant M, n, zero)
+// of a block's channels are read from TBL into registers when the output-channel block changes.
+// Output stage: quart_out_stage takes one element at a time (THRESH 4 cycles, REQUANT 29 (+17
+// LeakyReLU) with CONST_REQUANT, ACC32 1) behind a queue of SQ_D elements (sum + bias, requant
+// parameters, tag = OUT line and threshold address); a drained / VEC / RESIZE element is issued only
+// when a queue entry is free for it, so the stage paces the drain. The stage reads the thresholds
+// from TBL itself (ptab + 60 ch + 4 k) while it holds elements; the next stage parameters are read
+// once it is empty.
+// VEC: one ACC element per cycle at most, through the queue and the stage. RESIZE: one output element
+// every two cycles at most: four codes read in parallel on four INP lanes, decoded, two lerps per axis.
 `default_nettype none
 
 module quart_accel_compute #(
@@ -30,7 +37,8 @@ module quart_accel_compute #(
     parameter integer ACC_AW = 13,
     parameter integer OUT_AW = 13,
     parameter integer DEC_AW = 12,  // decode table bits per lane: 2^(DEC_AW-5) lut4 channels
-    parameter integer N_DSP = 0
+    parameter integer N_DSP = 0,    // COLS: rows 0-1 in the DSPs (W8 needs them); 0: all-LUT, W4 only
+    parameter integer SQ_D = 8      // output-stage queue: elements drained ahead of the stage
 ) (
     input  wire              i_clk,
     input  wire              i_rst,
@@ -225,7 +233,7 @@ module quart_accel_compute #(
       .o_v(w_dec_v)
   );
 
-  reg r_a_en, r_a_clr, r_a_wuns, r_a_wsh4;
+  reg r_a_en, r_a_clr;
   reg [4*ROWS-1:0] r_a_w;
   reg [RW-1:0] r_rd_row;
   reg [CW-1:0] r_rd_col;
@@ -233,14 +241,12 @@ module quart_accel_compute #(
   quart_mac_array #(
       .ROWS(ROWS),
       .COLS(COLS),
-      .ACC_W(32),
       .N_DSP(N_DSP)
   ) u_array (
       .i_clk(i_clk),
       .i_en(r_a_en),
       .i_clr(r_a_clr),
-      .i_wunsigned(r_a_wuns),
-      .i_wshift4(r_a_wsh4),
+      .i_w8(c_w8),
       .i_w(r_a_w),
       .i_a(w_dec_v),
       .i_rd_row(r_rd_row),
@@ -248,51 +254,97 @@ module quart_accel_compute #(
       .o_acc(w_a_acc)
   );
 
-  // per-row stage parameters
+  // per-row stage parameters (bias, requant M / n / zero) of the output-channel block
   reg [31:0] p_bias[0:ROWS-1];
-  reg [32*15-1:0] p_thr[0:ROWS-1];
-  reg [15:0] p_m[0:ROWS-1];
+  reg [14:0] p_m[0:ROWS-1];
   reg [5:0] p_n[0:ROWS-1];
-  reg [31:0] p_z[0:ROWS-1];
+  reg [15:0] p_z[0:ROWS-1];
 
-  reg s_valid;
-  reg [31:0] s_acc;  // bias included
-  reg [RW-1:0] s_row;
-  reg [OUT_AW-1:0] s_oaddr;
-  reg s_onib;  // odd 4-bit element
+  // Output-stage queue: elements (sum + bias, requant parameters, tag) between the drain pipeline
+  // and the stage; the drain issues an element only when a queue entry is reserved for it (r_cred),
+  // so the drain runs ahead of the stage by SQ_D elements. The tag carries the element's OUT line
+  // and the TBL address of its thresholds (read by the stage through the TBL port).
+  localparam integer TAG_W = TBL_AW + 1 + OUT_AW;
+  localparam integer QW = $clog2(SQ_D);
+  localparam integer QL = SQ_D - 1;
+  localparam [QW-1:0] Q_LAST = QL[QW-1:0];
+  localparam [QW:0] Q_DEPTH = SQ_D[QW:0];
+  reg [31:0] f_acc[0:SQ_D-1];
+  reg [14:0] f_m[0:SQ_D-1];
+  reg [5:0] f_n[0:SQ_D-1];
+  reg [15:0] f_z[0:SQ_D-1];
+  reg [TAG_W-1:0] f_tag[0:SQ_D-1];
+  reg [QW-1:0] r_fwp, r_frp;
+  reg [QW:0] r_fcnt;
+  reg [QW:0] r_cred;  // elements issued and not yet accepted by the stage
+  reg [15:0] r_vq;    // elements issued and not yet written to OUT
+  reg f_push;
+  reg [31:0] f_push_acc;
+  reg [RW-1:0] f_push_row;
+  reg [TAG_W-1:0] f_push_tag;
+  wire s_valid = (r_fcnt != {(QW + 1) {1'b0}});
+  wire w_st_ready;
+  wire w_st_pop = s_valid && w_st_ready;
+  wire w_cred_ok = (r_cred < Q_DEPTH);
+  wire w_vq_empty = (r_vq == 16'd0);
   wire w_st_valid;
+  reg w_issue;  // an element enters the drain pipeline toward the stage (set by the FSM below)
+  always @(posedge i_clk) begin
+    if (f_push) begin
+      f_acc[r_fwp] <= f_push_acc;
+      f_m[r_fwp] <= p_m[f_push_row];
+      f_n[r_fwp] <= p_n[f_push_row];
+      f_z[r_fwp] <= p_z[f_push_row];
+      f_tag[r_fwp] <= f_push_tag;
+      r_fwp <= (r_fwp == Q_LAST) ? {QW{1'b0}} : r_fwp + 1'b1;
+    end
+    if (w_st_pop) r_frp <= (r_frp == Q_LAST) ? {QW{1'b0}} : r_frp + 1'b1;
+    r_fcnt <= r_fcnt + {{QW{1'b0}}, f_push} - {{QW{1'b0}}, w_st_pop};
+    r_cred <= r_cred + {{QW{1'b0}}, w_issue} - {{QW{1'b0}}, w_st_pop};
+    r_vq <= r_vq + (w_issue ? 16'd1 : 16'd0) - (w_st_valid ? 16'd1 : 16'd0);
+    if (i_rst) begin
+      r_fwp <= {QW{1'b0}};
+      r_frp <= {QW{1'b0}};
+      r_fcnt <= {(QW + 1) {1'b0}};
+      r_cred <= {(QW + 1) {1'b0}};
+      r_vq <= 16'd0;
+    end
+  end
+
   wire [31:0] w_st_q;
+  wire [TAG_W-1:0] w_st_tag;
+  wire [3:0] w_thr_idx;
+  wire [TAG_W-1:0] w_thr_tag;
+  wire w_unused_thr_tag = &{1'b0, w_thr_tag[OUT_AW:0], w_st_tag[TAG_W-1:OUT_AW+1]};
   wire [1:0] w_st_mode = v_stage == STAGE_THRESH ? 2'd0 : v_stage == STAGE_REQUANT ? 2'd1 : 2'd2;
   wire w_alpha_big = v_alpha > 18'd65536;
   quart_out_stage #(
-      .ACC_W(32),
-      .M_W(16),
-      .N_W(6),
-      .Z_W(32),
-      .NTHR(15)
+      .TAG_W(TAG_W),
+      .CONST_REQUANT(1)
   ) u_stage (
       .i_clk(i_clk),
       .i_rst(i_rst),
       .i_valid(s_valid),
-      .i_acc(s_acc),
+      .o_ready(w_st_ready),
+      .i_acc(f_acc[r_frp]),
       .i_mode(w_st_mode),
       .i_act(v_act),
       .i_alpha(v_alpha[16:0]),
-      .i_mult(p_m[s_row]),
-      .i_shift(p_n[s_row]),
-      .i_zero(p_z[s_row]),
-      .i_thr(p_thr[s_row]),
+      .i_mult(f_m[r_frp]),
+      .i_shift(f_n[r_frp]),
+      .i_zero(f_z[r_frp]),
+      .i_tag(f_tag[r_frp]),
+      .o_thr_idx(w_thr_idx),
+      .o_thr_tag(w_thr_tag),
+      .i_thr_k(w_tbl_q),
       .o_valid(w_st_valid),
-      .o_q(w_st_q)
+      .o_q(w_st_q),
+      .o_tag(w_st_tag)
   );
-  // OUT address and nibble of each element in the stage (latency 6)
-  reg [OUT_AW:0] r_oline[0:5];
-  integer q;
-  always @(posedge i_clk) begin
-    r_oline[0] <= {s_onib, s_oaddr};
-    for (q = 1; q < 6; q = q + 1) r_oline[q] <= r_oline[q-1];
-  end
-  wire [OUT_AW:0] w_oline = r_oline[5];
+  // the TBL address of the threshold the stage asks for
+  wire [TBL_AW-1:0] w_thr_addr = w_thr_tag[TAG_W-1-:TBL_AW] + {{(TBL_AW - 6) {1'b0}}, w_thr_idx, 2'b00};
+  // OUT line (odd nibble, address) of the result
+  wire [OUT_AW:0] w_oline = w_st_tag[OUT_AW:0];
   always @(posedge i_clk) begin
     r_out_we <= w_st_valid;
     r_out_waddr <= w_oline[OUT_AW-1:0];
@@ -385,7 +437,7 @@ module quart_accel_compute #(
       w_widx = r_wbase[m] + r_t;
       w_wt_addr[WGT_AW*m+:WGT_AW] = c_w8 ? i_wgt[WGT_AW-1:0] + w_widx[WGT_AW-1:0]
                                          : i_wgt[WGT_AW-1:0] + w_widx[WGT_AW:1];
-      w_wt_nib[m] = c_w8 ? r_ph : w_widx[0];
+      w_wt_nib[m] = w_widx[0];
       w_wt_en[m] = (m < r_rv) && (r_grp[m] == r_g);
     end
   end
@@ -429,7 +481,7 @@ module quart_accel_compute #(
   wire [31:0] w_r_a1 = {12'd0, i_inp} + r_rrowa + w_rxb;
   wire [31:0] w_r_a2 = {12'd0, i_inp} + r_rrowb + w_rxa;
   wire [31:0] w_r_a3 = {12'd0, i_inp} + r_rrowb + w_rxb;
-  wire w_rs_issue = (r_state == R_PIX) && !r_ph;
+  wire w_rs_issue = (r_state == R_PIX) && !r_ph && w_cred_ok;
 
   // INP read address mux: CONV taps, or RESIZE's four codes on lanes 0..3
   genvar ga;
@@ -443,8 +495,12 @@ module quart_accel_compute #(
   endgenerate
   assign w_wgt_raddr = w_wt_addr;
 
+  // thresholds of channel ch at ptab + 60 ch (CONV drain element, VEC / RESIZE channel)
+  wire [31:0] w_dthr = {12'd0, v_ptab} + ({20'd0, i_oc0} + r_jb + r_dr) * 32'd60;
+  wire [31:0] w_vthr = {12'd0, v_ptab} + ({20'd0, i_c0} + r_c) * 32'd60;
+
   // ------------------------------------------------------------------ tap pipeline (T1, T2)
-  reg t1_valid, t1_first, t1_ph;
+  reg t1_valid, t1_first;
   reg [COLS-1:0] t1_pad, t1_nib;
   reg [ROWS-1:0] t1_wnib, t1_wen;
   reg [DEC_AW-2:0] t1_ch;
@@ -456,10 +512,11 @@ module quart_accel_compute #(
   reg [31:0] q1_fx, q2_fx, q1_fy, q2_fy;
   reg [OUT_AW-1:0] q1_oaddr, q2_oaddr;
   reg q1_onib, q2_onib;
+  reg [TBL_AW-1:0] q1_thr, q2_thr;
+  wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, q2_oaddr};
   always @(posedge i_clk) begin
     t1_valid <= w_tap_issue;
     t1_first <= r_first;
-    t1_ph <= r_ph;
     t1_pad <= w_tap_pad;
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
@@ -473,11 +530,13 @@ module quart_accel_compute #(
     q1_oaddr <= r_rorow[OUT_AW-1:0] + (d_ob == 6'd4 ? r_dc[OUT_AW:1] : d_ob == 6'd8 ? r_dc[OUT_AW-1:0]
                                                      : {r_dc[OUT_AW-3:0], 2'b00});
     q1_onib <= r_dc[0];
+    q1_thr <= w_vthr[TBL_AW-1:0];
     q2_valid <= q1_valid;
     q2_fx <= q1_fx;
     q2_fy <= q1_fy;
     q2_oaddr <= q1_oaddr;
     q2_onib <= q1_onib;
+    q2_thr <= q1_thr;
   end
 
   // T1: codes to the decoder (request this cycle, decoded values next cycle, with the array inputs)
@@ -500,10 +559,10 @@ module quart_accel_compute #(
   always @(posedge i_clk) begin
     r_a_en <= t1_valid;
     r_a_clr <= t1_valid && t1_first;
-    r_a_wuns <= c_w8 && !t1_ph;
-    r_a_wsh4 <= c_w8 && t1_ph;
+    // W8: the byte of row 0 (the pass's one output channel) in i_w[7:0]
     for (n = 0; n < ROWS; n = n + 1)
-      r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
+      if (c_w8) r_a_w[4*n+:4] <= (n < 2 && t1_wen[0]) ? w_wgt_q[4*n+:4] : 4'd0;
+      else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
   end
 
   // resize Q2: decoded values, bilinear in the decoded domain
@@ -517,36 +576,36 @@ module quart_accel_compute #(
   wire signed [31:0] w_bot = w_v2 * (32'sd256 - w_fx) + w_v3 * w_fx;
   wire signed [31:0] w_rsum = w_top * (32'sd256 - w_fy) + w_bot * w_fy;
 
-  // ------------------------------------------------------------------ drain pipeline (D1)
-  reg d1_valid;
-  reg [RW-1:0] d1_row;
-  reg [ACC_AW-1:0] d1_aaddr;
-  reg [OUT_AW-1:0] d1_oaddr;
-  reg d1_onib;
-  reg d1_vec;  // VEC element (ACC read only)
-  wire [31:0] w_d1_sum = (d1_vec ? 32'd0 : w_a_acc) + ((i_accum || d1_vec) ? w_acc_q : 32'd0);
+  // ------------------------------------------------------------------ drain pipeline (D1..D3)
+  // D0: the array address (and, for VEC, the ACC element) is issued; D3: the array sum is on w_a_acc
+  // (3 cycles after its address) and the ACC word on w_acc_q (read at D2); the sum goes to ACC
+  // (unfused CONV) or, with its bias, into the output-stage queue.
+  reg d1_valid, d2_valid, d3_valid;
+  reg d1_vec, d2_vec, d3_vec;  // VEC element (ACC read only)
+  reg [RW-1:0] d1_row, d2_row, d3_row;
+  reg [ACC_AW-1:0] d1_aaddr, d2_aaddr, d3_aaddr;
+  reg [TAG_W-1:0] d1_tag, d2_tag, d3_tag;
+  wire [31:0] w_d3_sum = (d3_vec ? 32'd0 : w_a_acc) + ((i_accum || d3_vec) ? w_acc_q : 32'd0);
 
   always @(posedge i_clk) begin
-    s_valid <= 1'b0;
+    f_push <= 1'b0;
     r_acc_we <= 1'b0;
-    if (d1_valid) begin
-      if (d1_vec || i_fuse) begin
-        s_valid <= 1'b1;
-        s_acc <= w_d1_sum + p_bias[d1_row];
-        s_row <= d1_row;
-        s_oaddr <= d1_oaddr;
-        s_onib <= d1_onib;
+    if (d3_valid) begin
+      if (d3_vec || i_fuse) begin
+        f_push <= 1'b1;
+        f_push_acc <= w_d3_sum + p_bias[d3_row];
+        f_push_row <= d3_row;
+        f_push_tag <= d3_tag;
       end else begin
         r_acc_we <= 1'b1;
-        r_acc_waddr <= d1_aaddr;
-        r_acc_wdata <= w_d1_sum;
+        r_acc_waddr <= d3_aaddr;
+        r_acc_wdata <= w_d3_sum;
       end
     end else if (q2_valid) begin
-      s_valid <= 1'b1;
-      s_acc <= w_rsum + p_bias[0];
-      s_row <= {RW{1'b0}};
-      s_oaddr <= q2_oaddr;
-      s_onib <= q2_onib;
+      f_push <= 1'b1;
+      f_push_acc <= w_rsum + p_bias[0];
+      f_push_row <= {RW{1'b0}};
+      f_push_tag <= q2_tag;
     end
   end
 
@@ -556,14 +615,30 @@ module quart_accel_compute #(
   reg [ACC_AW-1:0] d0_aaddr;
   reg [OUT_AW-1:0] d0_oaddr;
   reg d0_onib;
+  reg [TBL_AW-1:0] d0_thr;
   always @(posedge i_clk) begin
     d1_valid <= d0_valid;
     d1_vec <= d0_vec;
     d1_row <= d0_row;
     d1_aaddr <= d0_aaddr;
-    d1_oaddr <= d0_oaddr;
-    d1_onib <= d0_onib;
+    d1_tag <= {d0_thr, d0_onib, d0_oaddr};
+    d2_valid <= d1_valid;
+    d2_vec <= d1_vec;
+    d2_row <= d1_row;
+    d2_aaddr <= d1_aaddr;
+    d2_tag <= d1_tag;
+    d3_valid <= d2_valid;
+    d3_vec <= d2_vec;
+    d3_row <= d2_row;
+    d3_aaddr <= d2_aaddr;
+    d3_tag <= d2_tag;
+    if (i_rst) begin
+      d1_valid <= 1'b0;
+      d2_valid <= 1'b0;
+      d3_valid <= 1'b0;
+    end
   end
+  always @* r_acc_raddr = d2_aaddr;
 
   // CONV drain element (r_dr, r_dc): channel j = jb + r, pixel of lane c
   reg [31:0] w_dj, w_dp, w_dy, w_dx, w_drow, w_dacc, w_dout;
@@ -583,26 +658,31 @@ module quart_accel_compute #(
     w_vout = r_rorow + (d_ob == 6'd4 ? (r_dc >> 1) : d_ob == 6'd8 ? r_dc : (r_dc << 2));
   end
 
+  // CONV drain: W4 one address per element; W8 two, (1, c) then (0, c) (r_ph), the element with the
+  // second. A fused element waits for a queue entry (checked at its first address).
+  wire w_drain_go = (r_state == C_DRAIN) && ((c_w8 && r_ph) || !i_fuse || w_cred_ok);
+  wire w_vec_go = (r_state == V_RUN) && w_cred_ok;
   always @* begin
     d0_valid = 1'b0;
     d0_vec = 1'b0;
-    d0_row = r_dr[RW-1:0];
+    d0_row = c_w8 ? {RW{1'b0}} : r_dr[RW-1:0];
     d0_aaddr = w_dacc[ACC_AW-1:0];
     d0_oaddr = w_dout[OUT_AW-1:0];
     d0_onib = w_dx[0];
-    r_rd_row = r_dr[RW-1:0];
+    d0_thr = w_dthr[TBL_AW-1:0];
+    r_rd_row = c_w8 ? (r_ph ? {RW{1'b0}} : {{(RW - 1) {1'b0}}, 1'b1}) : r_dr[RW-1:0];
     r_rd_col = r_dc[CW-1:0];
-    r_acc_raddr = w_dacc[ACC_AW-1:0];
-    if (r_state == C_DRAIN) d0_valid = 1'b1;
-    if (r_state == V_RUN) begin
+    if (w_drain_go && (!c_w8 || r_ph)) d0_valid = 1'b1;
+    if (w_vec_go) begin
       d0_valid = 1'b1;
       d0_vec = 1'b1;
       d0_row = {RW{1'b0}};
       d0_aaddr = w_vacc[ACC_AW-1:0];
       d0_oaddr = w_vout[OUT_AW-1:0];
       d0_onib = r_dc[0];
-      r_acc_raddr = w_vacc[ACC_AW-1:0];
+      d0_thr = w_vthr[TBL_AW-1:0];
     end
+    w_issue = (d0_valid && (d0_vec || i_fuse)) || w_rs_issue;
   end
 
   // ------------------------------------------------------------------ TBL reads (window, params)
@@ -610,17 +690,19 @@ module quart_accel_compute #(
   always @* begin
     w_pj_ch = r_pj_ch0 + r_pj_row;
     if (r_pj_k == 32'd0) w_pj_addr = {12'd0, v_btab} + (w_pj_ch << 2);
-    else if (v_stage == STAGE_THRESH) w_pj_addr = {12'd0, v_ptab} + w_pj_ch * 32'd60 + ((r_pj_k - 32'd1) << 2);
     else w_pj_addr = {12'd0, v_ptab} + (w_pj_ch << 3) + ((r_pj_k - 32'd1) << 2);
+    // the window copy runs only with the stage idle; the stage has the port while it has elements,
+    // and the parameter job waits for that (w_vq_empty)
     r_tbl_raddr = (r_state == C_WIN) ? r_job_src[TBL_AW-1:0] + r_job_i[TBL_AW-1:0]
-                                     : w_pj_addr[TBL_AW-1:0];
+                : !w_vq_empty ? w_thr_addr : w_pj_addr[TBL_AW-1:0];
   end
 
   // ------------------------------------------------------------------ FSM
   wire [4:0] w_op = i_instr[4:0];
   reg [31:0] w_chN_need, w_ocb_g;
   wire [31:0] w_oc_left = {21'd0, c_oc_n} - r_jb;
-  wire [31:0] w_ocb_rows = w_oc_left < ROWS ? w_oc_left : ROWS;
+  // rows of an output-channel block: ROWS (W4), 1 (W8: a pass computes channel 0 only)
+  wire [31:0] w_ocb_rows = c_w8 ? 32'd1 : w_oc_left < ROWS ? w_oc_left : ROWS;
   always @* begin
     w_chN_need = (c_og == 12'd0) ? {19'd0, c_ic_n}
                : (({21'd0, c_oc_n} - 32'd1 + {20'd0, i_gphase}) / {20'd0, c_og} + 32'd1) * {19'd0, c_ic_n};
@@ -667,16 +749,15 @@ module quart_accel_compute #(
       r_job_rd <= 1'b0;
       if (r_pj_rd) begin
         if (r_pj_rk == 32'd0) p_bias[r_pj_rrow[RW-1:0]] <= v_bias ? w_tbl_q : 32'd0;
-        else if (v_stage == STAGE_THRESH)
-          p_thr[r_pj_rrow[RW-1:0]][32*(r_pj_rk-1)+:32] <= w_tbl_q;
         else if (r_pj_rk == 32'd1) begin
-          p_m[r_pj_rrow[RW-1:0]] <= w_tbl_q[15:0];
+          p_m[r_pj_rrow[RW-1:0]] <= w_tbl_q[14:0];
           p_n[r_pj_rrow[RW-1:0]] <= w_tbl_q[21:16];
-        end else p_z[r_pj_rrow[RW-1:0]] <= w_tbl_q;
+        end else p_z[r_pj_rrow[RW-1:0]] <= w_tbl_q[15:0];
       end
       r_pj_rd <= 1'b0;
-      // parameter job: one TBL word per cycle, in the background of the taps
-      if (r_pj_active) begin
+      // parameter job: one TBL word per cycle, in the background of the taps, once every element of
+      // the previous parameters has gone through the stage (which has the TBL port meanwhile)
+      if (r_pj_active && w_vq_empty) begin
         r_pj_rd <= 1'b1;
         r_pj_rrow <= r_pj_row;
         r_pj_rk <= r_pj_k;
@@ -793,6 +874,8 @@ module quart_accel_compute #(
           if (r_kind == K_CONV && c_ienc != IENC_LUT4 && c_ienc != IENC_LIN8) fail(4'd5);
           if (r_kind == K_RESIZE && rc_ienc != IENC_LUT4 && rc_ienc != IENC_LIN8) fail(4'd5);
           if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
+          // W8 taps need the DSP rows of the array
+          if (r_kind == K_CONV && c_w8 && N_DSP == 0) fail(4'd9);
           if ((r_kind == K_CONV && c_unsup) || (v_stage == STAGE_REQUANT && v_act == ACT_TABLE)) fail(4'd9);
         end
 
@@ -845,7 +928,7 @@ module quart_accel_compute #(
             r_pj_rows <= 32'd1;
             r_pj_row <= 32'd0;
             r_pj_k <= 32'd0;
-            r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
             r_pj_active <= 1'b1;
             r_par_valid <= 1'b0;
             r_rorow <= {12'd0, i_dst};
@@ -883,7 +966,7 @@ module quart_accel_compute #(
         end
 
         C_OCB: begin
-          r_rv <= ({21'd0, c_oc_n} - r_jb) < ROWS ? ({21'd0, c_oc_n} - r_jb) : ROWS;
+          r_rv <= w_ocb_rows;
           for (k = 0; k < ROWS; k = k + 1) begin
             r_grp[k] <= c_og == 12'd0 ? 32'd0
                       : (r_jb + k + {20'd0, i_gphase}) / {20'd0, c_og};
@@ -898,7 +981,7 @@ module quart_accel_compute #(
             r_pj_rows <= w_ocb_rows;
             r_pj_row <= 32'd0;
             r_pj_k <= 32'd0;
-            r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
             r_pj_active <= 1'b1;
             r_par_valid <= 1'b1;
             r_par_ch0 <= {20'd0, i_oc0} + r_jb;
@@ -939,9 +1022,7 @@ module quart_accel_compute #(
 
         C_TAP: begin
           r_first <= 1'b0;
-          if (c_w8 && !r_ph) r_ph <= 1'b1;
-          else begin
-            r_ph <= 1'b0;
+          begin
             r_t <= r_t + 32'd1;
             if (r_kx + 4'd1 != c_kw) begin
               r_kx <= r_kx + 4'd1;
@@ -965,7 +1046,7 @@ module quart_accel_compute #(
                   r_t <= 32'd0;
                   if (r_g == r_g_hi) begin
                     r_state <= C_FLUSH;
-                    r_cnt <= 4'd2;
+                    r_cnt <= 4'd3;
                   end else r_g <= r_g + 32'd1;
                 end
               end
@@ -979,10 +1060,15 @@ module quart_accel_compute #(
             r_state <= C_DRAIN;
             r_dr <= 32'd0;
             r_dc <= 32'd0;
+            r_ph <= 1'b0;
           end
         end else r_cnt <= r_cnt - 4'd1;
 
-        C_DRAIN: begin
+        C_DRAIN:
+        if (c_w8 && !r_ph) begin
+          if (w_drain_go) r_ph <= 1'b1;
+        end else if (w_drain_go) begin
+          r_ph <= 1'b0;
           if (r_dc + 32'd1 != r_cv) r_dc <= r_dc + 32'd1;
           else begin
             r_dc <= 32'd0;
@@ -992,17 +1078,18 @@ module quart_accel_compute #(
               r_by <= w_cy[COLS];
               r_bx <= w_cx[COLS];
               r_state <= C_PIX;
-            end else if (r_jb + ROWS < {21'd0, c_oc_n}) begin
-              r_jb <= r_jb + ROWS;
+            end else if (r_jb + w_ocb_rows < {21'd0, c_oc_n}) begin
+              r_jb <= r_jb + w_ocb_rows;
               r_state <= C_OCB;
             end else begin
               r_state <= C_TAIL;
-              r_cnt <= 4'd7;
+              r_cnt <= 4'd4;
             end
           end
         end
 
-        V_RUN: begin
+        V_RUN:
+        if (w_vec_go) begin
           o_vec_outputs <= o_vec_outputs + 32'd1;
           r_t <= r_t + 32'd1;
           if (r_dc + 32'd1 != {20'd0, i_cols}) r_dc <= r_dc + 32'd1;
@@ -1014,7 +1101,7 @@ module quart_accel_compute #(
               r_dr <= 32'd0;
               if (r_c + 32'd1 == {19'd0, i_c_n}) begin
                 r_state <= C_TAIL;
-                r_cnt <= 4'd7;
+                r_cnt <= 4'd4;
               end else begin
                 r_c <= r_c + 32'd1;
                 r_pj_ch0 <= {20'd0, i_c0} + r_c + 32'd1;
@@ -1032,7 +1119,7 @@ module quart_accel_compute #(
           r_pj_rows <= 32'd1;
           r_pj_row <= 32'd0;
           r_pj_k <= 32'd0;
-          r_pj_nw <= v_stage == STAGE_THRESH ? 32'd16 : v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+          r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
           r_pj_active <= 1'b1;
           r_par_valid <= 1'b0;
           r_dr <= 32'd0;
@@ -1055,8 +1142,9 @@ module quart_accel_compute #(
         end
 
         R_PIX: begin
-          r_ph <= ~r_ph;
+          if (w_rs_issue) r_ph <= 1'b1;
           if (r_ph) begin
+            r_ph <= 1'b0;
             o_vec_outputs <= o_vec_outputs + 32'd1;
             if (r_dc + 32'd1 != {18'd0, rc_out_w}) r_dc <= r_dc + 32'd1;
             else if (r_dr + 32'd1 != {21'd0, i_ny}) begin
@@ -1067,13 +1155,15 @@ module quart_accel_compute #(
               r_state <= R_CH;
             end else begin
               r_state <= C_TAIL;
-              r_cnt <= 4'd7;
+              r_cnt <= 4'd4;
             end
           end
         end
 
+        // the last results are written (OUT: all elements through the stage; ACC: the pipeline)
         C_TAIL:
-        if (r_cnt == 4'd0 && w_pj_done) begin
+        if (!w_vq_empty) ;
+        else if (r_cnt == 4'd0 && w_pj_done) begin
           r_state <= C_IDLE;
           o_done <= 1'b1;
         end else r_cnt <= r_cnt - 4'd1;
@@ -1084,6 +1174,6 @@ module quart_accel_compute #(
   end
   wire w_unused_w = &{1'b0, r_pj_rrow[31:RW], w_ia[31:INP_AW], w_widx[31:WGT_AW+1], w_dacc[31:ACC_AW],
                       w_dout[31:OUT_AW], w_vacc[31:ACC_AW], w_vout[31:OUT_AW], w_pj_addr[31:TBL_AW],
-                      i_wgt[19:WGT_AW]};
+                      i_wgt[19:WGT_AW], w_dthr[31:TBL_AW], w_vthr[31:TBL_AW]};
   wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx};
 endmodule

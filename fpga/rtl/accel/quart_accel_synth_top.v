@@ -21,7 +21,8 @@ module quart_accel_synth_top #(
   localparam integer DEC_AW = 9;
   localparam integer N_IN = 1 + DEC_AW + 8 + 1 + (DEC_AW - 1) + 8 * COLS + COLS  // decode
                           + 4 + 4 * ROWS + $clog2(ROWS) + $clog2(COLS)            // array
-                          + 1 + 2 + 2 + 17 + 15 + 6 + 16 + 32 * 15;               // output stage
+                          + 1 + 2 + 2 + 17 + 15 + 6 + 16 + 8                      // output stage
+                          + 1 + 8 + 32;                                           // threshold table
   reg [N_IN-1:0] r_in;
   always @(posedge i_clk) r_in <= {r_in[N_IN-2:0], i_sin};
 
@@ -44,7 +45,10 @@ module quart_accel_synth_top #(
   localparam integer P_MULT = P_ALPHA + 17;
   localparam integer P_SHIFT = P_MULT + 15;
   localparam integer P_ZERO = P_SHIFT + 6;
-  localparam integer P_THR = P_ZERO + 16;
+  localparam integer P_TAG = P_ZERO + 16;
+  localparam integer P_TWE = P_TAG + 8;
+  localparam integer P_TWADDR = P_TWE + 1;
+  localparam integer P_TWDATA = P_TWADDR + 8;
 
   wire [8*COLS-1:0] w_v;
   generate
@@ -74,14 +78,12 @@ module quart_accel_synth_top #(
       quart_mac_array #(
           .ROWS(ROWS),
           .COLS(COLS),
-          .ACC_W(32),
           .N_DSP(N_DSP)
       ) u_arr (
           .i_clk(i_clk),
           .i_en(r_in[P_FLAGS]),
           .i_clr(r_in[P_FLAGS+1]),
-          .i_wunsigned(r_in[P_FLAGS+2]),
-          .i_wshift4(r_in[P_FLAGS+3]),
+          .i_w8(r_in[P_FLAGS+2]),
           .i_w(r_in[P_W+:4*ROWS]),
           .i_a(w_v),
           .i_rd_row(r_in[P_ROW+:$clog2(ROWS)]),
@@ -97,10 +99,22 @@ module quart_accel_synth_top #(
   wire [31:0] w_q;
   generate
     if (USE_OUT != 0) begin : g_out
+      // the caller's threshold table: 16 tags x 16 thresholds, registered read (two block RAMs)
+      reg [31:0] r_thr[0:255];
+      reg [31:0] r_thr_k;
+      wire [3:0] w_thr_idx;
+      wire [7:0] w_thr_tag;
+      always @(posedge i_clk) begin
+        if (r_in[P_TWE]) r_thr[r_in[P_TWADDR+:8]] <= r_in[P_TWDATA+:32];
+        r_thr_k <= r_thr[{w_thr_tag[3:0], w_thr_idx}];
+      end
+      wire w_ready;
+      wire [7:0] w_tag;
       quart_out_stage u_out (
           .i_clk(i_clk),
           .i_rst(1'b0),
           .i_valid(r_in[P_VALID]),
+          .o_ready(w_ready),
           .i_acc(w_acc),
           .i_mode(r_in[P_MODE+:2]),
           .i_act(r_in[P_ACT+:2]),
@@ -108,10 +122,15 @@ module quart_accel_synth_top #(
           .i_mult(r_in[P_MULT+:15]),
           .i_shift(r_in[P_SHIFT+:6]),
           .i_zero(r_in[P_ZERO+:16]),
-          .i_thr(r_in[P_THR+:32*15]),
+          .i_tag(r_in[P_TAG+:8]),
+          .o_thr_idx(w_thr_idx),
+          .o_thr_tag(w_thr_tag),
+          .i_thr_k(r_thr_k),
           .o_valid(w_valid),
-          .o_q(w_q)
+          .o_q(w_q),
+          .o_tag(w_tag)
       );
+      wire w_unused_out = &{1'b0, w_thr_tag[7:4], w_ready, w_tag};
     end else begin : g_no_out
       assign w_valid = r_in[P_VALID];
       assign w_q = w_acc;

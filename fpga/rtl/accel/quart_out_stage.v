@@ -1,187 +1,167 @@
-// Vector-unit output stage (docs/arithmetic.md §3), one element per cycle, latency 6 cycles.
+// Vector-unit output stage (docs/arithmetic.md §3), one element at a time, LUTs only (no DSP, no
+// wide multiplier): a 4-step binary search over thresholds read one at a time, and a shift-add
+// requantizer that time-shares one 33-bit adder.
 //
-//   mode THRESH (0): q = #{k in 0..14 : acc >= thr[k]}   (4-bit lut4 code; 15 parallel comparators)
+//   mode THRESH (0): q = #{k in 0..14 : acc >= thr[k]}   (4-bit lut4 code; thresholds non-decreasing)
 //   mode REQUANT (1): u = f(acc) (none / ReLU / LeakyReLU floor(acc*A / 2^16) for acc < 0);
 //                     q = clamp(floor((u*M + 2^(n-1)) / 2^n) + zero + 128, 0, 255)   (lin8 code)
-//   mode ACC32 (2):   q = acc (the multiply path runs with M = 1, n = 0 and no activation)
+//   mode ACC32 (2):   q = acc
 //
-// Per-element parameters (mode, activation, A, M, n, zero) travel down the pipeline with the element,
-// so they may change every cycle. i_thr is used in the first stage only (same cycle as i_acc).
+// Handshake: an element (i_acc, its parameters and a tag) is accepted in a cycle with i_valid and
+// o_ready; every input is captured then, and may change afterwards. The result appears on o_q with
+// o_valid (one cycle) and the element's tag on o_tag. o_ready is high when the stage is idle and in
+// the last cycle of an element, so elements follow back to back:
+//   ACC32: 1 cycle per element (result 2 cycles after acceptance);
+//   THRESH: 4 cycles per element (result 5 cycles after acceptance);
+//   REQUANT: 17 + floor(n/8) + (n mod 8) cycles per element, + 17 when LeakyReLU applies
+//            (acc < 0 and A != 65536); the result arrives in the cycle after the last one.
+//
+// Thresholds are not inputs of the element: the stage reads them from the caller's table through a
+// synchronous read port. In every cycle it asks for threshold o_thr_idx of the element tagged
+// o_thr_tag; i_thr_k must carry that threshold in the next cycle (a registered memory read, e.g. a
+// block RAM addressed by {o_thr_tag's channel, o_thr_idx}). While idle, and in the last cycle of an
+// element, the request is index 7 for the element on the input (o_thr_tag = i_tag), so the first
+// compare of a THRESH element can use it in the cycle after its acceptance. o_thr_idx depends
+// combinationally on i_thr_k (the next probe follows the current compare).
+//
+// CONST_REQUANT = 1 makes the REQUANT cycles independent of the data, so that a caller can schedule
+// (and a performance model predict) them: the shift phase is padded to its longest, 12 cycles
+// (n = 47), and the LeakyReLU loop runs for every element when act is LeakyReLU and A != 65536
+// (its result is used only for acc < 0): 29 cycles per element, + 17 for such a LeakyReLU.
 `default_nettype none
 
 module quart_out_stage #(
-    parameter integer ACC_W = 32,
-    parameter integer M_W = 15,  // requant multiplier bits (unsigned)
-    parameter integer N_W = 6,   // shift bits (n <= 47)
-    parameter integer Z_W = 16,  // signed output zero
-    parameter integer NTHR = 15
+    parameter integer TAG_W = 8,
+    parameter integer CONST_REQUANT = 0
 ) (
-    input  wire                  i_clk,
-    input  wire                  i_rst,
+    input  wire             i_clk,
+    input  wire             i_rst,
     // element in
-    input  wire                  i_valid,
-    input  wire [ACC_W-1:0]      i_acc,
-    input  wire [1:0]            i_mode,   // 0 threshold, 1 requant, 2 acc32
-    input  wire [1:0]            i_act,    // 0 none, 1 ReLU, 2 LeakyReLU
-    input  wire [16:0]           i_alpha,  // A = round(alpha * 2^16), 0..65536
-    input  wire [M_W-1:0]        i_mult,
-    input  wire [N_W-1:0]        i_shift,
-    input  wire [Z_W-1:0]        i_zero,
-    input  wire [ACC_W*NTHR-1:0] i_thr,    // threshold k at [ACC_W*k +: ACC_W], signed
+    input  wire             i_valid,
+    output wire             o_ready,
+    input  wire [31:0]      i_acc,
+    input  wire [1:0]       i_mode,   // 0 threshold, 1 requant, 2 acc32
+    input  wire [1:0]       i_act,    // 0 none, 1 ReLU, 2 LeakyReLU
+    input  wire [16:0]      i_alpha,  // A = round(alpha * 2^16), 0..65536
+    input  wire [14:0]      i_mult,   // M
+    input  wire [5:0]       i_shift,  // n, 0..47
+    input  wire [15:0]      i_zero,   // signed output zero
+    input  wire [TAG_W-1:0] i_tag,
+    // threshold read port
+    output wire [3:0]       o_thr_idx,
+    output wire [TAG_W-1:0] o_thr_tag,
+    input  wire [31:0]      i_thr_k,  // threshold requested in the previous cycle (signed)
     // result out
-    output reg                   o_valid,
-    output reg  [ACC_W-1:0]      o_q
+    output reg              o_valid,
+    output reg  [31:0]      o_q,
+    output reg  [TAG_W-1:0] o_tag
 );
-  localparam integer U_W = ACC_W + 1;  // activated value, |u| <= 2^31
-  localparam integer P_W = U_W + M_W + 1;  // u * M
-  localparam integer S_W = P_W + 1;  // + rounding constant
-  localparam integer CW = $clog2(NTHR + 1);
+  localparam [2:0] S_IDLE = 3'd0, S_THR = 3'd1, S_LEAKY = 3'd2, S_LKU = 3'd3, S_MUL = 3'd4,
+                   S_SHIFT = 3'd5, S_FIN = 3'd6, S_A32 = 3'd7;
 
-  // ---- stage 1: compares, LeakyReLU product
-  wire signed [ACC_W+17:0] w_lk;
-  quart_mulw #(
-      .A_W(ACC_W),
-      .B_W(18)
-  ) u_mul_alpha (
-      .i_a(i_acc),
-      .i_b({1'b0, i_alpha}),
-      .o_p(w_lk)
-  );
+  reg [2:0] r_state;
+  reg [3:0] r_cnt;           // steps left in THR / LEAKY / MUL
+  reg signed [31:0] r_x;     // THR, ACC32: acc; LEAKY: acc (multiplicand); MUL: u
+  reg signed [32:0] r_h;     // product, high part
+  reg [15:0] r_l;            // product, low part (multiplier bits shift out as product bits shift in)
+  reg r_a16;                 // A bit 16 (A = 65536 + ... adds x once more)
+  reg [3:0] r_q;             // THR: code so far
+  reg [14:0] r_mult;
+  reg [5:0] r_sh;            // shift left to do
+  reg r_rb;                  // last bit shifted out (the rounding bit P[n-1])
+  reg [16:0] r_zero;          // zero + 128
+  reg [TAG_W-1:0] r_tag;
+  reg r_lkuse;               // the LeakyReLU product replaces acc (acc < 0)
+  reg [3:0] r_pad;           // CONST_REQUANT: shift-phase cycles left
 
-  wire w_unused_lk = &{1'b0, w_lk[15:0], w_lk[ACC_W+17:U_W+16]};
-  reg r1_valid;
-  reg [1:0] r1_mode, r1_act;
-  reg signed [ACC_W-1:0] r1_acc;
-  reg signed [U_W-1:0] r1_lk;  // floor(acc*A / 2^16), in [-2^31, 0] for acc < 0 and A <= 2^16
-  reg [NTHR-1:0] r1_ge;
-  reg [M_W-1:0] r1_mult;
-  reg [N_W-1:0] r1_shift;
-  reg [Z_W-1:0] r1_zero;
-  wire w_acc32 = (i_mode == 2'd2);
-  integer k;
-  always @(posedge i_clk) begin
-    for (k = 0; k < NTHR; k = k + 1) r1_ge[k] <= $signed(i_acc) >= $signed(i_thr[ACC_W*k+:ACC_W]);
-    r1_acc <= i_acc;
-    r1_lk <= w_lk[U_W+15:16];
-    r1_mode <= i_mode;
-    r1_act <= w_acc32 ? 2'd0 : i_act;
-    r1_mult <= w_acc32 ? {{(M_W - 1) {1'b0}}, 1'b1} : i_mult;
-    r1_shift <= w_acc32 ? {N_W{1'b0}} : i_shift;
-    r1_zero <= i_zero;
-  end
+  // ---- the one adder: h + (bit ? x : 0)
+  wire w_add = (r_state == S_LKU) ? r_a16 : ((r_state == S_LEAKY || r_state == S_MUL) && r_l[0]);
+  // (a plain shift step in S_SHIFT adds nothing: w_sum = r_h)
+  wire signed [32:0] w_sum = r_h + (w_add ? {r_x[31], r_x} : 33'sd0);
 
-  // ---- stage 2: activation, threshold count
-  reg [CW-1:0] w_count;
-  integer j;
-  always @* begin
-    w_count = {CW{1'b0}};
-    for (j = 0; j < NTHR; j = j + 1) w_count = w_count + {{(CW - 1) {1'b0}}, r1_ge[j]};
-  end
-  wire w_neg = r1_acc[ACC_W-1];
-  wire signed [U_W-1:0] w_u = ~w_neg || r1_act == 2'd0 ? {r1_acc[ACC_W-1], r1_acc}
-                             : r1_act == 2'd1 ? {U_W{1'b0}} : r1_lk[U_W-1:0];
+  // ---- threshold compare and next probe
+  wire w_ge = $signed(r_x) >= $signed(i_thr_k);
+  wire [3:0] w_bit = 4'd1 << r_cnt[1:0];
+  wire [3:0] w_q_new = w_ge ? (r_q | w_bit) : r_q;
+  wire [3:0] w_below = (w_bit >> 1) - 4'd1;  // bits below the next step's bit (as 4 bits)
+  wire w_thr_last = (r_state == S_THR) && (r_cnt == 4'd0);
+  wire w_last = w_thr_last || (r_state == S_FIN) || (r_state == S_A32);
+  assign o_ready = (r_state == S_IDLE) || w_last;
+  assign o_thr_idx = (r_state == S_THR && !w_thr_last) ? (w_q_new | w_below) : 4'd7;
+  assign o_thr_tag = o_ready ? i_tag : r_tag;
 
-  reg r2_valid;
-  reg [1:0] r2_mode;
-  reg [CW-1:0] r2_code;
-  reg signed [U_W-1:0] r2_u;
-  reg [M_W-1:0] r2_mult;
-  reg [N_W-1:0] r2_shift;
-  reg [Z_W-1:0] r2_zero;
-  always @(posedge i_clk) begin
-    r2_mode <= r1_mode;
-    r2_code <= w_count;
-    r2_u <= w_u;
-    r2_mult <= r1_mult;
-    r2_shift <= r1_shift;
-    r2_zero <= r1_zero;
-  end
+  // ---- final requant arithmetic from P >>> n = {r_h, r_l} and the rounding bit
+  wire w_hi_ok = (&r_h[32:1]) | ~(|r_h[32:1]);  // r_h fits 2 bits: P>>>n fits 18 bits
+  // t = (P >>> n) + rounding bit + zero + 128: one adder, the rounding bit as its carry in
+  wire [19:0] w_t = {{2{r_h[1]}}, r_h[1:0], r_l} + {{3{r_zero[16]}}, r_zero} + {19'd0, r_rb};
+  wire [7:0] w_q8 = !w_hi_ok ? (r_h[32] ? 8'd0 : 8'd255)
+                  : w_t[19] ? 8'd0 : (|w_t[18:8]) ? 8'd255 : w_t[7:0];
 
-  // ---- stage 3: u * M
-  wire signed [P_W-1:0] w_p;
-  quart_mulw #(
-      .A_W(U_W),
-      .B_W(M_W + 1)
-  ) u_mul_m (
-      .i_a(r2_u),
-      .i_b({1'b0, r2_mult}),
-      .o_p(w_p)
-  );
-  wire [S_W-1:0] w_one = {{(S_W - 1) {1'b0}}, 1'b1};
-  reg r3_valid;
-  reg [1:0] r3_mode;
-  reg [CW-1:0] r3_code;
-  reg signed [P_W-1:0] r3_p;
-  reg [S_W-1:0] r3_rnd;  // 2^(n-1), or 0 for n = 0
-  reg [N_W-1:0] r3_shift;
-  reg [Z_W-1:0] r3_zero;
-  always @(posedge i_clk) begin
-    r3_mode <= r2_mode;
-    r3_code <= r2_code;
-    r3_p <= w_p;
-    r3_rnd <= (r2_shift == {N_W{1'b0}}) ? {S_W{1'b0}} : (w_one << (r2_shift - 1'b1));
-    r3_shift <= r2_shift;
-    r3_zero <= r2_zero;
-  end
+  wire w_acc_neg = i_acc[31];
+  wire w_lkn = (i_act == 2'd2) && w_acc_neg && (i_alpha != 17'd65536);
+  wire w_lk = (CONST_REQUANT != 0) ? ((i_act == 2'd2) && (i_alpha != 17'd65536)) : w_lkn;
+  wire w_relu0 = (i_mode == 2'd1) && (i_act == 2'd1) && w_acc_neg;
+  wire w_accept = i_valid && o_ready;
 
-  // ---- stage 4: round half up
-  reg r4_valid;
-  reg [1:0] r4_mode;
-  reg [CW-1:0] r4_code;
-  reg signed [S_W-1:0] r4_sum;
-  reg [N_W-1:0] r4_shift;
-  reg [Z_W-1:0] r4_zero;
-  always @(posedge i_clk) begin
-    r4_mode <= r3_mode;
-    r4_code <= r3_code;
-    r4_sum <= $signed({r3_p[P_W-1], r3_p}) + $signed(r3_rnd);
-    r4_shift <= r3_shift;
-    r4_zero <= r3_zero;
-  end
-
-  // ---- stage 5: arithmetic shift (floor)
-  reg r5_valid;
-  reg [1:0] r5_mode;
-  reg [CW-1:0] r5_code;
-  reg signed [S_W-1:0] r5_s;
-  reg [Z_W-1:0] r5_zero;
-  always @(posedge i_clk) begin
-    r5_mode <= r4_mode;
-    r5_code <= r4_code;
-    r5_s <= r4_sum >>> r4_shift;
-    r5_zero <= r4_zero;
-  end
-
-  // ---- stage 6: zero point, clamp, select
-  wire signed [S_W:0] w_t = $signed({r5_s[S_W-1], r5_s}) + $signed({{(S_W + 1 - Z_W) {r5_zero[Z_W-1]}}, r5_zero})
-                          + $signed({{(S_W - 8) {1'b0}}, 9'd128});
-  wire w_lo = w_t[S_W];
-  wire w_hi = ~w_t[S_W] && (|w_t[S_W-1:8]);
-  wire [7:0] w_q8 = w_lo ? 8'd0 : w_hi ? 8'd255 : w_t[7:0];
+  // shared register paths: one shift-add step (also a plain shift by 1 while shifting), shift by 8
+  wire w_shact = (r_state == S_SHIFT) && (r_sh != 6'd0);
+  wire w_sh8 = w_shact && (r_sh >= 6'd8);
+  wire w_step = (r_state == S_LEAKY) || (r_state == S_MUL) || (w_shact && !w_sh8);
+  wire w_cnt_end = (r_cnt == 4'd0);
 
   always @(posedge i_clk) begin
-    case (r5_mode)
-      2'd0: o_q <= {{(ACC_W - CW) {1'b0}}, r5_code};
-      2'd1: o_q <= {{(ACC_W - 8) {1'b0}}, w_q8};
-      default: o_q <= r5_s[ACC_W-1:0];
+    // product register {r_h, r_l}
+    if (w_accept || r_state == S_LKU) r_h <= 33'sd0;
+    else if (w_step) r_h <= w_sum >>> 1;
+    else if (w_sh8) r_h <= r_h >>> 8;
+    if (w_accept) r_l <= (i_mode == 2'd1 && w_lk) ? i_alpha[15:0] : {1'b0, i_mult};
+    else if (r_state == S_LKU) r_l <= {1'b0, r_mult};
+    else if (w_step) r_l <= {w_sum[0], r_l[15:1]};
+    else if (w_sh8) r_l <= {r_h[7:0], r_l[15:8]};
+    // rounding bit: the last bit shifted out below bit n
+    if (w_accept) r_rb <= 1'b0;
+    else if (w_shact) r_rb <= w_sh8 ? r_l[7] : r_l[0];
+    if (w_accept) r_sh <= i_shift;
+    else if (w_shact) r_sh <= r_sh - (w_sh8 ? 6'd8 : 6'd1);
+    // operand
+    if (w_accept) r_x <= w_relu0 ? 32'sd0 : $signed(i_acc);
+    else if (r_state == S_LKU && r_lkuse) r_x <= w_sum[31:0];  // u = floor(acc * A / 2^16), in [acc, 0]
+    // step counter and threshold code
+    if (w_accept) r_cnt <= (i_mode == 2'd0) ? 4'd3 : 4'd15;
+    else if (r_state == S_LKU) r_cnt <= 4'd15;
+    else r_cnt <= r_cnt - 4'd1;
+    if (w_accept) r_q <= 4'd0;
+    else if (r_state == S_THR) r_q <= w_q_new;
+    if (w_accept) begin
+      r_tag <= i_tag;
+      r_mult <= i_mult;
+      r_zero <= {i_zero[15], i_zero} + 17'd128;
+      r_a16 <= i_alpha[16];
+      r_lkuse <= w_lkn;
+    end
+    if (w_accept) r_pad <= 4'd12;
+    else if (r_state == S_SHIFT) r_pad <= r_pad - 4'd1;
+    // control
+    case (r_state)
+      S_LEAKY: if (w_cnt_end) r_state <= S_LKU;
+      S_LKU: r_state <= S_MUL;
+      S_MUL: if (w_cnt_end) r_state <= (r_sh == 6'd0 && CONST_REQUANT == 0) ? S_FIN : S_SHIFT;
+      S_SHIFT:
+      if (CONST_REQUANT != 0 ? (r_pad == 4'd1) : (r_sh == (w_sh8 ? 6'd8 : 6'd1))) r_state <= S_FIN;
+      default: ;
     endcase
-  end
-
-  always @(posedge i_clk) begin
+    if (w_last) r_state <= S_IDLE;
+    if (w_accept)
+      r_state <= (i_mode == 2'd0) ? S_THR : (i_mode == 2'd1) ? (w_lk ? S_LEAKY : S_MUL) : S_A32;
+    // result
+    o_valid <= w_last;
+    if (w_last) begin
+      o_tag <= r_tag;
+      o_q <= (r_state == S_THR) ? {28'd0, w_q_new} : (r_state == S_A32) ? r_x : {24'd0, w_q8};
+    end
     if (i_rst) begin
-      r1_valid <= 1'b0;
-      r2_valid <= 1'b0;
-      r3_valid <= 1'b0;
-      r4_valid <= 1'b0;
-      r5_valid <= 1'b0;
+      r_state <= S_IDLE;
       o_valid <= 1'b0;
-    end else begin
-      r1_valid <= i_valid;
-      r2_valid <= r1_valid;
-      r3_valid <= r2_valid;
-      r4_valid <= r3_valid;
-      r5_valid <= r4_valid;
-      o_valid <= r5_valid;
     end
   end
 endmodule

@@ -22,11 +22,16 @@ test("a CONV costs passes × (reduction steps + overhead), the drain and the set
   const c = instrCycles(icebreaker, conv!, {
     ccfg: normalizeInstr(ccfg!) as unknown as Record<string, number>,
   });
-  // 8 channels on 4 rows × 16 pixels on 8 columns = 4 passes of 144 steps; 128 outputs drained.
+  // 8 channels on 4 rows × 16 pixels on 8 columns = 2 output-channel blocks, 4 passes of 144 steps;
+  // 128 outputs drained (unfused: no output stage), then the drain pipeline's tail.
   const t = icebreaker;
   assert.equal(
     c.cycles,
-    4 * (16 * 9 + t.passOverheadCycles) + 128 * t.drainCyclesPerOutput + t.vector.latencyCycles,
+    4 * (16 * 9 + t.passOverheadCycles) +
+      2 * (t.blockOverheadCycles ?? 0) +
+      128 * t.drainCyclesPerOutput +
+      (t.vector.stage?.tailCycles ?? 0) +
+      t.vector.latencyCycles,
   );
   assert.equal(c.arrayMacs, 8 * 16 * 16 * 9);
 });

@@ -261,12 +261,16 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
     }
   });
 
-  test("DSP products (N_DSP = 8, yosys SB_MAC16 model): random graphs", {
-    skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
-  }, async () => {
-    for (const seed of [1, 2, 3, 5]) {
-      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
-      await check(g, tinyTarget(), `random-${seed} tiny, 8 DSP`, undefined, true, { N_DSP: 8 });
+  test("all-LUT array (N_DSP = 0, W4 only): W4 layers, every stage", async () => {
+    // The default configuration is the icebreaker's (8 DSPs, yosys SB_MAC16 model); W8 needs them.
+    for (const [i, outKind] of (["lut4", "lin8", "acc32"] as const).entries()) {
+      const r = seededRandom(400 + i);
+      const b = new QGraphBuilder(r);
+      const c = 3 + i;
+      const x = b.value("input", [1, c, 10, 12], randomLin8(r, c));
+      const y = b.conv(x, { ...randomConvChoice(r, c, outKind), weightBits: 4 });
+      const g = b.graph(x, y, `lut-array-${outKind}`);
+      await check(g, tinyTarget(), `${g.name} tiny, no DSP`, undefined, true, { N_DSP: 0 });
     }
   });
 
@@ -275,7 +279,7 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
   }, async () => {
     await lintBlock({
       top: "quart_accel",
-      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mul2_dsp.v"],
+      files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mac2_dsp.v"],
       includeDirs: ACCEL_INCLUDE_DIRS,
       libs: [ice40SimLib()!],
       defines: ICE40_SIM_DEFINES,

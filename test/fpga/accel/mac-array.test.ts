@@ -1,7 +1,9 @@
 /**
- * quart_mac_array against a TS reference: random W4 and W8 taps (W8 split into an unsigned low nibble
- * and a shifted signed high nibble, as the weight feeder does), bubbles, back-to-back passes; every
- * accumulator must equal Σ w·a exactly.
+ * quart_mac_array against a TS reference: random W4 taps (every row) and W8 taps (one cycle, output
+ * channel 0 only), bubbles, back-to-back passes drained as early as the array allows; every
+ * accumulator must equal Σ w·a exactly. Worst-case passes drive every product to its extreme for
+ * thousands of taps, so the wrapping partial accumulators (16-bit in the DSPs, 17-bit in LUTs) run at
+ * their bound between two spills into the 32-bit bank.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -31,48 +33,66 @@ function skipMsg(tools: readonly string[]): string | false {
 interface Pass {
   readonly words: number[];
   readonly expected: number[]; // ROWS*COLS
+  /** Rows whose result is defined (a W8 pass computes channel 0 only). */
+  readonly rows: number;
+  readonly w8: boolean;
 }
 
-/** One pass of `taps` taps (W4 or W8) with random bubbles; returns tb words and Σ w·a per PE. */
-function makePass(rand: () => number, taps: number, w8: boolean, extreme: boolean, worst = false): Pass {
+type Worst = "none" | "pos" | "neg";
+
+/**
+ * One pass of `taps` taps (W4 or W8) with random bubbles; returns tb words and Σ w·a per PE.
+ * W8 passes feed channel 0 a byte, as the nibbles of rows 0 and 1 (`w8Rows` = 1).
+ */
+function makePass(
+  rand: () => number,
+  taps: number,
+  w8: boolean,
+  extreme: boolean,
+  w8Rows: number,
+  worst: Worst = "none",
+): Pass {
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = (lo: number, hi: number) =>
-    worst ? lo : extreme && rand() < 0.7 ? (rand() < 0.5 ? lo : hi) : int(lo, hi);
+  const pick = (lo: number, hi: number, worstV: number) =>
+    worst !== "none" ? worstV : extreme && rand() < 0.7 ? (rand() < 0.5 ? lo : hi) : int(lo, hi);
+  const rows = w8 ? w8Rows : ROWS;
   const expected = new Array<number>(ROWS * COLS).fill(0);
   const cycles: number[][] = [];
   const cycle = (flags: number, nib: number[], act: number[]) =>
     cycles.push([flags, ...nib.map((n) => n & 15), ...act.map((a) => a & 255)]);
   for (let t = 0; t < taps; t++) {
-    const w = Array.from({ length: ROWS }, () => (w8 ? pick(-128, 127) : pick(-8, 7)));
-    const a = Array.from({ length: COLS }, () => pick(-128, 127));
-    for (let r = 0; r < ROWS; r++) for (let c = 0; c < COLS; c++) expected[r * COLS + c]! += w[r]! * a[c]!;
+    const w = Array.from({ length: ROWS }, (_, r) =>
+      w8
+        ? r < rows
+          ? pick(-128, 127, worst === "pos" ? -128 : 127)
+          : 0
+        : pick(-8, 7, worst === "pos" ? -8 : 7),
+    );
+    const a = Array.from({ length: COLS }, () => pick(-128, 127, -128));
+    for (let r = 0; r < rows; r++) for (let c = 0; c < COLS; c++) expected[r * COLS + c]! += w[r]! * a[c]!;
     if (t > 0 && rand() < 0.1) {
       // a bubble with garbage operands must not change the accumulators
       cycle(
-        4,
+        4 | (rand() < 0.5 ? 1 : 0),
         w.map(() => int(0, 15)),
         a.map(() => int(0, 255)),
       );
     }
     if (w8) {
-      cycle(
-        1,
-        w.map((x) => x & 15),
-        a,
-      ); // low nibble, unsigned
-      cycle(
-        2,
-        w.map((x) => (x >> 4) & 15),
-        a,
-      ); // high nibble, signed, ×16
+      const nib = new Array<number>(ROWS).fill(0);
+      for (let r = 0; r < rows; r++) {
+        nib[2 * r] = w[r]! & 15;
+        nib[2 * r + 1] = (w[r]! >> 4) & 15;
+      }
+      cycle(1, nib, a);
     } else {
       cycle(0, w, a);
     }
   }
-  return { words: [cycles.length, ...cycles.flat()], expected };
+  return { words: [cycles.length, ...cycles.flat()], expected, rows, w8 };
 }
 
-async function runArray(params: { ACC_W: number; N_DSP: number }, passes: readonly Pass[]): Promise<void> {
+async function runArray(params: { N_DSP: number }, passes: readonly Pass[]): Promise<void> {
   const vvp = await buildTb({
     top: "quart_mac_array_tb",
     files: ["fpga/rtl/accel/quart_mac_array_tb.v", ...ACCEL_MAC_ARRAY_SOURCES],
@@ -91,11 +111,12 @@ async function runArray(params: { ACC_W: number; N_DSP: number }, passes: readon
   const got = new Map<string, number>();
   for (const m of out.matchAll(/^ACC (\d+) (\d+) (\d+) (-?\d+)$/gm))
     got.set(`${m[1]} ${m[2]} ${m[3]}`, Number(m[4]));
-  assert.equal(got.size, passes.length * ROWS * COLS, out.slice(0, 2000));
+  const reads = passes.reduce((n, p) => n + (p.w8 ? 2 * COLS : ROWS * COLS), 0);
+  assert.equal(got.size, reads, out.slice(0, 2000));
   for (const [p, pass] of passes.entries()) {
-    for (let r = 0; r < ROWS; r++) {
+    for (let r = 0; r < pass.rows; r++) {
       for (let c = 0; c < COLS; c++) {
-        const kind = r * COLS + c < 2 * params.N_DSP ? "DSP" : "LUT";
+        const kind = r < 2 && params.N_DSP > 0 ? "DSP" : "LUT";
         assert.equal(
           got.get(`${p} ${r} ${c}`),
           pass.expected[r * COLS + c],
@@ -108,26 +129,31 @@ async function runArray(params: { ACC_W: number; N_DSP: number }, passes: readon
 }
 
 describe("quart_mac_array (iverilog, yosys SB_MAC16 model)", { skip: skipMsg(IVERILOG_TOOLS) }, () => {
-  test("random W4/W8 passes are bit-exact against Σ w·a (8 DSP, 32-bit accumulators)", async () => {
+  test("random W4/W8 passes are bit-exact against Σ w·a (8 DSP accumulating, spilled partials)", async () => {
     const rand = rng(1234);
+    const D = 1; // a W8 pass computes output channel 0
     const passes: Pass[] = [];
-    // long W4 pass with the extreme values (worst case |Σ| for 3·3·512 taps), W8 passes, short passes
-    passes.push(makePass(rand, 4608, false, true));
-    passes.push(makePass(rand, 1200, true, true));
-    passes.push(makePass(rand, 1100, true, false, true)); // every product +2^14: the sum passes 2^24
-    for (let i = 0; i < 40; i++)
-      passes.push(makePass(rand, 1 + Math.floor(rand() * 40), rand() < 0.4, rand() < 0.3));
-    // the worst-case pass needs more than a 24-bit accumulator
-    assert.ok(passes[2]!.expected.every((v) => v >= 2 ** 24));
-    await runArray({ ACC_W: 32, N_DSP: 8 }, passes);
+    // worst-case |Σ| for 3·3·512 taps, both signs; long random extreme passes
+    passes.push(makePass(rand, 4608, false, true, D, "pos"));
+    passes.push(makePass(rand, 4608, false, true, D, "neg"));
+    passes.push(makePass(rand, 4608, false, true, D));
+    // W8: every product +2^14 (or -16256) for 1100 taps: the sums pass 2^24
+    passes.push(makePass(rand, 1100, true, false, D, "pos"));
+    passes.push(makePass(rand, 1100, true, false, D, "neg"));
+    passes.push(makePass(rand, 1200, true, true, D));
+    for (let i = 0; i < 60; i++)
+      passes.push(makePass(rand, 1 + Math.floor(rand() * 70), rand() < 0.3, rand() < 0.4, D));
+    assert.ok(passes[3]!.expected.slice(0, D * COLS).every((v) => v >= 2 ** 24));
+    assert.ok(passes[0]!.expected.every((v) => v === 4608 * 1024));
+    await runArray({ N_DSP: 8 }, passes);
   });
 
-  test("all-LUT array with 24-bit accumulators (short passes)", async () => {
+  test("all-LUT array (W4), short and worst-case passes", async () => {
     const rand = rng(99);
-    const passes: Pass[] = [];
-    for (let i = 0; i < 30; i++)
-      passes.push(makePass(rand, 1 + Math.floor(rand() * 60), rand() < 0.5, rand() < 0.5));
-    await runArray({ ACC_W: 24, N_DSP: 0 }, passes);
+    const passes: Pass[] = [makePass(rand, 700, false, true, 0, "pos")];
+    for (let i = 0; i < 40; i++)
+      passes.push(makePass(rand, 1 + Math.floor(rand() * 60), false, rand() < 0.5, 0));
+    await runArray({ N_DSP: 0 }, passes);
   });
 
   test("verilator -Wall lint (yosys cell library waived, our sources not)", {
@@ -142,7 +168,7 @@ describe("quart_mac_array (iverilog, yosys SB_MAC16 model)", { skip: skipMsg(IVE
     await lintBlock({
       top: "quart_mac_array",
       files: ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
-      params: { N_DSP: 0, ACC_W: 24 },
+      params: { N_DSP: 0 },
     });
   });
 });

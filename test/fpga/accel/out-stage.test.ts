@@ -1,7 +1,8 @@
 /**
  * quart_out_stage against outputStage of the golden executor (compiler/ptq/golden.ts), element by
- * element: thresholds with ties and duplicates, requantization over the whole shift range with every
- * activation, saturation at both ends, acc32 pass-through.
+ * element: thresholds with ties and duplicates (read through the stage's threshold port from a
+ * registered table), requantization over the whole shift range with every activation, saturation at
+ * both ends, acc32 pass-through; and the cycles per element of each mode, back to back.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -114,50 +115,121 @@ function makeCases(n: number): Case[] {
   return cases;
 }
 
+/** Cycles the stage spends on one element (docs in quart_out_stage.v). */
+export function outStageCycles(c: Pick<Case, "mode" | "act" | "shift" | "acc">): number {
+  if (c.mode === 2) return 1;
+  if (c.mode === 0) return 4;
+  const leaky = c.act.kind === "leaky" && c.acc < 0 && c.act.alphaQ16 !== 65536;
+  return 17 + Math.floor(c.shift / 8) + (c.shift % 8) + (leaky ? 17 : 0);
+}
+
+interface TbRun {
+  readonly got: number[];
+  readonly tags: number[];
+  readonly inCycle: number[];
+  readonly outCycle: number[];
+}
+
+/** Cycles per element with CONST_REQUANT: requant padded to its longest shift, LeakyReLU by act alone. */
+function constOutStageCycles(c: Case): number {
+  if (c.mode !== 1) return outStageCycles(c);
+  const leaky = c.act.kind === "leaky" && c.act.alphaQ16 !== 65536;
+  return 29 + (leaky ? 17 : 0);
+}
+
+async function runStage(cases: readonly Case[], constRequant = false): Promise<TbRun> {
+  const vvp = await buildTb({
+    top: "quart_out_stage_tb",
+    files: ["fpga/rtl/accel/quart_out_stage_tb.v", ...FILES],
+    ...(constRequant ? { params: { CONST_REQUANT: 1 } } : {}),
+  });
+  const words: number[] = [cases.length];
+  for (const c of cases) {
+    const flags = c.mode | (ACT_CODE[c.act.kind] << 2) | (c.idle ? 16 : 0);
+    const alpha = c.act.kind === "leaky" ? c.act.alphaQ16 : 0;
+    words.push(
+      flags,
+      alpha,
+      c.mult,
+      c.shift,
+      c.zero & 0xffff,
+      c.acc >>> 0,
+      ...Array.from(c.thr, (t) => t >>> 0),
+    );
+  }
+  const vec = writeVectors(vvp, "out", words);
+  let out: string;
+  try {
+    out = await runTb(vvp, [`+vec=${vec}`, `+nw=${words.length}`]);
+  } finally {
+    removeVectors(vec);
+  }
+  const outs = [...out.matchAll(/^OUT (\d+) (-?\d+) (\d+)$/gm)];
+  const ins = [...out.matchAll(/^IN (\d+) (\d+)$/gm)];
+  assert.equal(outs.length, cases.length, out.slice(-2000));
+  assert.equal(ins.length, cases.length, out.slice(-2000));
+  assert.match(out, /^DONE \d+$/m);
+  return {
+    got: outs.map((m) => Number(m[2])),
+    tags: outs.map((m) => Number(m[1])),
+    outCycle: outs.map((m) => Number(m[3])),
+    inCycle: ins.map((m) => Number(m[2])),
+  };
+}
+
 describe("quart_out_stage (iverilog) vs outputStage", { skip: skipMsg(IVERILOG_TOOLS) }, () => {
   test("random elements are bit-exact", async () => {
-    const vvp = await buildTb({
-      top: "quart_out_stage_tb",
-      files: ["fpga/rtl/accel/quart_out_stage_tb.v", ...FILES],
-    });
     const cases = makeCases(6000);
-    const words: number[] = [cases.length];
-    for (const c of cases) {
-      const flags = c.mode | (ACT_CODE[c.act.kind] << 2) | (c.idle ? 16 : 0);
-      const alpha = c.act.kind === "leaky" ? c.act.alphaQ16 : 0;
-      words.push(
-        flags,
-        alpha,
-        c.mult,
-        c.shift,
-        c.zero & 0xffff,
-        c.acc >>> 0,
-        ...Array.from(c.thr, (t) => t >>> 0),
-      );
-    }
-    const vec = writeVectors(vvp, "out", words);
-    let out: string;
-    try {
-      out = await runTb(vvp, [`+vec=${vec}`, `+nw=${words.length}`]);
-    } finally {
-      removeVectors(vec);
-    }
-    const got = [...out.matchAll(/^OUT (\d+) (-?\d+)$/gm)].map((m) => Number(m[2]));
-    assert.equal(got.length, cases.length, out.slice(-2000));
+    const run = await runStage(cases);
     let sat0 = 0;
     let sat255 = 0;
     for (const [i, c] of cases.entries()) {
       const want = expected(c);
       if (c.mode === 1 && want === 0) sat0++;
       if (c.mode === 1 && want === 255) sat255++;
+      assert.equal(run.tags[i], i % 256, `element ${i}: tag`);
       assert.equal(
-        got[i],
+        run.got[i],
         want,
         `element ${i}: mode ${c.mode} act ${c.act.kind} acc ${c.acc} M ${c.mult} n ${c.shift} zero ${c.zero} u ${applyActivation(c.acc, c.act)}`,
       );
     }
     // the vectors reach both clamps and plenty of in-range codes
     assert.ok(sat0 > 50 && sat255 > 50, `saturation coverage ${sat0}/${sat255}`);
+  });
+
+  test("cycles per element, back to back: acc32 1, threshold 4, requant 17 + n/8 + n%8 (+17 LeakyReLU)", async () => {
+    const cases = makeCases(600).map((c) => ({ ...c, idle: false }));
+    const run = await runStage(cases);
+    for (let i = 0; i + 1 < cases.length; i++) {
+      assert.equal(
+        run.inCycle[i + 1]! - run.inCycle[i]!,
+        outStageCycles(cases[i]!),
+        `element ${i} mode ${cases[i]!.mode}`,
+      );
+      assert.equal(run.got[i], expected(cases[i]!), `element ${i}`);
+    }
+    // latency: the result comes in the cycle after the element's last one
+    for (let i = 0; i < cases.length; i++)
+      assert.equal(
+        run.outCycle[i]! - run.inCycle[i]!,
+        outStageCycles(cases[i]!) + 1,
+        `latency of element ${i}`,
+      );
+  });
+
+  test("CONST_REQUANT: bit-exact, requant 29 cycles (+17 LeakyReLU) whatever n and the sign of acc", async () => {
+    const cases = makeCases(1500).map((c) => ({ ...c, idle: false }));
+    const run = await runStage(cases, true);
+    for (let i = 0; i < cases.length; i++) {
+      assert.equal(run.got[i], expected(cases[i]!), `element ${i}`);
+      if (i + 1 < cases.length)
+        assert.equal(
+          run.inCycle[i + 1]! - run.inCycle[i]!,
+          constOutStageCycles(cases[i]!),
+          `element ${i} mode ${cases[i]!.mode} act ${cases[i]!.act.kind} acc ${cases[i]!.acc}`,
+        );
+    }
   });
 
   test("verilator -Wall lint", { skip: skipMsg(["verilator"]) }, async () => {
