@@ -288,7 +288,10 @@ function attentionTiling(
   const cols = t.array.cols;
   let best: (AttentionTiling & { cost: number }) | undefined;
   // Even splits of the tokens, and the widths that fill whole array columns or halves of them.
-  const widths = new Set([...splitSizes(tokens, 64), ...[1, 2, 4, 8, 16, 24].map((k) => Math.min(tokens, k))]);
+  const widths = new Set([
+    ...splitSizes(tokens, 64),
+    ...[1, 2, 4, 8, 16, 24].map((k) => Math.min(tokens, k)),
+  ]);
   for (let k = cols; k <= Math.min(tokens, 1024); k += cols) widths.add(k);
   const qCands = [...widths].filter((v) => v <= fieldMax("CCFG", "ow_n")).sort((a, b) => b - a);
   for (const qT of qCands) {
