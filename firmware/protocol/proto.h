@@ -63,8 +63,9 @@ typedef struct {
   int (*commit)(void *ctx, uint32_t size, uint32_t crc);
 
   int (*input_write)(void *ctx, uint32_t off, const uint8_t *p, uint32_t n);
-  /* Runs the active model on the first in_len input bytes; fills res (out_len, cycles, counters). */
-  int (*run)(void *ctx, uint32_t in_len, qp_run_result_t *res);
+  /* Runs the active model on the first in_len input bytes; fills res (out_len, cycles, counters). layout:
+   * RUN.layout (n_layout words; NULL and 0 when the host sent none). */
+  int (*run)(void *ctx, uint32_t in_len, const uint32_t *layout, uint32_t n_layout, qp_run_result_t *res);
   int (*output_read)(void *ctx, uint32_t off, uint8_t *p, uint32_t n);
 
   /* Called once the OK reply has left the wire (plus QP_DEVICE_ACTION_DELAY_MS). May be NULL. */

@@ -67,6 +67,16 @@ export const ACCEL_CORE_SOURCES = [
   ...ACCEL_OUT_STAGE_SOURCES,
 ];
 
+/**
+ * The SoC with the accelerator (define SOC_ACCEL): the bus wrapper, the core and the external memory.
+ * soc_xmem.v is the behavioural PSRAM with its arbiter (simulation only until the board controller exists).
+ */
+export const SOC_ACCEL_SOURCES = [
+  "fpga/rtl/soc/soc_accel.v",
+  "fpga/rtl/soc/sim/soc_xmem.v",
+  ...ACCEL_CORE_SOURCES,
+];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 

@@ -9,7 +9,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { RTL_INCLUDE_DIRS, SOC_SOURCES } from "../../fpga/build/sources.js";
+import {
+  ACCEL_INCLUDE_DIRS,
+  RTL_INCLUDE_DIRS,
+  SOC_ACCEL_SOURCES,
+  SOC_SOURCES,
+} from "../../fpga/build/sources.js";
 import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
 import { buildFirmware } from "./firmware.js";
 import { fromRoot } from "./paths.js";
@@ -29,8 +34,10 @@ export interface BuildSimOptions {
 /** Builds (or reuses) the simulator binary; returns its path. */
 export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   const log = opts.log ?? (() => {});
-  const sources = [...SOC_SOURCES, ...MODELS].map((f) => fromRoot(f));
-  const headers = RTL_INCLUDE_DIRS.map((d) => fromRoot(d, "soc_map.vh"));
+  // The SoC with the accelerator core and the external-memory model (SOC_ACCEL).
+  const sources = [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, ...MODELS].map((f) => fromRoot(f));
+  const includeDirs = [...RTL_INCLUDE_DIRS, ...ACCEL_INCLUDE_DIRS];
+  const headers = [fromRoot("fpga/rtl/soc/soc_map.vh"), fromRoot("fpga/rtl/accel/isa_defs.vh")];
   const harness = HARNESS.map((f) => fromRoot(f));
   const { stdout: version } = await run("verilator", ["--version"]);
   const cflags = [`-O3`, `-DQUART_CLOCK_HZ=${SOC_CLOCK_HZ}`, ...(opts.trace ? ["-DQUART_TRACE"] : [])];
@@ -56,7 +63,8 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
       SIM_TOP,
       "-Mdir",
       work,
-      ...RTL_INCLUDE_DIRS.map((d) => `-I${fromRoot(d)}`),
+      "-DSOC_ACCEL",
+      ...includeDirs.map((d) => `-I${fromRoot(d)}`),
       "-MAKEFLAGS",
       "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3",
       "-CFLAGS",
