@@ -10,7 +10,7 @@
  * accelerator reads them in place from the slot); the host sends the input and output layouts with RUN
  * (RUN.layout, from the blob's IODS section). run() zeroes the ACT arena in XMEM, writes the input codes
  * (received into an XMEM buffer) at the input layout, starts the core, polls STATUS until DONE, an error
- * or RUN_TIMEOUT_CYCLES (then resets the core: the device stays usable), gathers the output codes into an
+ * or the watchdog (RUN.max_cycles, default RUN_TIMEOUT_CYCLES; then it resets the core: the device stays usable), gathers the output codes into an
  * XMEM buffer that RUN_OUTPUT streams, and reports the core's counters (RUN_COUNTERS below).
  */
 #include <stdint.h>
@@ -40,7 +40,7 @@
 #define XMEM_ACT (SOC_XMEM_BASE + SOC_XMEM_SIZE / 2u)
 #define XMEM_ACT_SIZE (SOC_XMEM_SIZE / 2u)
 #define RAM_INPUT_CAPACITY (64u * 1024u)
-/* 10 s of device time: the watchdog of one accelerator run. */
+/* 10 s of device time: the default watchdog of one accelerator run (RUN.max_cycles overrides it). */
 #ifndef RUN_TIMEOUT_CYCLES
 #define RUN_TIMEOUT_CYCLES (10u * SOC_CLOCK_HZ)
 #endif
@@ -278,9 +278,11 @@ static const uint32_t run_counter_regs[] = {
 
 static uint32_t out_len_bytes;
 
-static int run(void *ctx, uint32_t in_len, const uint32_t *lw, uint32_t n_layout, qp_run_result_t *res) {
+static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   layout_t in, out;
   uint32_t i, t0, t_start, st;
+  uint32_t in_len = a->in_len, n_layout = a->n_layout, limit = a->max_cycles ? a->max_cycles : RUN_TIMEOUT_CYCLES;
+  const uint32_t *lw = a->layout;
   int rc;
   (void)ctx;
   if (!have_accel) return APP_ST_RUN_UNSUPPORTED;
@@ -301,7 +303,7 @@ static int run(void *ctx, uint32_t in_len, const uint32_t *lw, uint32_t n_layout
   for (;;) {
     st = mmio_read(ACCEL_REG(STATUS));
     if (st & (SOC_ACCEL_STATUS_DONE_MASK | SOC_ACCEL_STATUS_ERROR_MASK)) break;
-    if (cycles32() - t_start > RUN_TIMEOUT_CYCLES) {
+    if (cycles32() - t_start > limit) {
       mmio_write(ACCEL_REG(CORE_RESET), 1u);
       return APP_ST_RUN_TIMEOUT;
     }

@@ -101,6 +101,7 @@
 #define QP_K_RUN_IN_LEN 0 /* u32: input frame length, must equal the bytes uploaded */
 #define QP_K_RUN_OUT_CHUNK 1 /* u32: largest RUN_OUTPUT data field the host wants (noisy lines: smaller) */
 #define QP_K_RUN_LAYOUT 2 /* u32[]: where the input and the output tensors lie in the activation arena, from the blob's IODS section (the device does not parse its MessagePack): base, ebits, n, c, h, w, rowBytes, planeBytes, batchBytes of the input, then the same 9 of the output. The input frame holds the codes in NCHW order (one byte each; ebits 32: 4 bytes little-endian), and so does the output */
+#define QP_K_RUN_MAX_CYCLES 3 /* u32: watchdog of the run in device clock cycles: past it the device stops the accelerator and answers RUN_FAILED (absent or 0: the firmware's default, 10 s on the quart SoC) */
 #define QP_K_SET_BAUD_BAUD 0 /* u32: new line rate in bit/s */
 #define QP_K_INFO_VERSION 0 /* u16: device protocol version */
 #define QP_K_INFO_DEVICE 1 /* str: device kind, e.g. quart-up5k or quart-native */
@@ -158,6 +159,7 @@
   X(RUN, IN_LEN, 0x15, 0, QP_FT_U32, 1, 0) \
   X(RUN, OUT_CHUNK, 0x15, 1, QP_FT_U32, 0, 0) \
   X(RUN, LAYOUT, 0x15, 2, QP_FT_U32_ARRAY, 0, 18) \
+  X(RUN, MAX_CYCLES, 0x15, 3, QP_FT_U32, 0, 0) \
   X(SET_BAUD, BAUD, 0x18, 0, QP_FT_U32, 1, 0) \
   X(INFO, VERSION, 0x50, 0, QP_FT_U16, 1, 0) \
   X(INFO, DEVICE, 0x50, 1, QP_FT_STR, 1, 31) \

@@ -72,11 +72,12 @@ export async function runBlobOnDevice(
   client: DeviceClient,
   blob: Blob,
   inputCodes: Codes,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; maxCycles?: number } = {},
 ): Promise<DeviceRunResult> {
   const run = await client.run(codesToFrame(inputCodes, blob.io.input.layout.ebits), {
     layout: runLayout(blob),
     signal: opts.signal,
+    maxCycles: opts.maxCycles,
   });
   const counters: Partial<Record<RunCounterName, number>> = {};
   RUN_COUNTERS.forEach((name, i) => {

@@ -235,7 +235,12 @@ export class DeviceClient {
    */
   run(
     input: Uint8Array,
-    options: { chunkSize?: number; signal?: AbortSignal; layout?: readonly number[] } = {},
+    options: {
+      chunkSize?: number;
+      signal?: AbortSignal;
+      layout?: readonly number[];
+      maxCycles?: number;
+    } = {},
   ): Promise<RunResult> {
     return this.exclusive(async () => {
       const t0 = performance.now();
@@ -247,6 +252,7 @@ export class DeviceClient {
       const outChunk = this.outputChunkSize();
       if (outChunk < LIMITS.chunkMax) request.out_chunk = outChunk;
       if (options.layout) request.layout = [...options.layout];
+      if (options.maxCycles !== undefined) request.max_cycles = options.maxCycles;
       const done = await this.requestLocked("RUN", request, replyTimeoutMs("RUN"), (part) => {
         if (part.off !== received) throw new ProtocolError(`RUN_OUTPUT at ${part.off}, expected ${received}`);
         parts.push(part.data);

@@ -359,6 +359,13 @@ export const MESSAGES = {
         "where the input and the output tensors lie in the activation arena, from the blob's IODS section (the device does not parse its MessagePack): base, ebits, n, c, h, w, rowBytes, planeBytes, batchBytes of the input, then the same 9 of the output. The input frame holds the codes in NCHW order (one byte each; ebits 32: 4 bytes little-endian), and so does the output",
         18,
       ),
+      field(
+        3,
+        "max_cycles",
+        "u32",
+        false,
+        "watchdog of the run in device clock cycles: past it the device stops the accelerator and answers RUN_FAILED (absent or 0: the firmware's default, 10 s on the quart SoC)",
+      ),
     ],
   },
   STATS: {

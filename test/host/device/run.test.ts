@@ -6,9 +6,14 @@
  * model, for the target as declared and for the target with every segment on the PSRAM's timing.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { readBlob } from "../../../compiler/blob/reader.js";
 import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.js";
+import { encodeNpy } from "../../../compiler/data/npy.js";
+import { assemble } from "../../../compiler/isa/asm.js";
 import { perfModel } from "../../../compiler/isa/perf.js";
 import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
@@ -17,10 +22,12 @@ import { constant, region } from "../../../fpga/soc/map.js";
 import { withSession } from "../../../host/device/device.js";
 import { runBlobOnDevice } from "../../../host/device/run.js";
 import { openSimDevice } from "../../../host/device/sim.js";
+import { DeviceError } from "../../../host/protocol/index.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
+import { fromRoot } from "../../../sim/device/paths.js";
 import { SIM_TOOLS } from "../../../sim/device/sim-device.js";
 import { runBlob } from "../../../sim/isa/run.js";
-import { skipUnless } from "../../fpga/cpu/cpu-harness.js";
+import { skipUnless, tempDir } from "../../fpga/cpu/cpu-harness.js";
 import { randomInputCodes, randomQGraph } from "../../helpers/random-qgraph.js";
 
 const skip = skipUnless([...SIM_TOOLS, ...FIRMWARE_TOOLS]);
@@ -93,7 +100,71 @@ describe("a compiled model on the simulated SoC", { skip, timeout: 300_000 }, ()
           // The model knows the PSRAM's latency and rate but not the arbitration between the ports.
           assert.ok(ratio > 0.8 && ratio < 1.6, `${c.name}: device/PSRAM-model cycle ratio ${ratio}`);
         }
+
+        // A program the core refuses (LOADT into INP) and one that never finishes (a NOP waiting for a
+        // token nobody pushes): RUN_FAILED, the core is reset, and the device runs the model again.
+        const good = cases[0]!;
+        const variant = (text: string) => {
+          const bytes = encodeBlob(contentsFromLowered({ ...good.lowered, program: assemble(text) }));
+          return { bytes, blob: readBlob(bytes) };
+        };
+        const bad = variant("LOADT buf=INP seg=TBL ebits=E8 n0=64\nFINISH");
+        await client.load(bad.bytes);
+        await assert.rejects(runBlobOnDevice(client, bad.blob, good.input), (e: unknown) => {
+          assert.ok(e instanceof DeviceError && e.is("RUN_FAILED"), String(e));
+          assert.equal((e.detail ?? 0) & 0xff0000, 0x450000, "APP_ST_ACCEL_ERROR with STATUS bits 15:8");
+          return true;
+        });
+        const hang = variant("NOP pop_prev\nFINISH");
+        await client.load(hang.bytes);
+        await assert.rejects(
+          runBlobOnDevice(client, hang.blob, good.input, { maxCycles: 200_000 }),
+          (e: unknown) => {
+            assert.ok(e instanceof DeviceError && e.is("RUN_FAILED"), String(e));
+            assert.equal(e.detail, 0x5254, "APP_ST_RUN_TIMEOUT");
+            return true;
+          },
+        );
+        await client.load(good.bytes);
+        const again = await runBlobOnDevice(client, good.blob, good.input);
+        assert.deepEqual(Array.from(again.codes), Array.from(good.ref.codes), "after the failures");
       },
     );
+  });
+
+  test("quart run <blob> <npy> --sim --check", async () => {
+    const g = smallGraph(false);
+    const dir = tempDir("run");
+    const blobFile = join(dir, "model.bin");
+    const inFile = join(dir, "in.npy");
+    const outFile = join(dir, "out.npy");
+    writeFileSync(blobFile, encodeBlob(contentsFromLowered(lowerQGraph(g, icebreaker))));
+    const input = randomInputCodes(g, 9);
+    writeFileSync(inFile, encodeNpy({ dtype: "uint8", shape: [1, 3, 10, 10], data: Uint8Array.from(input) }));
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          fromRoot("dist/host/cli.js"),
+          "run",
+          blobFile,
+          inFile,
+          "--sim",
+          "--switch-baud",
+          "3000000",
+          "--check",
+          "--json",
+          "-o",
+          outFile,
+        ],
+        { timeout: 120_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.identical_to_simulator, true);
+    assert.ok(out.accel_cycles > 0 && out.macs > 0, r.stdout);
   });
 });
