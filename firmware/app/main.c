@@ -105,14 +105,33 @@ static void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n) {
 }
 
 /* Copy into XMEM: every bus access there is a whole PSRAM transfer, so store words, never bytes, when
- * the destination allows (a byte store costs as much as a word). */
+ * the destination allows (a byte store costs as much as a word). The source (a receive buffer in RAM) is
+ * read a word at a time and the words are shifted into place when it is not aligned like the destination
+ * (the last word read may reach up to 3 bytes past the source; it lies in RAM). */
 static void copy_to_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
   while (n && ((uintptr_t)d & 3u)) {
     *d++ = *s++;
     n--;
   }
-  for (; n >= 4; n -= 4, d += 4, s += 4)
-    *(volatile uint32_t *)d = (uint32_t)s[0] | ((uint32_t)s[1] << 8) | ((uint32_t)s[2] << 16) | ((uint32_t)s[3] << 24);
+  if (n >= 4) {
+    uint32_t sh = ((uint32_t)(uintptr_t)s & 3u) * 8u;
+    const uint32_t *ws = (const uint32_t *)((uintptr_t)s & ~(uintptr_t)3u);
+    volatile uint32_t *wd = (volatile uint32_t *)d;
+    uint32_t words = n >> 2;
+    if (sh == 0) {
+      while (words--) *wd++ = *ws++;
+    } else {
+      uint32_t cur = *ws++;
+      while (words--) {
+        uint32_t nxt = *ws++;
+        *wd++ = (cur >> sh) | (nxt << (32u - sh));
+        cur = nxt;
+      }
+    }
+    s += n & ~3u;
+    d += n & ~3u;
+    n &= 3u;
+  }
   while (n--) *d++ = *s++;
 }
 

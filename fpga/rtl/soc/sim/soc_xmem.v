@@ -1,11 +1,11 @@
 // External memory of the SoC (XMEM, soc_map.vh): behavioural model of an 8 MiB QSPI PSRAM (APS6404-class)
 // with its arbiter, for simulation. Five requesters share it, one transfer at a time, granted round-robin:
-// the CPU (one 32-bit word per bus access), the accelerator's program port (16 bytes per request) and its
-// three byte-wide DMA ports (one burst of up to 65535 bytes per request). Timing (SOC_XMEM_* constants): a
-// transfer waits the read or write latency (chip select, QPI command and address, wait cycles), then moves
-// one byte every SOC_XMEM_BYTE_CYCLES; it pays the latency again at every SOC_XMEM_BURST_BYTES boundary
-// (the PSRAM's CE# low-time limit). On the board a QSPI controller with the same ports replaces the storage
-// (TODO, see README.md); the arbiter part carries over.
+// the CPU (one 32-bit word per bus access; writes are posted: answered when granted, written after), the
+// accelerator's program port (16 bytes per request) and its three byte-wide DMA ports (one burst of up to
+// 65535 bytes per request). Timing (SOC_XMEM_* constants): a transfer waits the read or write latency (chip
+// select, QPI command and address, wait cycles), then moves one byte every SOC_XMEM_BYTE_CYCLES; it pays
+// the latency again at every SOC_XMEM_BURST_BYTES boundary (the PSRAM's CE# low-time limit). On the board a
+// QSPI controller with the same ports replaces the storage (TODO, see README.md); the arbiter carries over.
 `default_nettype none
 `include "soc_map.vh"
 
@@ -60,6 +60,8 @@ module soc_xmem #(
   reg [TW-1:0] r_timer;
   reg [3:0]   r_idx;  // byte index inside a CPU word or a program word
   reg [2:0]   r_last;
+  reg [31:0]  r_cwdata;  // CPU write, posted: answered at once, written in the background
+  reg [3:0]   r_cwstrb;
 
   // o_cready is the answer's cycle: the CPU's valid still belongs to the access just served
   wire w_cpu_req = i_cvalid & ~o_cready;
@@ -157,14 +159,19 @@ module soc_xmem #(
       r_idx <= 4'd0;
       r_timer <= w_gwe ? WRITE_LAT[TW-1:0] : READ_LAT[TW-1:0];
       r_busy <= (w_glen != 16'd0);
+      r_cwdata <= i_cwdata;
+      r_cwstrb <= i_cwstrb;
+      if (w_grant == 3'd0 && w_gwe) o_cready <= 1'b1;
     end else if (r_busy) begin
       if (r_timer != {TW{1'b0}}) r_timer <= r_timer - 1'b1;
       else if (w_move) begin
         if (r_owner == 3'd0) begin
           if (r_we) begin
-            if (i_cwstrb[r_idx[1:0]]) r_mem[r_addr] <= i_cwdata[8*r_idx[1:0]+:8];
-          end else o_crdata[8*r_idx[1:0]+:8] <= w_rbyte;
-          if (r_left == 16'd1) o_cready <= 1'b1;
+            if (r_cwstrb[r_idx[1:0]]) r_mem[r_addr] <= r_cwdata[8*r_idx[1:0]+:8];
+          end else begin
+            o_crdata[8*r_idx[1:0]+:8] <= w_rbyte;
+            if (r_left == 16'd1) o_cready <= 1'b1;
+          end
         end else if (r_owner == 3'd1) begin
           o_prsp_data[8*r_idx+:8] <= w_rbyte;
           if (r_left == 16'd1) o_prsp_valid <= 1'b1;
