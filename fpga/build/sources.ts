@@ -105,10 +105,17 @@ export const LINT_TARGETS: ReadonlyArray<{
   files: readonly string[];
   includes?: readonly string[];
   params?: Readonly<Record<string, number>>;
+  defines?: readonly string[];
 }> = [
   { top: "rv32i_cpu", files: CPU_SOURCES },
   { top: "uart_periph", files: UART_SOURCES },
   { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
+  {
+    top: "soc_top",
+    files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
+    includes: ACCEL_INCLUDE_DIRS,
+    defines: ["SOC_ACCEL"],
+  },
   { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
   { top: "quart_accel", files: ACCEL_CORE_SOURCES, includes: ACCEL_INCLUDE_DIRS },
   {
