@@ -2,7 +2,7 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0xcb3dc43au
+#define SOC_MAP_HASH 0x4f6d59b4u
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
 #define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO entries (9 bit: two EBR) */
@@ -218,7 +218,7 @@
 #define SOC_ACCEL_XMEM_WAIT_OFFSET 0x10cu /* ro: Cycles a core request waited for the external memory (arbitration) since the last start. */
 #define SOC_ACCEL_XMEM_WAIT_ADDR 0x2000010cu
 
-/* XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. Simulated by a timed behavioural model (fpga/rtl/soc/sim/soc_xmem.v); the board controller is a TODO. Not initialised at power-up. */
+/* XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up. */
 #define SOC_XMEM_BASE 0x40000000u
 #define SOC_XMEM_SIZE 0x00800000u
 

@@ -69,11 +69,13 @@ export const ACCEL_CORE_SOURCES = [
 
 /**
  * The SoC with the accelerator (define SOC_ACCEL): the bus wrapper, the core and the external memory.
- * soc_xmem.v is the behavioural PSRAM with its arbiter (simulation only until the board controller exists).
+ * soc_xmem.v is the external-memory arbiter, sim/soc_psram_sim.v the timed PSRAM behind it (simulation only
+ * until the board's QSPI controller exists).
  */
 export const SOC_ACCEL_SOURCES = [
   "fpga/rtl/soc/soc_accel.v",
-  "fpga/rtl/soc/sim/soc_xmem.v",
+  "fpga/rtl/soc/soc_xmem.v",
+  "fpga/rtl/soc/sim/soc_psram_sim.v",
   ...ACCEL_CORE_SOURCES,
 ];
 

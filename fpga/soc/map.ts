@@ -377,7 +377,7 @@ export const socMap: SocMap = {
       base: 0x4000_0000,
       size: 8192 * KiB,
       kind: "ram",
-      doc: "External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. Simulated by a timed behavioural model (fpga/rtl/soc/sim/soc_xmem.v); the board controller is a TODO. Not initialised at power-up.",
+      doc: "External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up.",
     },
   ],
   constants: [

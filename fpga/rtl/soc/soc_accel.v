@@ -1,7 +1,7 @@
 // The accelerator behind the SoC bus: the quart_accel core (fpga/rtl/accel) with its register window at
 // ACCEL offsets 0x00..0xfc, the wrapper registers (ID, CORE_RESET, XMEM_BUSY, XMEM_WAIT) from 0x100, and the
-// external memory (soc_xmem: arbiter + PSRAM) that the CPU reaches through the XMEM region and the core
-// through its program and DMA ports. Segment bases and the program address are bus addresses in XMEM (the
+// external memory (soc_xmem: the arbiter; soc_psram_sim: the PSRAM model) that the CPU reaches through
+// the XMEM region and the core through its program and DMA ports. Segment bases and the program address are bus addresses in XMEM (the
 // memory decodes the low SOC_XMEM_ADDR_BITS). DONE/error are polled in STATUS (the CPU has no interrupts).
 `default_nettype none
 `include "soc_map.vh"
@@ -80,6 +80,11 @@ module soc_accel #(
   );
 
   wire w_xbusy, w_xwait;
+  wire w_mem_start, w_mem_we, w_mem_abort, w_mem_busy, w_mem_slot, w_mem_move;
+  wire [XAW-1:0] w_mem_addr;
+  wire [15:0] w_mem_len;
+  wire [7:0] w_mem_rdata, w_mem_wdata;
+  wire [1:0] w_mem_wmask;
   soc_xmem #(
       .AW(XAW)
   ) u_xmem (
@@ -109,7 +114,37 @@ module soc_accel #(
       .i_mwmask(w_mwmask),
       .i_abort(w_core_rst),
       .o_accel_busy(w_xbusy),
-      .o_accel_wait(w_xwait)
+      .o_accel_wait(w_xwait),
+      .o_mem_start(w_mem_start),
+      .o_mem_addr(w_mem_addr),
+      .o_mem_len(w_mem_len),
+      .o_mem_we(w_mem_we),
+      .o_mem_abort(w_mem_abort),
+      .i_mem_busy(w_mem_busy),
+      .i_mem_slot(w_mem_slot),
+      .i_mem_rdata(w_mem_rdata),
+      .o_mem_move(w_mem_move),
+      .o_mem_wdata(w_mem_wdata),
+      .o_mem_wmask(w_mem_wmask)
+  );
+
+  // the memory device: the timed PSRAM model (a QSPI controller on the board, TODO)
+  soc_psram_sim #(
+      .AW(XAW)
+  ) u_psram (
+      .i_clk(i_clk),
+      .i_rst(i_rst),
+      .i_start(w_mem_start),
+      .i_addr(w_mem_addr),
+      .i_len(w_mem_len),
+      .i_we(w_mem_we),
+      .i_abort(w_mem_abort),
+      .o_busy(w_mem_busy),
+      .o_slot(w_mem_slot),
+      .o_rdata(w_mem_rdata),
+      .i_move(w_mem_move),
+      .i_wdata(w_mem_wdata),
+      .i_wmask(w_mem_wmask)
   );
 
   // external-memory counters, cleared by a start

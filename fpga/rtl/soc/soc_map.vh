@@ -2,7 +2,7 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'hcb3dc43a
+`define SOC_MAP_HASH 32'h4f6d59b4
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
@@ -166,7 +166,7 @@
 `define SOC_ACCEL_XMEM_BUSY_IDX 14'd66 // ro: Cycles the external memory spent on the core's requests since the last start.
 `define SOC_ACCEL_XMEM_WAIT_IDX 14'd67 // ro: Cycles a core request waited for the external memory (arbitration) since the last start.
 
-// XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. Simulated by a timed behavioural model (fpga/rtl/soc/sim/soc_xmem.v); the board controller is a TODO. Not initialised at power-up.
+// XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up.
 `define SOC_XMEM_BASE 32'h40000000
 `define SOC_XMEM_SIZE 32'h00800000
 `define SOC_XMEM_MASK 32'hff800000

@@ -161,7 +161,7 @@ module soc_top #(
   assign o_leds = {w_leds[1], w_leds[0] | o_dbg_halted};
 
 `ifdef SOC_ACCEL
-  // the accelerator core and the external memory (simulation: soc_xmem is a behavioural PSRAM)
+  // the accelerator core and the external memory (its PSRAM is a behavioural model: simulation only)
   soc_accel u_accel (
       .i_clk(i_clk),
       .i_rst(w_rst),
