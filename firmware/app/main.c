@@ -135,6 +135,23 @@ static void copy_to_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
   while (n--) *d++ = *s++;
 }
 
+/* Copy out of XMEM a word at a time (each load is a whole PSRAM transfer; the library's memcpy moves
+ * bytes). */
+static void copy_from_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
+  while (n && ((uintptr_t)s & 3u)) {
+    *d++ = *(const volatile uint8_t *)s++;
+    n--;
+  }
+  for (; n >= 4; n -= 4, d += 4, s += 4) {
+    uint32_t w = *(const volatile uint32_t *)s;
+    d[0] = (uint8_t)w;
+    d[1] = (uint8_t)(w >> 8);
+    d[2] = (uint8_t)(w >> 16);
+    d[3] = (uint8_t)(w >> 24);
+  }
+  while (n--) *d++ = *(const volatile uint8_t *)s++;
+}
+
 static int stage_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t n) {
   (void)ctx;
   if (off > slot_size || n > slot_size - off) return APP_ST_OUT_OF_RANGE;
@@ -146,7 +163,8 @@ static int stage_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t n) {
 static int stage_read(void *ctx, uint32_t off, uint8_t *p, uint32_t n) {
   (void)ctx;
   if (off > slot_size || n > slot_size - off) return APP_ST_OUT_OF_RANGE;
-  memcpy(p, slot(active_slot ^ 1u) + off, n);
+  if (have_accel) copy_from_xmem(p, slot(active_slot ^ 1u) + off, n);
+  else memcpy(p, slot(active_slot ^ 1u) + off, n);
   return 0;
 }
 
@@ -344,7 +362,7 @@ static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
 static int output_read(void *ctx, uint32_t off, uint8_t *p, uint32_t n) {
   (void)ctx;
   if (!have_accel || off > out_len_bytes || n > out_len_bytes - off) return APP_ST_OUT_OF_RANGE;
-  memcpy(p, (const uint8_t *)(XMEM_OUTPUT + off), n);
+  copy_from_xmem(p, (const uint8_t *)(XMEM_OUTPUT + off), n);
   return 0;
 }
 
