@@ -90,6 +90,14 @@ export const TESTBENCHES: ReadonlyArray<{ top: string; files: readonly string[] 
   { top: "uart_fifo_tb", files: ["fpga/rtl/uart/uart_fifo_tb.v", "fpga/rtl/uart/uart_fifo.v"] },
   { top: "uart_tb", files: ["fpga/rtl/uart/uart_tb.v", ...UART_SOURCES] },
   {
+    top: "soc_qspi_psram_tb",
+    files: [
+      "fpga/rtl/soc/soc_qspi_psram_tb.v",
+      "fpga/rtl/soc/soc_qspi_psram.v",
+      "fpga/rtl/soc/sim/psram_qpi_model.v",
+    ],
+  },
+  {
     top: "soc_tb",
     files: ["fpga/rtl/soc/soc_tb.v", ...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
   },
@@ -112,6 +120,7 @@ export const LINT_TARGETS: ReadonlyArray<{
   { top: "rv32i_cpu", files: CPU_SOURCES },
   { top: "uart_periph", files: UART_SOURCES },
   { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
+  { top: "soc_qspi_psram", files: ["fpga/rtl/soc/soc_qspi_psram.v"] },
   {
     top: "soc_top",
     files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
