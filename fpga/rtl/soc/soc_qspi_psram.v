@@ -4,9 +4,10 @@
 // clocks) — half the rate the simulation's model and the map's XMEM_* constants assume (SCLK = clk, which
 // needs DDR outputs). After reset it waits POWERUP_CYCLES (150 us), then switches the PSRAM to QPI (0x35
 // in SPI mode). Reads are 0xEB, writes 0x38; a transfer is split at every BURST-byte boundary (CE# low time
-// and page limits). Writes store whole bytes: a byte whose nibble enables are not both set is written as
-// given (TODO: read-modify-write; only 4-bit DMA rows at odd element offsets produce such bytes). The pins
-// go to SB_IO tristate buffers in the top level (o_sio_oe: drive o_sio).
+// and page limits). A write byte whose nibble enables are not both set (4-bit DMA rows at odd element
+// offsets) is a read-modify-write: the burst ends, the old byte is read, the merged byte starts a new write
+// burst that continues with the following bytes. The pins go to SB_IO tristate buffers in the top level
+// (o_sio_oe: drive o_sio).
 `default_nettype none
 
 module soc_qspi_psram #(
@@ -49,6 +50,10 @@ module soc_qspi_psram #(
   reg r_we;
   reg r_more;  // after the gap: continue the transfer with a new command
   reg r_rslot;
+  reg [1:0] r_rmw;  // 0: none, 1: reading the old byte, 2: writing the merged byte
+  reg [7:0] r_wbyte;
+  reg [1:0] r_wmask;
+  wire w_cmd_we = r_we & (r_rmw != 2'd1);
 
   wire [AW-1:0] w_next = r_addr + 1'b1;
   wire w_split = (w_next[$clog2(BURST)-1:0] == {$clog2(BURST){1'b0}});
@@ -84,6 +89,7 @@ module soc_qspi_psram #(
       o_sclk <= ~r_ph;
     end
     if (i_rst) begin
+      r_rmw <= 2'd0;
       r_state <= S_PWR;
       r_timer <= POWERUP_CYCLES[15:0];
       o_cs_n <= 1'b1;
@@ -97,6 +103,7 @@ module soc_qspi_psram #(
       o_sclk <= 1'b0;
       r_ph <= 1'b0;
       r_more <= 1'b0;
+      r_rmw <= 2'd0;
       r_state <= S_GAP;
       r_timer <= 16'd2;
     end else begin
@@ -141,7 +148,14 @@ module soc_qspi_psram #(
           o_sio <= r_sh[27:24];
           r_cnt <= r_cnt - 1'b1;
           if (r_cnt == 4'd1) begin
-            if (r_we) begin
+            if (r_rmw == 2'd2) begin
+              // the merged byte opens the new write burst
+              r_rmw <= 2'd0;
+              r_sh <= {r_wbyte[3:0], 28'd0};
+              o_sio <= r_wbyte[7:4];
+              r_cnt <= 4'd2;
+              r_state <= S_WDATA;
+            end else if (w_cmd_we) begin
               r_state <= S_WNEED;
             end else begin
               r_state <= S_WAIT;
@@ -162,16 +176,31 @@ module soc_qspi_psram #(
         if (!r_ph) begin
           // SCLK rises: sample the nibble the PSRAM drove after the last falling edge
           if (!r_nib) r_hi <= i_sio;
+          else if (r_rmw == 2'd1)
+            r_wbyte <= {r_wmask[1] ? r_wbyte[7:4] : r_hi, r_wmask[0] ? r_wbyte[3:0] : i_sio};
           else begin
             o_rdata <= {r_hi, i_sio};
             r_rslot <= 1'b1;
           end
         end else begin
           r_nib <= ~r_nib;
-          if (r_nib) next_byte;
+          if (r_nib && r_rmw == 2'd1) begin
+            r_rmw <= 2'd2;
+            r_more <= 1'b1;
+            r_state <= S_GAP;
+            r_timer <= 16'd2;
+          end else if (r_nib) next_byte;
         end
         S_WNEED:
-        if (i_move) begin
+        if (i_move && i_wmask != 2'b11) begin
+          // partial byte: end the burst, read the old byte, write the merged one
+          r_wbyte <= i_wdata;
+          r_wmask <= i_wmask;
+          r_rmw <= 2'd1;
+          r_more <= 1'b1;
+          r_state <= S_GAP;
+          r_timer <= 16'd2;
+        end else if (i_move) begin
           r_sh <= {i_wdata[3:0], 28'd0};
           o_sio <= i_wdata[7:4];
           r_cnt <= 4'd2;
@@ -193,16 +222,15 @@ module soc_qspi_psram #(
           if (r_timer != 16'd0) r_timer <= r_timer - 1'b1;
           else if (r_more) begin
             r_state <= S_CMD;
-            r_sh <= {r_we ? 8'h38 : 8'heb, w_addr24};
+            r_sh <= {w_cmd_we ? 8'h38 : 8'heb, w_addr24};
             r_cnt <= 4'd8;
             o_cs_n <= 1'b0;
             o_sio_oe <= 1'b1;
-            o_sio <= r_we ? 4'h3 : 4'he;
+            o_sio <= w_cmd_we ? 4'h3 : 4'he;
           end else r_state <= S_IDLE;
         end
         default: r_state <= S_IDLE;
       endcase
     end
   end
-  wire w_unused = &{1'b0, i_wmask};
 endmodule
