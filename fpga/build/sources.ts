@@ -79,6 +79,12 @@ export const SOC_ACCEL_SOURCES = [
   ...ACCEL_CORE_SOURCES,
 ];
 
+/** With SOC_XMEM_PINS (simulation): the board's QSPI controller and a pin-level PSRAM replace soc_psram_sim.v. */
+export const SOC_XMEM_PINS_SOURCES = [
+  "fpga/rtl/soc/soc_qspi_psram.v",
+  "fpga/rtl/soc/sim/soc_psram_pins_sim.v",
+];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 
@@ -126,6 +132,17 @@ export const LINT_TARGETS: ReadonlyArray<{
     files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
     includes: ACCEL_INCLUDE_DIRS,
     defines: ["SOC_ACCEL"],
+  },
+  {
+    top: "soc_top",
+    files: [
+      ...SOC_SOURCES,
+      ...SOC_ACCEL_SOURCES,
+      ...SOC_XMEM_PINS_SOURCES,
+      "fpga/rtl/soc/sim/SB_SPRAM256KA.v",
+    ],
+    includes: ACCEL_INCLUDE_DIRS,
+    defines: ["SOC_ACCEL", "SOC_XMEM_PINS"],
   },
   { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
   { top: "quart_accel", files: ACCEL_CORE_SOURCES, includes: ACCEL_INCLUDE_DIRS },

@@ -14,6 +14,7 @@ import {
   RTL_INCLUDE_DIRS,
   SOC_ACCEL_SOURCES,
   SOC_SOURCES,
+  SOC_XMEM_PINS_SOURCES,
 } from "../../fpga/build/sources.js";
 import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
 import { buildFirmware } from "./firmware.js";
@@ -28,6 +29,11 @@ const MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v"];
 export interface BuildSimOptions {
   /** Build with VCD tracing support (`--trace <file>` at run time). */
   readonly trace?: boolean;
+  /**
+   * External memory through the board's QSPI controller and a pin-level PSRAM (SOC_XMEM_PINS) instead of
+   * the timed PSRAM model: slower (SCLK = clk / 2), checks the controller under real traffic.
+   */
+  readonly xmemPins?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -35,14 +41,16 @@ export interface BuildSimOptions {
 export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   const log = opts.log ?? (() => {});
   // The SoC with the accelerator core and the external-memory model (SOC_ACCEL).
-  const sources = [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, ...MODELS].map((f) => fromRoot(f));
+  const pins = opts.xmemPins ? SOC_XMEM_PINS_SOURCES : [];
+  const sources = [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, ...pins, ...MODELS].map((f) => fromRoot(f));
+  const defines = ["SOC_ACCEL", ...(opts.xmemPins ? ["SOC_XMEM_PINS"] : [])];
   const includeDirs = [...RTL_INCLUDE_DIRS, ...ACCEL_INCLUDE_DIRS];
   const headers = [fromRoot("fpga/rtl/soc/soc_map.vh"), fromRoot("fpga/rtl/accel/isa_defs.vh")];
   const harness = HARNESS.map((f) => fromRoot(f));
   const { stdout: version } = await run("verilator", ["--version"]);
   const cflags = [`-O3`, `-DQUART_CLOCK_HZ=${SOC_CLOCK_HZ}`, ...(opts.trace ? ["-DQUART_TRACE"] : [])];
-  const key = hashInputs([...sources, ...headers, ...harness], [version, ...cflags]).slice(0, 16);
-  const dir = fromRoot("build/sim", `${key}${opts.trace ? "-trace" : ""}`);
+  const key = hashInputs([...sources, ...headers, ...harness], [version, ...cflags, ...defines]).slice(0, 16);
+  const dir = fromRoot("build/sim", `${key}${opts.trace ? "-trace" : ""}${opts.xmemPins ? "-pins" : ""}`);
   const binary = join(dir, `V${SIM_TOP}`);
   if (existsSync(binary)) return binary;
 
@@ -63,7 +71,7 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
       SIM_TOP,
       "-Mdir",
       work,
-      "-DSOC_ACCEL",
+      ...defines.map((d) => `-D${d}`),
       ...includeDirs.map((d) => `-I${fromRoot(d)}`),
       "-MAKEFLAGS",
       "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3",
@@ -98,6 +106,8 @@ export interface SimFaults {
 }
 
 export interface StartSimOptions {
+  /** See BuildSimOptions.xmemPins. */
+  readonly xmemPins?: boolean;
   /** ROM image (hex words); default: the firmware built from firmware/ (make). */
   readonly firmwareHex?: string;
   /**
@@ -185,7 +195,11 @@ function parseKv(line: string): Record<string, number> {
 
 /** Starts the simulator; resolves once its pty is open. */
 export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
-  const binary = await buildSim({ trace: opts.traceFile !== undefined, log: opts.log });
+  const binary = await buildSim({
+    trace: opts.traceFile !== undefined,
+    xmemPins: opts.xmemPins,
+    log: opts.log,
+  });
   const firmware = opts.firmwareHex ?? (await buildFirmware()).hex;
   const args = ["--firmware", firmware];
   if (opts.ramImage !== undefined) args.push("--ram-image", opts.ramImage);

@@ -128,7 +128,45 @@ module soc_accel #(
       .o_mem_wmask(w_mem_wmask)
   );
 
-  // the memory device: the timed PSRAM model (a QSPI controller on the board, TODO)
+`ifdef SOC_XMEM_PINS
+  // the memory device: the board's QSPI controller and a pin-level PSRAM
+  wire w_sclk, w_cs_n, w_sio_oe, w_m_oe;
+  wire [3:0] w_sio_out, w_m_sio;
+  soc_qspi_psram #(
+      .AW(XAW)
+  ) u_psram (
+      .i_clk(i_clk),
+      .i_rst(i_rst),
+      .i_start(w_mem_start),
+      .i_addr(w_mem_addr),
+      .i_len(w_mem_len),
+      .i_we(w_mem_we),
+      .i_abort(w_mem_abort),
+      .o_busy(w_mem_busy),
+      .o_slot(w_mem_slot),
+      .o_rdata(w_mem_rdata),
+      .i_move(w_mem_move),
+      .i_wdata(w_mem_wdata),
+      .i_wmask(w_mem_wmask),
+      .o_sclk(w_sclk),
+      .o_cs_n(w_cs_n),
+      .o_sio(w_sio_out),
+      .o_sio_oe(w_sio_oe),
+      .i_sio(w_m_sio)
+  );
+  soc_psram_pins_sim #(
+      .AW(XAW)
+  ) u_pins (
+      .i_clk(i_clk),
+      .i_sclk(w_sclk),
+      .i_cs_n(w_cs_n),
+      .i_sio(w_sio_out),
+      .o_sio(w_m_sio),
+      .o_oe(w_m_oe)
+  );
+  wire w_unused_pins = &{1'b0, w_sio_oe, w_m_oe};
+`else
+  // the memory device: the timed PSRAM model (the board's controller with SOC_XMEM_PINS)
   soc_psram_sim #(
       .AW(XAW)
   ) u_psram (
@@ -146,6 +184,7 @@ module soc_accel #(
       .i_wdata(w_mem_wdata),
       .i_wmask(w_mem_wmask)
   );
+`endif
 
   // external-memory counters, cleared by a start
   reg [31:0] r_xbusy, r_xwait;

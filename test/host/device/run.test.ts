@@ -132,6 +132,28 @@ describe("a compiled model on the simulated SoC", { skip, timeout: 300_000 }, ()
     );
   });
 
+  test("with the board's QSPI controller and a pin-level PSRAM in place of the timed model", async () => {
+    const g = smallGraph(false);
+    const lowered = lowerQGraph(g, icebreaker);
+    const bytes = encodeBlob(contentsFromLowered(lowered));
+    const blob = readBlob(bytes);
+    const input = randomInputCodes(g, 11);
+    const ref = runBlob(blob, input);
+    await withSession(
+      () => openSimDevice({ xmemPins: true }),
+      async ({ client }) => {
+        await client.setBaud(3_000_000);
+        assert.equal((await client.load(bytes)).verified, true);
+        const r = await runBlobOnDevice(client, blob, input);
+        assert.deepEqual(Array.from(r.codes), Array.from(ref.codes), "output codes");
+        assert.equal(r.macs, ref.counters.macs);
+        console.log(
+          `QSPI controller (SCLK = clk / 2): ${r.cycles} accelerator cycles, whole RUN ${r.counters.run_cycles}`,
+        );
+      },
+    );
+  });
+
   test("quart run <blob> <npy> --sim --check", async () => {
     const g = smallGraph(false);
     const dir = tempDir("run");
