@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
-import { registerDevice, registerDevices } from "./commands/device.js";
+import { registerDevice, registerDevices, registerRun } from "./commands/device.js";
 import { registerEval } from "./commands/eval.js";
 import { registerFpga } from "./commands/fpga.js";
 import { registerInfer } from "./commands/infer.js";
@@ -27,6 +27,7 @@ registerMesh(program);
 registerLive(program);
 registerDevice(program);
 registerDevices(program);
+registerRun(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -1,11 +1,17 @@
 /*
  * The device application: the quart protocol (firmware/protocol/) on the SoC UART.
  *
- * Runs from RAM (linked by `make boot`, started by the boot ROM loader, firmware/loader/). Model memory
- * is the RAM model area (SOC_RAM_MODEL_SIZE bytes after the app area), split into two equal slots: LOAD
- * writes the slot that is not active, LOAD_END verifies it and commit() swaps the slots, so a failed or
- * interrupted load leaves the active model untouched. RUN answers RUN_FAILED with APP_ST_RUN_UNSUPPORTED
- * until the accelerator is integrated; input frames are accepted and discarded.
+ * Runs from RAM (linked by `make boot`, started by the boot ROM loader, firmware/loader/). Model memory:
+ * with the accelerator (ACCEL.ID reads SOC_ACCEL_ID_RESET) two XMEM_SLOT_SIZE slots in the external memory
+ * (XMEM), else the RAM model area split in two. LOAD writes the slot that is not active, LOAD_END verifies
+ * it and commit() swaps the slots, so a failed or interrupted load leaves the active model untouched.
+ *
+ * RUN (fpga/rtl/soc/README.md): commit() parses the blob's header and section table (PROG, WGHT, TABL: the
+ * accelerator reads them in place from the slot); the host sends the input and output layouts with RUN
+ * (RUN.layout, from the blob's IODS section). run() zeroes the ACT arena in XMEM, writes the input codes
+ * (received into an XMEM buffer) at the input layout, starts the core, polls STATUS until DONE, an error
+ * or the watchdog (RUN.max_cycles, default RUN_TIMEOUT_CYCLES; then it resets the core: the device stays usable), gathers the output codes into an
+ * XMEM buffer that RUN_OUTPUT streams, and reports the core's counters (RUN_COUNTERS below).
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,16 +26,40 @@
 #include "uart.h"
 
 #define MODEL_BASE (SOC_RAM_BASE + SOC_RAM_APP_SIZE)
-#define SLOT_SIZE (SOC_RAM_MODEL_SIZE / 2u)
-#define INPUT_CAPACITY (64u * 1024u)
+#define RAM_SLOT_SIZE (SOC_RAM_MODEL_SIZE / 2u)
 #define CYCLES_PER_MS (SOC_CLOCK_HZ / 1000u)
 /* The iCEBreaker's FTDI tops out at 3 Mbaud (UART divisor 8 at 24 MHz). */
 #define APP_MAX_BAUD 3000000u
 
+/* XMEM plan: two model slots, the input frame, the output codes, the ACT arena. */
+#define XMEM_SLOT_SIZE (1024u * 1024u)
+#define XMEM_INPUT (SOC_XMEM_BASE + 2u * XMEM_SLOT_SIZE)
+#define XMEM_INPUT_SIZE (512u * 1024u)
+#define XMEM_OUTPUT (XMEM_INPUT + XMEM_INPUT_SIZE)
+#define XMEM_OUTPUT_SIZE (512u * 1024u)
+#define XMEM_ACT (SOC_XMEM_BASE + SOC_XMEM_SIZE / 2u)
+#define XMEM_ACT_SIZE (SOC_XMEM_SIZE / 2u)
+#define RAM_INPUT_CAPACITY (64u * 1024u)
+/* 10 s of device time: the default watchdog of one accelerator run (RUN.max_cycles overrides it). */
+#ifndef RUN_TIMEOUT_CYCLES
+#define RUN_TIMEOUT_CYCLES (10u * SOC_CLOCK_HZ)
+#endif
+
 static qp_device_t dev;
 static uint32_t active_slot; /* 0 or 1; the other one stages */
+static int have_accel;
+static uint32_t slot_size;
 
-static uint8_t *slot(uint32_t i) { return (uint8_t *)(MODEL_BASE + i * SLOT_SIZE); }
+static uint8_t *slot(uint32_t i) {
+  return have_accel ? (uint8_t *)(SOC_XMEM_BASE + i * XMEM_SLOT_SIZE) : (uint8_t *)(MODEL_BASE + i * RAM_SLOT_SIZE);
+}
+
+/* The active blob as the accelerator needs it (commit() parses the header and section table). */
+static struct {
+  int ok; /* 0, or an APP_ST_BLOB_* reason */
+  uint32_t prog, wgt, tbl; /* bus addresses in the active slot */
+  uint32_t act_bytes;
+} model;
 
 /* Milliseconds since boot, wrapping at 2^32: accumulates cycle deltas (call more often than 2^32 cycles). */
 static uint32_t ms_now, ms_last_cycle, ms_frac;
@@ -74,49 +104,266 @@ static void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n) {
   while (n--) *d++ = *s++;
 }
 
+/* Copy into XMEM: every bus access there is a whole PSRAM transfer, so store words, never bytes, when
+ * the destination allows (a byte store costs as much as a word). The source (a receive buffer in RAM) is
+ * read a word at a time and the words are shifted into place when it is not aligned like the destination
+ * (the last word read may reach up to 3 bytes past the source; it lies in RAM). */
+static void copy_to_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
+  while (n && ((uintptr_t)d & 3u)) {
+    *d++ = *s++;
+    n--;
+  }
+  if (n >= 4) {
+    uint32_t sh = ((uint32_t)(uintptr_t)s & 3u) * 8u;
+    const uint32_t *ws = (const uint32_t *)((uintptr_t)s & ~(uintptr_t)3u);
+    volatile uint32_t *wd = (volatile uint32_t *)d;
+    uint32_t words = n >> 2;
+    if (sh == 0) {
+      while (words--) *wd++ = *ws++;
+    } else {
+      uint32_t cur = *ws++;
+      while (words--) {
+        uint32_t nxt = *ws++;
+        *wd++ = (cur >> sh) | (nxt << (32u - sh));
+        cur = nxt;
+      }
+    }
+    s += n & ~3u;
+    d += n & ~3u;
+    n &= 3u;
+  }
+  while (n--) *d++ = *s++;
+}
+
+/* Copy out of XMEM a word at a time (each load is a whole PSRAM transfer; the library's memcpy moves
+ * bytes). */
+static void copy_from_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
+  while (n && ((uintptr_t)s & 3u)) {
+    *d++ = *(const volatile uint8_t *)s++;
+    n--;
+  }
+  for (; n >= 4; n -= 4, d += 4, s += 4) {
+    uint32_t w = *(const volatile uint32_t *)s;
+    d[0] = (uint8_t)w;
+    d[1] = (uint8_t)(w >> 8);
+    d[2] = (uint8_t)(w >> 16);
+    d[3] = (uint8_t)(w >> 24);
+  }
+  while (n--) *d++ = *(const volatile uint8_t *)s++;
+}
+
 static int stage_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t n) {
   (void)ctx;
-  if (off > SLOT_SIZE || n > SLOT_SIZE - off) return APP_ST_OUT_OF_RANGE;
-  copy_bytes(slot(active_slot ^ 1u) + off, p, n);
+  if (off > slot_size || n > slot_size - off) return APP_ST_OUT_OF_RANGE;
+  if (have_accel) copy_to_xmem(slot(active_slot ^ 1u) + off, p, n);
+  else copy_bytes(slot(active_slot ^ 1u) + off, p, n);
   return 0;
 }
 
 static int stage_read(void *ctx, uint32_t off, uint8_t *p, uint32_t n) {
   (void)ctx;
-  if (off > SLOT_SIZE || n > SLOT_SIZE - off) return APP_ST_OUT_OF_RANGE;
-  memcpy(p, slot(active_slot ^ 1u) + off, n);
+  if (off > slot_size || n > slot_size - off) return APP_ST_OUT_OF_RANGE;
+  if (have_accel) copy_from_xmem(p, slot(active_slot ^ 1u) + off, n);
+  else memcpy(p, slot(active_slot ^ 1u) + off, n);
   return 0;
+}
+
+static uint32_t rd32(const uint8_t *p) { return *(const volatile uint32_t *)p; }
+
+/* Finds PROG, WGHT and TABL in the blob at `b` (docs/blob.md: 64-byte header, 16-byte section entries);
+ * the whole-blob CRC-32 was checked by LOAD_END, the SHA-256 trailer is left to the host. */
+static void parse_blob(const uint8_t *b, uint32_t size) {
+  uint32_t i, n, found = 0;
+  model.ok = APP_ST_BLOB_BAD;
+  if (size < 64u + 32u || rd32(b) != 0x52415551u || rd32(b + 4) != 0x4e494254u) return; /* "QUARTBIN" */
+  if ((rd32(b + 8) & 0xffffu) != 1u || (rd32(b + 8) >> 16) != 64u) return;
+  if ((rd32(b + 12) & 0xffffu) != QI_ISA_VERSION || rd32(b + 16) != QI_ISA_HASH) {
+    model.ok = APP_ST_BLOB_ISA;
+    return;
+  }
+  if (rd32(b + 20) != size) return;
+  model.act_bytes = rd32(b + 44);
+  n = rd32(b + 12) >> 16;
+  if (n > 16u || 64u + 16u * n > size) return;
+  for (i = 0; i < n; i++) {
+    const uint8_t *e = b + 64u + 16u * i;
+    uint32_t kind = rd32(e), off = rd32(e + 4), len = rd32(e + 8);
+    uint32_t addr = (uint32_t)(uintptr_t)b + off;
+    if (off > size || len > size - off) return;
+    if (kind == 0x474f5250u) { /* "PROG" */
+      model.prog = addr;
+      found |= 1u;
+    } else if (kind == 0x54484757u) { /* "WGHT" */
+      model.wgt = addr;
+      found |= 2u;
+    } else if (kind == 0x4c424154u) { /* "TABL" */
+      model.tbl = addr;
+      found |= 4u;
+    }
+  }
+  if (found != 7u) return;
+  if (model.act_bytes > XMEM_ACT_SIZE) {
+    model.ok = APP_ST_OUT_OF_RANGE;
+    return;
+  }
+  model.ok = 0;
 }
 
 static int commit(void *ctx, uint32_t size, uint32_t crc) {
   (void)ctx;
   (void)crc;
-  if (size > SLOT_SIZE) return APP_ST_OUT_OF_RANGE;
+  if (size > slot_size) return APP_ST_OUT_OF_RANGE;
   active_slot ^= 1u;
+  /* any blob commits (the protocol stores bytes); only a blob the accelerator can run is runnable */
+  if (have_accel) parse_blob(slot(active_slot), size);
+  else model.ok = APP_ST_RUN_UNSUPPORTED;
   return 0;
 }
 
 static int input_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t n) {
   (void)ctx;
-  (void)off;
-  (void)p;
-  (void)n;
-  return 0; /* no accelerator to feed yet: accepted and discarded */
+  if (!have_accel) return 0; /* no accelerator: accepted and discarded */
+  if (off > XMEM_INPUT_SIZE || n > XMEM_INPUT_SIZE - off) return APP_ST_OUT_OF_RANGE;
+  copy_to_xmem((uint8_t *)(XMEM_INPUT + off), p, n);
+  return 0;
 }
 
-static int run(void *ctx, uint32_t in_len, qp_run_result_t *res) {
+/* A tensor's place in the ACT arena (compiler/lower/layout.ts TensorLayout): RUN.layout order. */
+typedef struct {
+  uint32_t base, ebits, n, c, h, w, row, plane, batch;
+} layout_t;
+
+static int get_layout(const uint32_t *w, layout_t *l) {
+  uint32_t last;
+  l->base = w[0];
+  l->ebits = w[1];
+  l->n = w[2];
+  l->c = w[3];
+  l->h = w[4];
+  l->w = w[5];
+  l->row = w[6];
+  l->plane = w[7];
+  l->batch = w[8];
+  if (l->ebits != 4 && l->ebits != 8 && l->ebits != 32) return APP_ST_BAD_LAYOUT;
+  if (!l->n || !l->c || !l->h || !l->w || l->n > 4096u || l->c > 65536u || l->h > 65536u || l->w > 65536u)
+    return APP_ST_BAD_LAYOUT;
+  if ((uint64_t)l->w * l->ebits > (uint64_t)l->row * 8u) return APP_ST_BAD_LAYOUT;
+  last = l->base + (l->n - 1) * l->batch + (l->c - 1) * l->plane + (l->h - 1) * l->row + l->row;
+  if (last > model.act_bytes) return APP_ST_BAD_LAYOUT;
+  return 0;
+}
+
+static uint32_t codes_bytes(const layout_t *l) { return l->n * l->c * l->h * l->w * (l->ebits == 32 ? 4u : 1u); }
+
+/* Input codes (NCHW, XMEM_INPUT) into the arena: compiler/lower/tensor-io.ts writeTensor. The arena was
+ * zeroed, so a 4-bit pair is written whole. */
+static void scatter_input(const layout_t *l) {
+  const volatile uint8_t *src = (const volatile uint8_t *)XMEM_INPUT;
+  volatile uint8_t *act = (volatile uint8_t *)XMEM_ACT;
+  uint32_t b, c, y, x;
+  for (b = 0; b < l->n; b++)
+    for (c = 0; c < l->c; c++)
+      for (y = 0; y < l->h; y++) {
+        uint32_t row = l->base + b * l->batch + c * l->plane + y * l->row;
+        if (l->ebits == 4) {
+          for (x = 0; x < l->w; x += 2) {
+            uint8_t lo = *src++ & 15u, hi = (x + 1 < l->w) ? (uint8_t)(*src++ & 15u) : 0u;
+            act[row + (x >> 1)] = (uint8_t)(lo | (hi << 4));
+          }
+        } else if (l->ebits == 8) {
+          for (x = 0; x < l->w; x++) act[row + x] = *src++;
+        } else {
+          for (x = 0; x < 4u * l->w; x++) act[row + x] = *src++;
+        }
+      }
+}
+
+/* Output codes from the arena (readTensor) into XMEM_OUTPUT, NCHW. */
+static void gather_output(const layout_t *l) {
+  volatile uint8_t *dst = (volatile uint8_t *)XMEM_OUTPUT;
+  const volatile uint8_t *act = (const volatile uint8_t *)XMEM_ACT;
+  uint32_t b, c, y, x;
+  for (b = 0; b < l->n; b++)
+    for (c = 0; c < l->c; c++)
+      for (y = 0; y < l->h; y++) {
+        uint32_t row = l->base + b * l->batch + c * l->plane + y * l->row;
+        if (l->ebits == 4) {
+          for (x = 0; x < l->w; x += 2) {
+            uint8_t v = act[row + (x >> 1)];
+            *dst++ = v & 15u;
+            if (x + 1 < l->w) *dst++ = v >> 4;
+          }
+        } else if (l->ebits == 8) {
+          for (x = 0; x < l->w; x++) *dst++ = act[row + x];
+        } else {
+          for (x = 0; x < 4u * l->w; x++) *dst++ = act[row + x];
+        }
+      }
+}
+
+#define ACCEL_REG(name) (SOC_ACCEL_##name##_ADDR)
+
+/* RUN_DONE.counters, in this order (host/device/run.ts RUN_COUNTERS names them). */
+static const uint32_t run_counter_regs[] = {
+    ACCEL_REG(LOAD_BUSY),   ACCEL_REG(LOAD_STALL),  ACCEL_REG(COMPUTE_BUSY), ACCEL_REG(COMPUTE_STALL),
+    ACCEL_REG(STORE_BUSY),  ACCEL_REG(STORE_STALL), ACCEL_REG(MACS_LO),      ACCEL_REG(MACS_HI),
+    ACCEL_REG(LOAD_BYTES),  ACCEL_REG(LOADT_BYTES), ACCEL_REG(STORE_BYTES),  ACCEL_REG(PROG_WORDS),
+    ACCEL_REG(DISPATCHED),  ACCEL_REG(TAP_CYCLES),  ACCEL_REG(VEC_OUTPUTS),  ACCEL_REG(TOKENS),
+    ACCEL_REG(XMEM_BUSY),   ACCEL_REG(XMEM_WAIT),
+};
+#define N_RUN_COUNTERS (sizeof run_counter_regs / sizeof run_counter_regs[0])
+
+static uint32_t out_len_bytes;
+
+static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
+  layout_t in, out;
+  uint32_t i, t0, t_start, st;
+  uint32_t in_len = a->in_len, n_layout = a->n_layout, limit = a->max_cycles ? a->max_cycles : RUN_TIMEOUT_CYCLES;
+  const uint32_t *lw = a->layout;
+  int rc;
   (void)ctx;
-  (void)in_len;
-  (void)res;
-  return APP_ST_RUN_UNSUPPORTED;
+  if (!have_accel) return APP_ST_RUN_UNSUPPORTED;
+  if (model.ok) return model.ok;
+  if (!lw || n_layout != 18u) return APP_ST_BAD_LAYOUT;
+  if ((rc = get_layout(lw, &in)) != 0 || (rc = get_layout(lw + 9, &out)) != 0) return rc;
+  if (in_len != codes_bytes(&in)) return APP_ST_BAD_LAYOUT;
+  if (codes_bytes(&out) > XMEM_OUTPUT_SIZE) return APP_ST_OUT_OF_RANGE;
+  t0 = cycles32();
+  for (i = 0; i < model.act_bytes; i += 4) *(volatile uint32_t *)(XMEM_ACT + i) = 0;
+  scatter_input(&in);
+  mmio_write(ACCEL_REG(PROG_BASE), model.prog);
+  mmio_write(ACCEL_REG(ACT_BASE), XMEM_ACT);
+  mmio_write(ACCEL_REG(WGT_BASE), model.wgt);
+  mmio_write(ACCEL_REG(TBL_BASE), model.tbl);
+  mmio_write(ACCEL_REG(CTRL), 1u);
+  t_start = cycles32();
+  for (;;) {
+    st = mmio_read(ACCEL_REG(STATUS));
+    if (st & (SOC_ACCEL_STATUS_DONE_MASK | SOC_ACCEL_STATUS_ERROR_MASK)) break;
+    if (cycles32() - t_start > limit) {
+      mmio_write(ACCEL_REG(CORE_RESET), 1u);
+      return APP_ST_RUN_TIMEOUT;
+    }
+  }
+  if (st & SOC_ACCEL_STATUS_ERROR_MASK) {
+    mmio_write(ACCEL_REG(CORE_RESET), 1u);
+    return (int)(APP_ST_ACCEL_ERROR | (st & 0xff00u)); /* source and code in bits 15:8 */
+  }
+  gather_output(&out);
+  out_len_bytes = codes_bytes(&out);
+  res->out_len = out_len_bytes;
+  res->cycles = mmio_read(ACCEL_REG(CYCLES));
+  res->counters[0] = cycles32() - t0; /* the whole RUN on the device: arena, input, core, output */
+  for (i = 0; i < N_RUN_COUNTERS && i + 1 < QP_MAX_COUNTERS; i++) res->counters[i + 1] = mmio_read(run_counter_regs[i]);
+  res->n_counters = (uint8_t)(i + 1);
+  return 0;
 }
 
 static int output_read(void *ctx, uint32_t off, uint8_t *p, uint32_t n) {
   (void)ctx;
-  (void)off;
-  (void)p;
-  (void)n;
-  return APP_ST_OUT_OF_RANGE;
+  if (!have_accel || off > out_len_bytes || n > out_len_bytes - off) return APP_ST_OUT_OF_RANGE;
+  copy_from_xmem(p, (const uint8_t *)(XMEM_OUTPUT + off), n);
+  return 0;
 }
 
 static void set_baud(void *ctx, uint32_t baud) {
@@ -203,8 +450,8 @@ static qp_app_t app = {
     .device_name = "quart-up5k",
     .firmware = firmware_id,
     .clock_hz = SOC_CLOCK_HZ,
-    .stage_capacity = SLOT_SIZE,
-    .input_capacity = INPUT_CAPACITY,
+    .stage_capacity = RAM_SLOT_SIZE,
+    .input_capacity = RAM_INPUT_CAPACITY,
     .max_baud = APP_MAX_BAUD,
     .baud = 0,
     .tx_byte = tx_byte,
@@ -222,6 +469,11 @@ static qp_app_t app = {
 
 int main(void) {
   sys_leds(SOC_SYSCTL_LEDS_GREEN_MASK);
+  have_accel = mmio_read(ACCEL_REG(ID)) == SOC_ACCEL_ID_RESET;
+  slot_size = have_accel ? XMEM_SLOT_SIZE : RAM_SLOT_SIZE;
+  app.stage_capacity = slot_size;
+  app.input_capacity = have_accel ? XMEM_INPUT_SIZE : RAM_INPUT_CAPACITY;
+  model.ok = APP_ST_RUN_UNSUPPORTED;
   make_firmware_id();
   app.baud = SOC_CLOCK_HZ / (mmio_read(SOC_UART_DIVISOR_ADDR) & SOC_UART_DIVISOR_VALUE_MASK);
   ms_last_cycle = cycles32();

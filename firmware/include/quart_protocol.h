@@ -100,6 +100,8 @@
 #define QP_K_INPUT_CHUNK_DATA 1 /* bin: the bytes (1..chunkMax) */
 #define QP_K_RUN_IN_LEN 0 /* u32: input frame length, must equal the bytes uploaded */
 #define QP_K_RUN_OUT_CHUNK 1 /* u32: largest RUN_OUTPUT data field the host wants (noisy lines: smaller) */
+#define QP_K_RUN_LAYOUT 2 /* u32[]: where the input and the output tensors lie in the activation arena, from the blob's IODS section (the device does not parse its MessagePack): base, ebits, n, c, h, w, rowBytes, planeBytes, batchBytes of the input, then the same 9 of the output. The input frame holds the codes in NCHW order (one byte each; ebits 32: 4 bytes little-endian), and so does the output */
+#define QP_K_RUN_MAX_CYCLES 3 /* u32: watchdog of the run in device clock cycles: past it the device stops the accelerator and answers RUN_FAILED (absent or 0: the firmware's default, 10 s on the quart SoC) */
 #define QP_K_SET_BAUD_BAUD 0 /* u32: new line rate in bit/s */
 #define QP_K_INFO_VERSION 0 /* u16: device protocol version */
 #define QP_K_INFO_DEVICE 1 /* str: device kind, e.g. quart-up5k or quart-native */
@@ -121,7 +123,7 @@
 #define QP_K_RUN_OUTPUT_DATA 1 /* bin: the bytes (1..chunkMax) */
 #define QP_K_RUN_DONE_OUT_LEN 0 /* u32: output tensor length in bytes */
 #define QP_K_RUN_DONE_OUT_CRC 1 /* u32: CRC-32 of the output tensor */
-#define QP_K_RUN_DONE_CYCLES 2 /* u32: device clock cycles spent in the run (see INFO.clock_hz) */
+#define QP_K_RUN_DONE_CYCLES 2 /* u32: device clock cycles spent in the run (see INFO.clock_hz); the quart SoC: the accelerator's cycles from start to DONE */
 #define QP_K_RUN_DONE_COUNTERS 3 /* u32[]: accelerator performance counters, firmware-defined order */
 #define QP_K_STATS_REPLY_RX_FRAMES 0 /* u32: valid frames received */
 #define QP_K_STATS_REPLY_RX_BAD 1 /* u32: frames rejected: COBS, length or CRC error, or overflow */
@@ -156,6 +158,8 @@
   X(INPUT_CHUNK, DATA, 0x14, 1, QP_FT_BIN, 1, 1024) \
   X(RUN, IN_LEN, 0x15, 0, QP_FT_U32, 1, 0) \
   X(RUN, OUT_CHUNK, 0x15, 1, QP_FT_U32, 0, 0) \
+  X(RUN, LAYOUT, 0x15, 2, QP_FT_U32_ARRAY, 0, 18) \
+  X(RUN, MAX_CYCLES, 0x15, 3, QP_FT_U32, 0, 0) \
   X(SET_BAUD, BAUD, 0x18, 0, QP_FT_U32, 1, 0) \
   X(INFO, VERSION, 0x50, 0, QP_FT_U16, 1, 0) \
   X(INFO, DEVICE, 0x50, 1, QP_FT_STR, 1, 31) \
@@ -178,7 +182,7 @@
   X(RUN_DONE, OUT_LEN, 0x54, 0, QP_FT_U32, 1, 0) \
   X(RUN_DONE, OUT_CRC, 0x54, 1, QP_FT_U32, 1, 0) \
   X(RUN_DONE, CYCLES, 0x54, 2, QP_FT_U32, 1, 0) \
-  X(RUN_DONE, COUNTERS, 0x54, 3, QP_FT_U32_ARRAY, 1, 8) \
+  X(RUN_DONE, COUNTERS, 0x54, 3, QP_FT_U32_ARRAY, 1, 24) \
   X(STATS_REPLY, RX_FRAMES, 0x55, 0, QP_FT_U32, 1, 0) \
   X(STATS_REPLY, RX_BAD, 0x55, 1, QP_FT_U32, 1, 0) \
   X(STATS_REPLY, RX_DUP, 0x55, 2, QP_FT_U32, 1, 0) \
@@ -243,7 +247,7 @@
 #endif
 #define QP_HOST_RX_WINDOW 32u /* host: receive window the host advertises */
 #define QP_MAX_KEYS 16u /* both: MessagePack map keys are positive fixints below this bound (one byte each) */
-#define QP_MAX_COUNTERS 8u /* both: largest u32[] field (RUN_DONE.counters) */
+#define QP_MAX_COUNTERS 24u /* both: largest u32[] field (RUN_DONE.counters, RUN.layout) */
 #define QP_MAX_STR 31u /* both: largest str field in bytes */
 #define QP_MIN_BAUD 9600u /* both: lowest rate SET_BAUD accepts (bit/s) */
 

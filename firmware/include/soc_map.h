@@ -2,7 +2,7 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0x1046518bu
+#define SOC_MAP_HASH 0x4f6d59b4u
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
 #define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO entries (9 bit: two EBR) */
@@ -12,6 +12,11 @@
 #define SOC_RAM_APP_SIZE 40960u /* RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack */
 #define SOC_RAM_APP_IMAGE_SIZE 20480u /* largest application image (header + code + constants + .data initialisers) at the RAM base */
 #define SOC_RAM_MODEL_SIZE 24576u /* RAM bytes after the application area for model blobs: two halves (staging and active) */
+#define SOC_ACCEL_STUB_ID 1094927152u /* ACCEL.ID of a build without the core, "ACC0" */
+#define SOC_XMEM_READ_LATENCY 16u /* XMEM cycles before the first byte of a read: CE setup, QPI command (2), address (6), wait cycles (6), turnaround */
+#define SOC_XMEM_WRITE_LATENCY 10u /* XMEM cycles before the first byte of a write: CE setup, QPI command (2), address (6), turnaround */
+#define SOC_XMEM_BYTE_CYCLES 2u /* XMEM cycles per data byte (QPI, 4 bits per clock, SCLK = SoC clock) */
+#define SOC_XMEM_BURST_BYTES 64u /* longest XMEM burst: a transfer is split at every multiple of it (CE low time limit of the PSRAM's refresh, page boundaries), each piece paying the latency again */
 #define SOC_APP_HEADER_SIZE 16u /* application image header: magic, length, CRC-32, entry */
 #define SOC_APP_MAGIC 1347436881u /* application image magic, "QAPP" in memory order */
 #define SOC_HALT_ECALL 1u /* CPU halt cause: ecall */
@@ -131,28 +136,90 @@
 #define SOC_SYSCTL_SCRATCH_ADDR 0x1000201cu
 #define SOC_SYSCTL_SCRATCH_RESET 0x00000000u
 
-/* ACCEL: Accelerator slave port. Currently a stub register block, to be replaced by the accelerator. */
+/* ACCEL: Accelerator: the register window of the quart_accel core (fpga/rtl/accel/README.md) at offsets 0x00..0xff, then the SoC wrapper's registers. Builds without the core (the board until it fits) answer ID with ACCEL_STUB_ID and read 0 elsewhere. */
 #define SOC_ACCEL_BASE 0x20000000u
 #define SOC_ACCEL_SIZE 0x00010000u
-#define SOC_ACCEL_ID_OFFSET 0x00u /* ro: Accelerator identity; the stub answers "ACC0". */
-#define SOC_ACCEL_ID_ADDR 0x20000000u
-#define SOC_ACCEL_ID_RESET 0x41434330u
-#define SOC_ACCEL_STATUS_OFFSET 0x04u /* ro: Accelerator status. */
+#define SOC_ACCEL_CTRL_OFFSET 0x00u /* wo: Bit 0: start (clears the counters, tokens and queues, fetches from PROG_BASE). */
+#define SOC_ACCEL_CTRL_ADDR 0x20000000u
+#define SOC_ACCEL_STATUS_OFFSET 0x04u /* ro: Core status. */
 #define SOC_ACCEL_STATUS_ADDR 0x20000004u
-#define SOC_ACCEL_STATUS_RESET 0x00000001u
-#define SOC_ACCEL_STATUS_IDLE_BIT 0
-#define SOC_ACCEL_STATUS_IDLE_MASK 0x00000001u
-#define SOC_ACCEL_SCRATCH0_OFFSET 0x10u /* rw: Scratch register. */
-#define SOC_ACCEL_SCRATCH0_ADDR 0x20000010u
-#define SOC_ACCEL_SCRATCH0_RESET 0x00000000u
-#define SOC_ACCEL_SCRATCH1_OFFSET 0x14u /* rw: Scratch register. */
-#define SOC_ACCEL_SCRATCH1_ADDR 0x20000014u
-#define SOC_ACCEL_SCRATCH1_RESET 0x00000000u
-#define SOC_ACCEL_SCRATCH2_OFFSET 0x18u /* rw: Scratch register. */
-#define SOC_ACCEL_SCRATCH2_ADDR 0x20000018u
-#define SOC_ACCEL_SCRATCH2_RESET 0x00000000u
-#define SOC_ACCEL_SCRATCH3_OFFSET 0x1cu /* rw: Scratch register. */
-#define SOC_ACCEL_SCRATCH3_ADDR 0x2000001cu
-#define SOC_ACCEL_SCRATCH3_RESET 0x00000000u
+#define SOC_ACCEL_STATUS_RESET 0x00000000u
+#define SOC_ACCEL_STATUS_RUNNING_BIT 0
+#define SOC_ACCEL_STATUS_RUNNING_MASK 0x00000001u
+#define SOC_ACCEL_STATUS_DONE_BIT 1
+#define SOC_ACCEL_STATUS_DONE_MASK 0x00000002u
+#define SOC_ACCEL_STATUS_ERROR_BIT 2
+#define SOC_ACCEL_STATUS_ERROR_MASK 0x00000004u
+#define SOC_ACCEL_STATUS_ERR_SRC_BIT 8
+#define SOC_ACCEL_STATUS_ERR_SRC_MASK 0x00000f00u
+#define SOC_ACCEL_STATUS_ERR_CODE_BIT 12
+#define SOC_ACCEL_STATUS_ERR_CODE_MASK 0x0000f000u
+#define SOC_ACCEL_PROG_BASE_OFFSET 0x08u /* rw: Bus address of program word 0 (XMEM). */
+#define SOC_ACCEL_PROG_BASE_ADDR 0x20000008u
+#define SOC_ACCEL_PROG_BASE_RESET 0x00000000u
+#define SOC_ACCEL_ACT_BASE_OFFSET 0x0cu /* rw: Bus address of the ACT segment (XMEM). */
+#define SOC_ACCEL_ACT_BASE_ADDR 0x2000000cu
+#define SOC_ACCEL_ACT_BASE_RESET 0x00000000u
+#define SOC_ACCEL_WGT_BASE_OFFSET 0x10u /* rw: Bus address of the WGT segment (XMEM). */
+#define SOC_ACCEL_WGT_BASE_ADDR 0x20000010u
+#define SOC_ACCEL_WGT_BASE_RESET 0x00000000u
+#define SOC_ACCEL_TBL_BASE_OFFSET 0x14u /* rw: Bus address of the TBL segment (XMEM). */
+#define SOC_ACCEL_TBL_BASE_ADDR 0x20000014u
+#define SOC_ACCEL_TBL_BASE_RESET 0x00000000u
+#define SOC_ACCEL_ISA_HASH_OFFSET 0x18u /* ro: ISA_HASH the core was built for. */
+#define SOC_ACCEL_ISA_HASH_ADDR 0x20000018u
+#define SOC_ACCEL_SHAPE_OFFSET 0x1cu /* ro: Array shape. */
+#define SOC_ACCEL_SHAPE_ADDR 0x2000001cu
+#define SOC_ACCEL_SHAPE_COLS_BIT 0
+#define SOC_ACCEL_SHAPE_COLS_MASK 0x0000ffffu
+#define SOC_ACCEL_SHAPE_ROWS_BIT 16
+#define SOC_ACCEL_SHAPE_ROWS_MASK 0xffff0000u
+#define SOC_ACCEL_CYCLES_OFFSET 0x20u /* ro: Cycles from start to DONE. */
+#define SOC_ACCEL_CYCLES_ADDR 0x20000020u
+#define SOC_ACCEL_LOAD_BUSY_OFFSET 0x24u /* ro: Cycles the load queue executes. */
+#define SOC_ACCEL_LOAD_BUSY_ADDR 0x20000024u
+#define SOC_ACCEL_LOAD_STALL_OFFSET 0x28u /* ro: Cycles the load queue's head waits for a token. */
+#define SOC_ACCEL_LOAD_STALL_ADDR 0x20000028u
+#define SOC_ACCEL_COMPUTE_BUSY_OFFSET 0x2cu /* ro: Cycles the compute queue executes. */
+#define SOC_ACCEL_COMPUTE_BUSY_ADDR 0x2000002cu
+#define SOC_ACCEL_COMPUTE_STALL_OFFSET 0x30u /* ro: Cycles the compute queue's head waits for a token. */
+#define SOC_ACCEL_COMPUTE_STALL_ADDR 0x20000030u
+#define SOC_ACCEL_STORE_BUSY_OFFSET 0x34u /* ro: Cycles the store queue executes. */
+#define SOC_ACCEL_STORE_BUSY_ADDR 0x20000034u
+#define SOC_ACCEL_STORE_STALL_OFFSET 0x38u /* ro: Cycles the store queue's head waits for a token. */
+#define SOC_ACCEL_STORE_STALL_ADDR 0x20000038u
+#define SOC_ACCEL_MACS_LO_OFFSET 0x3cu /* ro: Array MACs, low word (padding taps included). */
+#define SOC_ACCEL_MACS_LO_ADDR 0x2000003cu
+#define SOC_ACCEL_MACS_HI_OFFSET 0x40u /* ro: Array MACs, high word. */
+#define SOC_ACCEL_MACS_HI_ADDR 0x20000040u
+#define SOC_ACCEL_LOAD_BYTES_OFFSET 0x44u /* ro: LOAD DMA bytes. */
+#define SOC_ACCEL_LOAD_BYTES_ADDR 0x20000044u
+#define SOC_ACCEL_LOADT_BYTES_OFFSET 0x48u /* ro: LOADT DMA bytes. */
+#define SOC_ACCEL_LOADT_BYTES_ADDR 0x20000048u
+#define SOC_ACCEL_STORE_BYTES_OFFSET 0x4cu /* ro: STORE DMA bytes. */
+#define SOC_ACCEL_STORE_BYTES_ADDR 0x2000004cu
+#define SOC_ACCEL_DISPATCHED_OFFSET 0x50u /* ro: Instructions dispatched to the queues. */
+#define SOC_ACCEL_DISPATCHED_ADDR 0x20000050u
+#define SOC_ACCEL_PROG_WORDS_OFFSET 0x54u /* ro: Words read from the program port. */
+#define SOC_ACCEL_PROG_WORDS_ADDR 0x20000054u
+#define SOC_ACCEL_VEC_OUTPUTS_OFFSET 0x58u /* ro: VEC and RESIZE results. */
+#define SOC_ACCEL_VEC_OUTPUTS_ADDR 0x20000058u
+#define SOC_ACCEL_TAP_CYCLES_OFFSET 0x5cu /* ro: Cycles the array spent on taps. */
+#define SOC_ACCEL_TAP_CYCLES_ADDR 0x2000005cu
+#define SOC_ACCEL_TOKENS_OFFSET 0x60u /* ro: Tokens left: s2c, c2s, c2l, l2c (a byte each). */
+#define SOC_ACCEL_TOKENS_ADDR 0x20000060u
+#define SOC_ACCEL_ID_OFFSET 0x100u /* ro: Wrapper identity: "ACC1" with the core, ACCEL_STUB_ID without. */
+#define SOC_ACCEL_ID_ADDR 0x20000100u
+#define SOC_ACCEL_ID_RESET 0x41434331u
+#define SOC_ACCEL_CORE_RESET_OFFSET 0x104u /* wo: Writing 1 resets the core and abandons its external-memory transfer (watchdog recovery). */
+#define SOC_ACCEL_CORE_RESET_ADDR 0x20000104u
+#define SOC_ACCEL_XMEM_BUSY_OFFSET 0x108u /* ro: Cycles the external memory spent on the core's requests since the last start. */
+#define SOC_ACCEL_XMEM_BUSY_ADDR 0x20000108u
+#define SOC_ACCEL_XMEM_WAIT_OFFSET 0x10cu /* ro: Cycles a core request waited for the external memory (arbitration) since the last start. */
+#define SOC_ACCEL_XMEM_WAIT_ADDR 0x2000010cu
+
+/* XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up. */
+#define SOC_XMEM_BASE 0x40000000u
+#define SOC_XMEM_SIZE 0x00800000u
 
 #endif /* SOC_MAP_H */

@@ -201,7 +201,15 @@ static void run(qp_device_t *d, const qp_body_t *b) {
   else if (in_len != d->input_have) send_error(d, QP_OP_RUN, QP_E_INCOMPLETE, 1, d->input_have);
   else {
     memset(&d->run, 0, sizeof d->run);
-    rc = d->app->run(d->app->ctx, in_len, &d->run);
+    {
+      const qp_val_t *lv = &b->v[QP_K_RUN_LAYOUT];
+      qp_run_args_t a;
+      a.in_len = in_len;
+      a.layout = lv->present ? lv->words : 0;
+      a.n_layout = lv->present ? lv->u : 0;
+      a.max_cycles = b->v[QP_K_RUN_MAX_CYCLES].present ? b->v[QP_K_RUN_MAX_CYCLES].u : 0;
+      rc = d->app->run(d->app->ctx, &a, &d->run);
+    }
     d->input_have = 0;
     if (rc) {
       send_error(d, QP_OP_RUN, QP_E_RUN_FAILED, 1, (uint32_t)rc);

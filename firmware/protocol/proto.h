@@ -43,6 +43,14 @@ typedef struct {
   uint8_t n_counters;
 } qp_run_result_t;
 
+/* What RUN asked for. */
+typedef struct {
+  uint32_t in_len;          /* input frame bytes (equal to the bytes uploaded) */
+  const uint32_t *layout;   /* RUN.layout, n_layout words (NULL and 0 when absent) */
+  uint32_t n_layout;
+  uint32_t max_cycles;      /* RUN.max_cycles: the run's watchdog in device cycles (0: the app's default) */
+} qp_run_args_t;
+
 typedef struct {
   void *ctx;
   const char *device_name; /* INFO.device, at most QP_MAX_STR bytes are sent */
@@ -64,7 +72,7 @@ typedef struct {
 
   int (*input_write)(void *ctx, uint32_t off, const uint8_t *p, uint32_t n);
   /* Runs the active model on the first in_len input bytes; fills res (out_len, cycles, counters). */
-  int (*run)(void *ctx, uint32_t in_len, qp_run_result_t *res);
+  int (*run)(void *ctx, const qp_run_args_t *args, qp_run_result_t *res);
   int (*output_read)(void *ctx, uint32_t off, uint8_t *p, uint32_t n);
 
   /* Called once the OK reply has left the wire (plus QP_DEVICE_ACTION_DELAY_MS). May be NULL. */

@@ -67,6 +67,24 @@ export const ACCEL_CORE_SOURCES = [
   ...ACCEL_OUT_STAGE_SOURCES,
 ];
 
+/**
+ * The SoC with the accelerator (define SOC_ACCEL): the bus wrapper, the core and the external memory.
+ * soc_xmem.v is the external-memory arbiter, sim/soc_psram_sim.v the timed PSRAM behind it (simulation only
+ * until the board's QSPI controller exists).
+ */
+export const SOC_ACCEL_SOURCES = [
+  "fpga/rtl/soc/soc_accel.v",
+  "fpga/rtl/soc/soc_xmem.v",
+  "fpga/rtl/soc/sim/soc_psram_sim.v",
+  ...ACCEL_CORE_SOURCES,
+];
+
+/** With SOC_XMEM_PINS (simulation): the board's QSPI controller and a pin-level PSRAM replace soc_psram_sim.v. */
+export const SOC_XMEM_PINS_SOURCES = [
+  "fpga/rtl/soc/soc_qspi_psram.v",
+  "fpga/rtl/soc/sim/soc_psram_pins_sim.v",
+];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 
@@ -77,6 +95,14 @@ export const BOARD_PCF = "fpga/constraints/icebreaker.pcf";
 export const TESTBENCHES: ReadonlyArray<{ top: string; files: readonly string[] }> = [
   { top: "uart_fifo_tb", files: ["fpga/rtl/uart/uart_fifo_tb.v", "fpga/rtl/uart/uart_fifo.v"] },
   { top: "uart_tb", files: ["fpga/rtl/uart/uart_tb.v", ...UART_SOURCES] },
+  {
+    top: "soc_qspi_psram_tb",
+    files: [
+      "fpga/rtl/soc/soc_qspi_psram_tb.v",
+      "fpga/rtl/soc/soc_qspi_psram.v",
+      "fpga/rtl/soc/sim/psram_qpi_model.v",
+    ],
+  },
   {
     top: "soc_tb",
     files: ["fpga/rtl/soc/soc_tb.v", ...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
@@ -95,10 +121,29 @@ export const LINT_TARGETS: ReadonlyArray<{
   files: readonly string[];
   includes?: readonly string[];
   params?: Readonly<Record<string, number>>;
+  defines?: readonly string[];
 }> = [
   { top: "rv32i_cpu", files: CPU_SOURCES },
   { top: "uart_periph", files: UART_SOURCES },
   { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
+  { top: "soc_qspi_psram", files: ["fpga/rtl/soc/soc_qspi_psram.v"] },
+  {
+    top: "soc_top",
+    files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
+    includes: ACCEL_INCLUDE_DIRS,
+    defines: ["SOC_ACCEL"],
+  },
+  {
+    top: "soc_top",
+    files: [
+      ...SOC_SOURCES,
+      ...SOC_ACCEL_SOURCES,
+      ...SOC_XMEM_PINS_SOURCES,
+      "fpga/rtl/soc/sim/SB_SPRAM256KA.v",
+    ],
+    includes: ACCEL_INCLUDE_DIRS,
+    defines: ["SOC_ACCEL", "SOC_XMEM_PINS"],
+  },
   { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
   { top: "quart_accel", files: ACCEL_CORE_SOURCES, includes: ACCEL_INCLUDE_DIRS },
   {

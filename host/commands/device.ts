@@ -1,14 +1,23 @@
 /**
- * Device commands: `quart info` and `quart flash`, on a board (--port) or the Verilator sim (--sim),
+ * Device commands: `quart info`, `quart flash` and `quart run`, on a board (--port) or the Verilator sim (--sim),
  * through the same Device interface (host/device/). Results on stdout (or one JSON object with --json),
  * progress on stderr, failures as one line.
  */
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import { type Blob, readBlob } from "../../compiler/blob/reader.js";
+import { readImage } from "../../compiler/data/image.js";
+import { readNpy, writeNpyAtomic } from "../../compiler/data/npy.js";
+import { imageToInput } from "../../compiler/eval/preprocess.js";
+import { perfModel } from "../../compiler/isa/perf.js";
+import { targetByName } from "../../compiler/isa/targets.js";
+import type { Codes } from "../../compiler/ptq/qgraph.js";
+import { runBlob } from "../../sim/isa/run.js";
 import { progress } from "../app/progress.js";
 import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession } from "../device/device.js";
 import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport } from "../device/report.js";
+import { runBlobOnDevice } from "../device/run.js";
 import { openSimDevice } from "../device/sim.js";
 import { DeviceError } from "../protocol/index.js";
 
@@ -146,6 +155,114 @@ export function registerDevice(program: Command): void {
                 device.notes.map((n) => `note: ${n}\n`).join(""),
             );
           }
+        });
+      },
+    );
+}
+
+/**
+ * Input codes for a blob from a file: a .npy of uint8 codes (NCHW, as sim/isa/run.ts takes them), a
+ * float32/float64 .npy or an image, quantized with the blob's lin8 input encoding.
+ */
+export function inputCodesFor(blob: Blob, file: string): Codes {
+  const d = blob.io.input;
+  const count = d.shape.reduce((a, b) => a * b, 1);
+  let x: Float32Array;
+  if (file.toLowerCase().endsWith(".npy")) {
+    const a = readNpy(file);
+    if (a.data.length !== count)
+      throw new Error(
+        `${file} holds ${a.data.length} values; the model input ${d.shape.join("×")} takes ${count}`,
+      );
+    if (a.dtype === "uint8") return Uint8Array.from(a.data);
+    if (a.dtype !== "float32" && a.dtype !== "float64")
+      throw new Error(`${file}: dtype ${a.dtype}; give uint8 codes or float32 values`);
+    x = Float32Array.from(a.data);
+  } else {
+    const [, , h, w] = d.shape as [number, number, number, number];
+    x = imageToInput(readImage(file), w, h);
+  }
+  const enc = d.encoding;
+  if (enc.kind !== "lin8" || !enc.zeros) throw new Error(`the model input is ${enc.kind}, not lin8`);
+  const plane = d.shape[2]! * d.shape[3]!;
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const c = Math.floor(i / plane) % d.shape[1]!;
+    const q = Math.round(x[i]! / enc.scales[c]!) + enc.zeros[c]! + 128;
+    out[i] = q < 0 ? 0 : Math.min(q, 255);
+  }
+  return out;
+}
+
+export function registerRun(program: Command): void {
+  addDeviceOptions(
+    program
+      .command("run <blob> <input>")
+      .description(
+        "flash a model blob (skipped when already active) and run it on the device: input codes from a uint8 .npy, or a float .npy / image quantized with the blob's input encoding",
+      ),
+  )
+    .option("-o, --output <npy>", "write the output codes as .npy (NCHW)")
+    .option("--check", "also run the blob on the instruction-level simulator and compare the outputs")
+    .action(
+      async (
+        blobFile: string,
+        inputFile: string,
+        opts: DeviceOptions & { json?: boolean; output?: string; check?: boolean },
+      ) => {
+        const bytes = new Uint8Array(readFileSync(blobFile));
+        const blob = readBlob(bytes);
+        const codes = inputCodesFor(blob, inputFile);
+        const open = deviceOpener(opts);
+        await withSession(open, async (session) => {
+          const baud = await switchBaud(session, opts);
+          const { device, client } = session;
+          const load = await client.load(bytes);
+          const r = await runBlobOnDevice(client, blob, codes);
+          const model = perfModel(blob.program, targetByName(blob.target)).cycles;
+          let identical: boolean | null = null;
+          if (opts.check) {
+            const ref = runBlob(blob, codes).codes;
+            identical = ref.length === r.codes.length && ref.every((v, i) => v === r.codes[i]);
+          }
+          if (opts.output) {
+            const shape = blob.io.output.shape.slice();
+            writeNpyAtomic(
+              opts.output,
+              r.codes instanceof Int32Array
+                ? { dtype: "int32", shape, data: r.codes }
+                : { dtype: "uint8", shape, data: Uint8Array.from(r.codes) },
+            );
+          }
+          const clockHz = session.info.clockHz;
+          if (opts.json) {
+            const out = {
+              blob: blobFile,
+              port: device.label,
+              baud,
+              flashed: !load.skipped,
+              output_shape: blob.io.output.shape,
+              output: opts.output ?? null,
+              accel_cycles: r.cycles,
+              accel_seconds: clockHz ? r.cycles / clockHz : null,
+              model_cycles: model,
+              counters: r.counters,
+              macs: r.macs,
+              host_seconds: r.run.hostSeconds,
+              identical_to_simulator: identical,
+              notes: device.notes,
+            };
+            process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          } else {
+            const ms = clockHz ? ` (${((1000 * r.cycles) / clockHz).toFixed(3)} ms)` : "";
+            process.stdout.write(
+              `ran ${blobFile} on ${device.label}: output ${blob.io.output.shape.join("×")}, ${r.cycles} accelerator cycles${ms}, ` +
+                `perf model ${model} (${(r.cycles / model).toFixed(2)}×), ${r.macs} MACs\n` +
+                (identical === null ? "" : `simulator: ${identical ? "identical" : "DIFFERENT"}\n`) +
+                device.notes.map((n) => `note: ${n}\n`).join(""),
+            );
+          }
+          if (identical === false) process.exitCode = 1;
         });
       },
     );

@@ -22,6 +22,8 @@ const SPEED_SAMPLE_MS = 250;
 const SPEED_MARGIN = 0.6;
 
 export interface SimDeviceOptions {
+  /** External memory through the board's QSPI controller and a pin-level PSRAM (sim-device.ts). */
+  readonly xmemPins?: boolean;
   /** UART line rate of the simulated SoC (default: its reset rate, as on the board). */
   readonly baud?: number;
   readonly faults?: SimFaults;
@@ -47,6 +49,7 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
     );
   }
   const sim = await startSim({
+    xmemPins: opts.xmemPins,
     firmwareHex: images.loaderHex,
     ramImage: images.appImage,
     baud,

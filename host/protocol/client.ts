@@ -229,8 +229,19 @@ export class DeviceClient {
     });
   }
 
-  /** Uploads an input frame, runs the active model and collects the output tensor. */
-  run(input: Uint8Array, options: { chunkSize?: number; signal?: AbortSignal } = {}): Promise<RunResult> {
+  /**
+   * Uploads an input frame, runs the active model and collects the output tensor. `layout`: RUN.layout,
+   * the input and output tensor layouts in the activation arena (host/device/run.ts builds it from a blob).
+   */
+  run(
+    input: Uint8Array,
+    options: {
+      chunkSize?: number;
+      signal?: AbortSignal;
+      layout?: readonly number[];
+      maxCycles?: number;
+    } = {},
+  ): Promise<RunResult> {
     return this.exclusive(async () => {
       const t0 = performance.now();
       this.asyncError = undefined;
@@ -240,6 +251,8 @@ export class DeviceClient {
       const request: Body<"RUN"> = { in_len: input.length };
       const outChunk = this.outputChunkSize();
       if (outChunk < LIMITS.chunkMax) request.out_chunk = outChunk;
+      if (options.layout) request.layout = [...options.layout];
+      if (options.maxCycles !== undefined) request.max_cycles = options.maxCycles;
       const done = await this.requestLocked("RUN", request, replyTimeoutMs("RUN"), (part) => {
         if (part.off !== received) throw new ProtocolError(`RUN_OUTPUT at ${part.off}, expected ${received}`);
         parts.push(part.data);

@@ -85,7 +85,7 @@ export const LIMITS = {
   deviceTxWindow: 4,
   hostRxWindow: 32,
   maxKeys: 16,
-  maxCounters: 8,
+  maxCounters: 24,
   maxStr: 31,
   minBaud: 9600,
 } as const;
@@ -115,7 +115,7 @@ export const LIMITS_DOC: { readonly [K in keyof typeof LIMITS]: ConstantDoc } = 
     side: "both",
     doc: "MessagePack map keys are positive fixints below this bound (one byte each)",
   },
-  maxCounters: { side: "both", doc: "largest u32[] field (RUN_DONE.counters)" },
+  maxCounters: { side: "both", doc: "largest u32[] field (RUN_DONE.counters, RUN.layout)" },
   maxStr: { side: "both", doc: "largest str field in bytes" },
   minBaud: { side: "both", doc: "lowest rate SET_BAUD accepts (bit/s)" },
 };
@@ -351,6 +351,21 @@ export const MESSAGES = {
         false,
         "largest RUN_OUTPUT data field the host wants (noisy lines: smaller)",
       ),
+      field(
+        2,
+        "layout",
+        "u32[]",
+        false,
+        "where the input and the output tensors lie in the activation arena, from the blob's IODS section (the device does not parse its MessagePack): base, ebits, n, c, h, w, rowBytes, planeBytes, batchBytes of the input, then the same 9 of the output. The input frame holds the codes in NCHW order (one byte each; ebits 32: 4 bytes little-endian), and so does the output",
+        18,
+      ),
+      field(
+        3,
+        "max_cycles",
+        "u32",
+        false,
+        "watchdog of the run in device clock cycles: past it the device stops the accelerator and answers RUN_FAILED (absent or 0: the firmware's default, 10 s on the quart SoC)",
+      ),
     ],
   },
   STATS: {
@@ -424,7 +439,13 @@ export const MESSAGES = {
     fields: [
       field(0, "out_len", "u32", true, "output tensor length in bytes"),
       field(1, "out_crc", "u32", true, "CRC-32 of the output tensor"),
-      field(2, "cycles", "u32", true, "device clock cycles spent in the run (see INFO.clock_hz)"),
+      field(
+        2,
+        "cycles",
+        "u32",
+        true,
+        "device clock cycles spent in the run (see INFO.clock_hz); the quart SoC: the accelerator's cycles from start to DONE",
+      ),
       field(
         3,
         "counters",

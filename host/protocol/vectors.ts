@@ -105,6 +105,11 @@ function bodies(): BodyVector[] {
   add("INPUT_CHUNK", "INPUT_CHUNK", { off: 1024, data: pattern(300, 4) });
   add("RUN", "RUN", { in_len: 196608 });
   add("RUN out_chunk", "RUN", { in_len: 0, out_chunk: 256 });
+  add("RUN layout max_cycles", "RUN", {
+    in_len: 300,
+    layout: [0, 8, 1, 3, 10, 10, 10, 100, 300, 304, 4, 1, 13, 10, 10, 5, 50, 650],
+    max_cycles: 200000,
+  });
   add("STATS", "STATS", {});
   add("RESET", "RESET", {});
   add("SET_BAUD", "SET_BAUD", { baud: 3000000 });

@@ -6,11 +6,18 @@
  * so a second buildSim() with unchanged sources returns at once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { RTL_INCLUDE_DIRS, SOC_SOURCES } from "../../fpga/build/sources.js";
+import {
+  ACCEL_INCLUDE_DIRS,
+  RTL_INCLUDE_DIRS,
+  SOC_ACCEL_SOURCES,
+  SOC_SOURCES,
+  SOC_XMEM_PINS_SOURCES,
+} from "../../fpga/build/sources.js";
 import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
+import { ICE40_SIM_DEFINES, ice40SimLib } from "../rtl/iverilog.js";
 import { buildFirmware } from "./firmware.js";
 import { fromRoot } from "./paths.js";
 import { hashInputs, run } from "./tools.js";
@@ -23,19 +30,37 @@ const MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v"];
 export interface BuildSimOptions {
   /** Build with VCD tracing support (`--trace <file>` at run time). */
   readonly trace?: boolean;
+  /**
+   * External memory through the board's QSPI controller and a pin-level PSRAM (SOC_XMEM_PINS) instead of
+   * the timed PSRAM model: slower (SCLK = clk / 2), checks the controller under real traffic.
+   */
+  readonly xmemPins?: boolean;
   readonly log?: (line: string) => void;
 }
 
 /** Builds (or reuses) the simulator binary; returns its path. */
 export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   const log = opts.log ?? (() => {});
-  const sources = [...SOC_SOURCES, ...MODELS].map((f) => fromRoot(f));
-  const headers = RTL_INCLUDE_DIRS.map((d) => fromRoot(d, "soc_map.vh"));
+  // The SoC with the accelerator core and the external-memory model (SOC_ACCEL).
+  const pins = opts.xmemPins ? SOC_XMEM_PINS_SOURCES : [];
+  // The DSP rows of the array are simulated with yosys's own SB_MAC16 model when it is installed.
+  const dspLib = ice40SimLib();
+  const sources = [
+    ...[...SOC_SOURCES, ...SOC_ACCEL_SOURCES, ...pins, ...MODELS].map((f) => fromRoot(f)),
+    ...(dspLib ? [fromRoot("fpga/rtl/accel/quart_mac2_dsp.v"), dspLib] : []),
+  ];
+  const defines = [
+    "SOC_ACCEL",
+    ...(opts.xmemPins ? ["SOC_XMEM_PINS"] : []),
+    ...(dspLib ? ["SOC_ACCEL_DSP", ...ICE40_SIM_DEFINES] : []),
+  ];
+  const includeDirs = [...RTL_INCLUDE_DIRS, ...ACCEL_INCLUDE_DIRS];
+  const headers = [fromRoot("fpga/rtl/soc/soc_map.vh"), fromRoot("fpga/rtl/accel/isa_defs.vh")];
   const harness = HARNESS.map((f) => fromRoot(f));
   const { stdout: version } = await run("verilator", ["--version"]);
   const cflags = [`-O3`, `-DQUART_CLOCK_HZ=${SOC_CLOCK_HZ}`, ...(opts.trace ? ["-DQUART_TRACE"] : [])];
-  const key = hashInputs([...sources, ...headers, ...harness], [version, ...cflags]).slice(0, 16);
-  const dir = fromRoot("build/sim", `${key}${opts.trace ? "-trace" : ""}`);
+  const key = hashInputs([...sources, ...headers, ...harness], [version, ...cflags, ...defines]).slice(0, 16);
+  const dir = fromRoot("build/sim", `${key}${opts.trace ? "-trace" : ""}${opts.xmemPins ? "-pins" : ""}`);
   const binary = join(dir, `V${SIM_TOP}`);
   if (existsSync(binary)) return binary;
 
@@ -43,6 +68,14 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   log(`verilator: building ${SIM_TOP} into ${dir}`);
+  // -Wall covers our sources; the vendor cell library gets a waiver of its own.
+  const libArgs: string[] = [];
+  if (dspLib) {
+    const vlt = join(work, "waive-lib.vlt");
+    writeFileSync(vlt, `\`verilator_config\nlint_off -file "${dspLib}"\n`);
+    // Its SB_SPRAM256KA duplicates our SPRAM model, which comes first in the sources and is the one kept.
+    libArgs.push("--timescale", "1ps/1ps", "-Wno-MODDUP", vlt);
+  }
   await run(
     "verilator",
     [
@@ -56,7 +89,8 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
       SIM_TOP,
       "-Mdir",
       work,
-      ...RTL_INCLUDE_DIRS.map((d) => `-I${fromRoot(d)}`),
+      ...defines.map((d) => `-D${d}`),
+      ...includeDirs.map((d) => `-I${fromRoot(d)}`),
       "-MAKEFLAGS",
       "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3",
       "-CFLAGS",
@@ -64,6 +98,7 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
       "-LDFLAGS",
       "-lutil",
       ...(opts.trace ? ["--trace"] : []),
+      ...libArgs,
       ...sources,
       ...harness,
     ],
@@ -90,6 +125,8 @@ export interface SimFaults {
 }
 
 export interface StartSimOptions {
+  /** See BuildSimOptions.xmemPins. */
+  readonly xmemPins?: boolean;
   /** ROM image (hex words); default: the firmware built from firmware/ (make). */
   readonly firmwareHex?: string;
   /**
@@ -177,7 +214,11 @@ function parseKv(line: string): Record<string, number> {
 
 /** Starts the simulator; resolves once its pty is open. */
 export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
-  const binary = await buildSim({ trace: opts.traceFile !== undefined, log: opts.log });
+  const binary = await buildSim({
+    trace: opts.traceFile !== undefined,
+    xmemPins: opts.xmemPins,
+    log: opts.log,
+  });
   const firmware = opts.firmwareHex ?? (await buildFirmware()).hex;
   const args = ["--firmware", firmware];
   if (opts.ramImage !== undefined) args.push("--ram-image", opts.ramImage);

@@ -9,13 +9,15 @@ import { skipUnless } from "./cpu/cpu-harness.js";
 describe("verilator --lint-only -Wall", { skip: skipUnless(["verilator"]) }, () => {
   for (const t of LINT_TARGETS) {
     const params = Object.entries(t.params ?? {}).map(([k, v]) => `-G${k}=${v}`);
-    test(`${t.top}${params.length ? ` ${params.join(" ")}` : ""}`, async () => {
+    const defines = (t.defines ?? []).map((d) => `-D${d}`);
+    const flags = [...params, ...defines];
+    test(`${t.top}${flags.length ? ` ${flags.join(" ")}` : ""}`, async () => {
       try {
         const { stderr } = await run("verilator", [
           "--lint-only",
           "-Wall",
           ...[...RTL_INCLUDE_DIRS, ...(t.includes ?? [])].map((d) => `-I${fromRoot(d)}`),
-          ...params,
+          ...flags,
           "--top-module",
           t.top,
           ...t.files.map((f) => fromRoot(f)),

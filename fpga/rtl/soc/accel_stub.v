@@ -1,5 +1,6 @@
-// Accelerator slave-port stub: identity, status (always idle) and four scratch registers
-// (SOC_ACCEL_* in soc_map.vh). The accelerator replaces this module behind the same bus interface.
+// Accelerator slave-port stub for builds without the core (the board until the core fits the UP5K): ID
+// answers SOC_ACCEL_STUB_ID ("ACC0"), every other register reads 0 (STATUS: not running, not done) and
+// writes are ignored. soc_accel.v is the real slave behind the same interface.
 `default_nettype none
 `include "soc_map.vh"
 
@@ -15,28 +16,15 @@ module accel_stub #(
     output reg                 o_ready,
     output reg  [31:0]         o_rdata
 );
-  reg [31:0] r_scratch[0:3];
   wire w_access = i_valid & ~o_ready;
-  wire w_write = w_access & (|i_wstrb);
-  // SCRATCH0..3 are consecutive words
-  wire [IDX_BITS-1:0] w_rel = i_idx - `SOC_ACCEL_SCRATCH0_IDX;
-  wire w_scratch = (w_rel < 4);
-
   always @(posedge i_clk) begin
     if (i_rst) begin
       o_ready <= 1'b0;
       o_rdata <= 32'd0;
-      r_scratch[0] <= 32'd0;
-      r_scratch[1] <= 32'd0;
-      r_scratch[2] <= 32'd0;
-      r_scratch[3] <= 32'd0;
     end else begin
       o_ready <= w_access;
-      if (w_write & w_scratch) r_scratch[w_rel[1:0]] <= i_wdata;
-      if (w_scratch) o_rdata <= r_scratch[w_rel[1:0]];
-      else if (i_idx == `SOC_ACCEL_ID_IDX) o_rdata <= `SOC_ACCEL_ID_RESET;
-      else if (i_idx == `SOC_ACCEL_STATUS_IDX) o_rdata <= `SOC_ACCEL_STATUS_RESET;
-      else o_rdata <= 32'd0;
+      o_rdata <= (i_idx == `SOC_ACCEL_ID_IDX) ? `SOC_ACCEL_STUB_ID : 32'd0;
     end
   end
+  wire w_unused = &{1'b0, i_wdata, i_wstrb};
 endmodule

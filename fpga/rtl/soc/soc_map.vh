@@ -2,7 +2,7 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'h1046518b
+`define SOC_MAP_HASH 32'h4f6d59b4
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
@@ -12,6 +12,11 @@
 `define SOC_RAM_APP_SIZE 40960 // RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack
 `define SOC_RAM_APP_IMAGE_SIZE 20480 // largest application image (header + code + constants + .data initialisers) at the RAM base
 `define SOC_RAM_MODEL_SIZE 24576 // RAM bytes after the application area for model blobs: two halves (staging and active)
+`define SOC_ACCEL_STUB_ID 32'd1094927152 // ACCEL.ID of a build without the core, "ACC0"
+`define SOC_XMEM_READ_LATENCY 16 // XMEM cycles before the first byte of a read: CE setup, QPI command (2), address (6), wait cycles (6), turnaround
+`define SOC_XMEM_WRITE_LATENCY 10 // XMEM cycles before the first byte of a write: CE setup, QPI command (2), address (6), turnaround
+`define SOC_XMEM_BYTE_CYCLES 2 // XMEM cycles per data byte (QPI, 4 bits per clock, SCLK = SoC clock)
+`define SOC_XMEM_BURST_BYTES 64 // longest XMEM burst: a transfer is split at every multiple of it (CE low time limit of the PSRAM's refresh, page boundaries), each piece paying the latency again
 `define SOC_APP_HEADER_SIZE 16 // application image header: magic, length, CRC-32, entry
 `define SOC_APP_MAGIC 1347436881 // application image magic, "QAPP" in memory order
 `define SOC_HALT_ECALL 3'd1 // CPU halt cause: ecall
@@ -108,24 +113,63 @@
 `define SOC_SYSCTL_SCRATCH_IDX 10'd7 // rw: Free for software.
 `define SOC_SYSCTL_SCRATCH_RESET 32'h00000000
 
-// ACCEL: Accelerator slave port. Currently a stub register block, to be replaced by the accelerator.
+// ACCEL: Accelerator: the register window of the quart_accel core (fpga/rtl/accel/README.md) at offsets 0x00..0xff, then the SoC wrapper's registers. Builds without the core (the board until it fits) answer ID with ACCEL_STUB_ID and read 0 elsewhere.
 `define SOC_ACCEL_BASE 32'h20000000
 `define SOC_ACCEL_SIZE 32'h00010000
 `define SOC_ACCEL_MASK 32'hffff0000
 `define SOC_ACCEL_ADDR_BITS 16
 `define SOC_ACCEL_IDX_BITS 14
-`define SOC_ACCEL_ID_IDX 14'd0 // ro: Accelerator identity; the stub answers "ACC0".
-`define SOC_ACCEL_ID_RESET 32'h41434330
-`define SOC_ACCEL_STATUS_IDX 14'd1 // ro: Accelerator status.
-`define SOC_ACCEL_STATUS_RESET 32'h00000001
-`define SOC_ACCEL_STATUS_IDLE_BIT 0
-`define SOC_ACCEL_SCRATCH0_IDX 14'd4 // rw: Scratch register.
-`define SOC_ACCEL_SCRATCH0_RESET 32'h00000000
-`define SOC_ACCEL_SCRATCH1_IDX 14'd5 // rw: Scratch register.
-`define SOC_ACCEL_SCRATCH1_RESET 32'h00000000
-`define SOC_ACCEL_SCRATCH2_IDX 14'd6 // rw: Scratch register.
-`define SOC_ACCEL_SCRATCH2_RESET 32'h00000000
-`define SOC_ACCEL_SCRATCH3_IDX 14'd7 // rw: Scratch register.
-`define SOC_ACCEL_SCRATCH3_RESET 32'h00000000
+`define SOC_ACCEL_CTRL_IDX 14'd0 // wo: Bit 0: start (clears the counters, tokens and queues, fetches from PROG_BASE).
+`define SOC_ACCEL_STATUS_IDX 14'd1 // ro: Core status.
+`define SOC_ACCEL_STATUS_RESET 32'h00000000
+`define SOC_ACCEL_STATUS_RUNNING_BIT 0
+`define SOC_ACCEL_STATUS_DONE_BIT 1
+`define SOC_ACCEL_STATUS_ERROR_BIT 2
+`define SOC_ACCEL_STATUS_ERR_SRC_BIT 8
+`define SOC_ACCEL_STATUS_ERR_SRC_WIDTH 4
+`define SOC_ACCEL_STATUS_ERR_CODE_BIT 12
+`define SOC_ACCEL_STATUS_ERR_CODE_WIDTH 4
+`define SOC_ACCEL_PROG_BASE_IDX 14'd2 // rw: Bus address of program word 0 (XMEM).
+`define SOC_ACCEL_PROG_BASE_RESET 32'h00000000
+`define SOC_ACCEL_ACT_BASE_IDX 14'd3 // rw: Bus address of the ACT segment (XMEM).
+`define SOC_ACCEL_ACT_BASE_RESET 32'h00000000
+`define SOC_ACCEL_WGT_BASE_IDX 14'd4 // rw: Bus address of the WGT segment (XMEM).
+`define SOC_ACCEL_WGT_BASE_RESET 32'h00000000
+`define SOC_ACCEL_TBL_BASE_IDX 14'd5 // rw: Bus address of the TBL segment (XMEM).
+`define SOC_ACCEL_TBL_BASE_RESET 32'h00000000
+`define SOC_ACCEL_ISA_HASH_IDX 14'd6 // ro: ISA_HASH the core was built for.
+`define SOC_ACCEL_SHAPE_IDX 14'd7 // ro: Array shape.
+`define SOC_ACCEL_SHAPE_COLS_BIT 0
+`define SOC_ACCEL_SHAPE_COLS_WIDTH 16
+`define SOC_ACCEL_SHAPE_ROWS_BIT 16
+`define SOC_ACCEL_SHAPE_ROWS_WIDTH 16
+`define SOC_ACCEL_CYCLES_IDX 14'd8 // ro: Cycles from start to DONE.
+`define SOC_ACCEL_LOAD_BUSY_IDX 14'd9 // ro: Cycles the load queue executes.
+`define SOC_ACCEL_LOAD_STALL_IDX 14'd10 // ro: Cycles the load queue's head waits for a token.
+`define SOC_ACCEL_COMPUTE_BUSY_IDX 14'd11 // ro: Cycles the compute queue executes.
+`define SOC_ACCEL_COMPUTE_STALL_IDX 14'd12 // ro: Cycles the compute queue's head waits for a token.
+`define SOC_ACCEL_STORE_BUSY_IDX 14'd13 // ro: Cycles the store queue executes.
+`define SOC_ACCEL_STORE_STALL_IDX 14'd14 // ro: Cycles the store queue's head waits for a token.
+`define SOC_ACCEL_MACS_LO_IDX 14'd15 // ro: Array MACs, low word (padding taps included).
+`define SOC_ACCEL_MACS_HI_IDX 14'd16 // ro: Array MACs, high word.
+`define SOC_ACCEL_LOAD_BYTES_IDX 14'd17 // ro: LOAD DMA bytes.
+`define SOC_ACCEL_LOADT_BYTES_IDX 14'd18 // ro: LOADT DMA bytes.
+`define SOC_ACCEL_STORE_BYTES_IDX 14'd19 // ro: STORE DMA bytes.
+`define SOC_ACCEL_DISPATCHED_IDX 14'd20 // ro: Instructions dispatched to the queues.
+`define SOC_ACCEL_PROG_WORDS_IDX 14'd21 // ro: Words read from the program port.
+`define SOC_ACCEL_VEC_OUTPUTS_IDX 14'd22 // ro: VEC and RESIZE results.
+`define SOC_ACCEL_TAP_CYCLES_IDX 14'd23 // ro: Cycles the array spent on taps.
+`define SOC_ACCEL_TOKENS_IDX 14'd24 // ro: Tokens left: s2c, c2s, c2l, l2c (a byte each).
+`define SOC_ACCEL_ID_IDX 14'd64 // ro: Wrapper identity: "ACC1" with the core, ACCEL_STUB_ID without.
+`define SOC_ACCEL_ID_RESET 32'h41434331
+`define SOC_ACCEL_CORE_RESET_IDX 14'd65 // wo: Writing 1 resets the core and abandons its external-memory transfer (watchdog recovery).
+`define SOC_ACCEL_XMEM_BUSY_IDX 14'd66 // ro: Cycles the external memory spent on the core's requests since the last start.
+`define SOC_ACCEL_XMEM_WAIT_IDX 14'd67 // ro: Cycles a core request waited for the external memory (arbitration) since the last start.
+
+// XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up.
+`define SOC_XMEM_BASE 32'h40000000
+`define SOC_XMEM_SIZE 32'h00800000
+`define SOC_XMEM_MASK 32'hff800000
+`define SOC_XMEM_ADDR_BITS 23
 
 `endif

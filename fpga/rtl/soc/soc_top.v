@@ -69,8 +69,9 @@ module soc_top #(
   wire w_unused = &{1'b0, w_insn, w_rd_we, w_rd, w_rd_wdata};
 
   // ------------------------------------------------------------------ bus
-  wire [5:0] w_sel, w_sready;
+  wire [6:0] w_sel, w_sready;
   wire [31:0] w_rom_rdata, w_ram_rdata, w_uart_rdata, w_timer_rdata, w_sysctl_rdata, w_accel_rdata;
+  wire [31:0] w_xmem_rdata;
   soc_bus u_bus (
       .i_clk(i_clk),
       .i_rst(w_rst),
@@ -85,7 +86,8 @@ module soc_top #(
       .i_rdata_uart(w_uart_rdata),
       .i_rdata_timer(w_timer_rdata),
       .i_rdata_sysctl(w_sysctl_rdata),
-      .i_rdata_accel(w_accel_rdata)
+      .i_rdata_accel(w_accel_rdata),
+      .i_rdata_xmem(w_xmem_rdata)
   );
 
   // ------------------------------------------------------------------ slaves
@@ -158,6 +160,26 @@ module soc_top #(
   );
   assign o_leds = {w_leds[1], w_leds[0] | o_dbg_halted};
 
+`ifdef SOC_ACCEL
+  // the accelerator core and the external memory (its PSRAM is a behavioural model: simulation only)
+  soc_accel u_accel (
+      .i_clk(i_clk),
+      .i_rst(w_rst),
+      .i_valid(w_sel[5]),
+      .i_idx(w_addr[`SOC_ACCEL_ADDR_BITS-1:2]),
+      .i_wdata(w_wdata),
+      .i_wstrb(w_wstrb),
+      .o_ready(w_sready[5]),
+      .o_rdata(w_accel_rdata),
+      .i_xvalid(w_sel[6]),
+      .i_xaddr(w_addr[`SOC_XMEM_ADDR_BITS-1:0]),
+      .i_xwdata(w_wdata),
+      .i_xwstrb(w_wstrb),
+      .o_xready(w_sready[6]),
+      .o_xrdata(w_xmem_rdata)
+  );
+`else
+  // no core (the board until it fits): the stub, and XMEM reads 0 (no PSRAM controller yet)
   accel_stub u_accel (
       .i_clk(i_clk),
       .i_rst(w_rst),
@@ -168,4 +190,9 @@ module soc_top #(
       .o_ready(w_sready[5]),
       .o_rdata(w_accel_rdata)
   );
+  reg r_xmem_ready;
+  always @(posedge i_clk) r_xmem_ready <= ~w_rst & w_sel[6] & ~r_xmem_ready;
+  assign w_sready[6] = r_xmem_ready;
+  assign w_xmem_rdata = 32'd0;
+`endif
 endmodule

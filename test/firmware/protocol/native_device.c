@@ -106,8 +106,9 @@ static int input_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t len) 
 }
 
 /* output[i] = input[i mod in_len] + 3 * model[i mod model_size] + i, mod 256 */
-static int run(void *ctx, uint32_t in_len, qp_run_result_t *res) {
+static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   native_t *n = ctx;
+  uint32_t in_len = a->in_len;
   uint32_t i, out_len = n->out_len_opt ? n->out_len_opt : in_len;
   if (out_len > n->input_cap) return 2;
   for (i = 0; i < out_len; i++)

@@ -1,7 +1,7 @@
 /**
  * The host-side device session against the simulated SoC (Verilator + ROM loader + protocol app in RAM):
  * `quart info` / `quart flash` end to end, flashing through a faulty line, refusal of an oversized blob
- * with the previous model kept, RUN's "not supported yet", RESET through the loader, and one-line errors
+ * with the previous model kept, RUN of a blob that is not a model refused, RESET through the loader, and one-line errors
  * for a bad or absent port.
  */
 import assert from "node:assert/strict";
@@ -95,7 +95,7 @@ describe("device session on the simulated SoC", { skip }, () => {
     assert.ok(stats && stats.rx_bytes >= blob.length, "the sim saw the upload");
   });
 
-  test("an oversized blob is refused by the device and the active model stays; RUN is not supported yet; RESET", async () => {
+  test("an oversized blob is refused by the device and the active model stays; RUN of a non-model refused; RESET", async () => {
     await withSession(
       () => openSimDevice(),
       async ({ client, info }) => {
@@ -113,7 +113,11 @@ describe("device session on the simulated SoC", { skip }, () => {
         assert.equal(stats.device.loads, 1);
         await assert.rejects(client.run(new Uint8Array(64)), (e: unknown) => {
           assert.ok(e instanceof DeviceError && e.is("RUN_FAILED"), String(e));
-          assert.equal(e.detail, 0x4e53, "APP_ST_RUN_UNSUPPORTED (firmware/app/app_status.h)");
+          assert.equal(
+            e.detail,
+            0x4242,
+            "APP_ST_BLOB_BAD (firmware/app/app_status.h): random bytes are no blob",
+          );
           return true;
         });
         // RESET: the loader re-verifies the (unchanged) app image in RAM and restarts it; RAM state is gone.
@@ -126,12 +130,12 @@ describe("device session on the simulated SoC", { skip }, () => {
 
   test("the CLI refuses an oversized file with a one-line reason", async () => {
     const file = join(tempDir("flash"), "big.bin");
-    writeFileSync(file, randomBytes(64 * 1024));
+    writeFileSync(file, randomBytes(2048 * 1024));
     const r = await quart(["flash", file, "--sim"]);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^quart: .*big\.bin is 65536 bytes \(64\.0 KiB\); the device takes at most \d+ .*\n$/,
+      /^quart: .*big\.bin is 2097152 bytes \(2048\.0 KiB\); the device takes at most \d+ .*\n$/,
     );
   });
 

@@ -38,7 +38,13 @@ test("encoding checks required fields, ranges and lengths", () => {
     /exceed/,
   );
   assert.throws(
-    () => encodeBody("RUN_DONE", { out_len: 0, out_crc: 0, cycles: 0, counters: new Array(9).fill(0) }),
+    () =>
+      encodeBody("RUN_DONE", {
+        out_len: 0,
+        out_crc: 0,
+        cycles: 0,
+        counters: new Array(LIMITS.maxCounters + 1).fill(0),
+      }),
     /more than/,
   );
 });
