@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `quart` command line. Each command lives in host/commands; errors end as one line on stderr. */
 import { Command } from "commander";
+import { registerBench } from "./commands/bench.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
@@ -28,6 +29,7 @@ registerLive(program);
 registerDevice(program);
 registerDevices(program);
 registerRun(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

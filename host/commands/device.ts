@@ -52,7 +52,7 @@ export function deviceOpener(opts: DeviceOptions): () => Promise<Device> {
  * `--switch-baud`: moves both ends to the rate after connecting (SET_BAUD; the device answers at the old
  * rate, a failed switch leaves both at the old one and throws). Returns the rate in use.
  */
-async function switchBaud(session: Session, opts: DeviceOptions): Promise<number> {
+export async function switchBaud(session: Session, opts: DeviceOptions): Promise<number> {
   if (opts.switchBaud === undefined) return session.device.baud;
   const baud = Number(opts.switchBaud);
   if (!(Number.isInteger(baud) && baud > 0)) throw new Error(`bad --switch-baud ${opts.switchBaud}`);
@@ -63,7 +63,7 @@ async function switchBaud(session: Session, opts: DeviceOptions): Promise<number
   return session.device.baud;
 }
 
-function addDeviceOptions(cmd: Command): Command {
+export function addDeviceOptions(cmd: Command): Command {
   return cmd
     .option("--sim", "use a fresh Verilator sim of the SoC (builds it on first use)")
     .option("--port <device>", "serial port of the board, e.g. /dev/ttyUSB1")

@@ -189,4 +189,30 @@ describe("a compiled model on the simulated SoC", { skip, timeout: 300_000 }, ()
     assert.equal(out.identical_to_simulator, true);
     assert.ok(out.accel_cycles > 0 && out.macs > 0, r.stdout);
   });
+
+  test("quart bench reports device cycles, compute FPS, end-to-end FPS and link rate, each on its own", async () => {
+    const g = smallGraph(false);
+    const dir = tempDir("quart-bench-");
+    const blobFile = join(dir, "model.bin");
+    writeFileSync(blobFile, encodeBlob(contentsFromLowered(lowerQGraph(g, icebreaker))));
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [fromRoot("dist/host/cli.js"), "bench", blobFile, "--sim", "--frames", "3", "--json"],
+        { timeout: 180_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.frames, 3);
+    assert.ok(out.device_cycles_min > 0 && out.device_cycles_min <= out.device_cycles_max, r.stdout);
+    // The same program on the same input takes the same cycles every frame.
+    assert.equal(out.device_cycles_min, out.device_cycles_max);
+    assert.ok(Math.abs(out.compute_fps - out.clock_hz / out.device_cycles_per_frame) < 1e-6);
+    assert.ok(out.device_fps_with_firmware < out.compute_fps, "RUN adds the firmware's data movement");
+    assert.ok(out.end_to_end_fps > 0 && out.end_to_end_fps < out.compute_fps, "the link costs time");
+    assert.ok(out.link_kb_per_s > 0);
+  });
 });
