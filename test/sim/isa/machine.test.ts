@@ -114,6 +114,19 @@ test("the simulator refuses what the hardware cannot do, naming the word", () =>
   assert.throws(run("LOAD push_next buf=INP seg=ACT ebits=E8 n0=8\nFINISH"), /tokens left at FINISH: l2c 1/);
   assert.throws(run("FINISH\nNOP"), /word 1: NOP after FINISH/);
   assert.throws(run("NOP"), /ended without FINISH/);
+  // The transformer steps check their operands like the matrix unit does.
+  assert.throws(run("NORM c_n=4 cols=4 eps=1\nFINISH"), /no VCFG/);
+  assert.throws(run("VCFG stage=THRESH\nNORM c_n=4 cols=4 eps=0\nFINISH"), /NORM: eps must be at least 1/);
+  assert.throws(run("VCFG stage=ACC32\nSMAX c_n=4 cols=4 n=8\nFINISH"), /SMAX: the stage must produce codes/);
+  assert.throws(
+    run("VCFG stage=THRESH\nSMAX src=2 c_n=4 cols=4\nFINISH"),
+    /SMAX: ACC address not 4-byte aligned/,
+  );
+  assert.throws(run("VCFG stage=THRESH\nSMAX c_n=4 cols=4 n=48\nFINISH"), /SMAX: shift 48 > 47/);
+  assert.throws(
+    run("CCFG wt=1 kh=3 kw=3 sy=1 sx=1 dy=1 dx=1 oc_n=2 oh_n=4 ow_n=4 ic_n=1\nCONV\nFINISH"),
+    /transposed weights need a 1×1 kernel/,
+  );
   assert.throws(
     () =>
       new IsaMachine(
