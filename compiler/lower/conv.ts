@@ -18,7 +18,7 @@ import {
 import { linearDma, type TensorLayout, tileDma } from "./layout.js";
 import type { Step } from "./pipeline.js";
 import { decodeTableBytes, packWeights, stageTableBytes } from "./segments.js";
-import { codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
+import { codeTableLoad, codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
 import { lowerVectorPass } from "./vector-pass.js";
 
 function maxAbsDecoded(enc: Encoding): number {
@@ -175,7 +175,7 @@ export function lowerConv(
             const compute: Instr[] = [];
             if (k === 0) {
               compute.push(vcfg);
-              if (code) compute.push(...linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, ttabSeg, ttabBuf, 256));
+              compute.push(...codeTableLoad(stage1, ttabSeg, ttabBuf));
             }
             // A position embedding enters as the accumulators' starting value.
             const preload = node.pixelBias !== undefined && q === 0;

@@ -34,6 +34,11 @@ export function codeTableOf(stage: OutputStage): Uint8Array | undefined {
   return stage.kind === "requant" ? stage.table : undefined;
 }
 
+/** LOADT of a stage's 256-byte code table (from TBL segment offset `seg` to `addr`), if it has one. */
+export function codeTableLoad(stage: OutputStage, seg: number, addr: number): Instr[] {
+  return codeTableOf(stage) ? linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, seg, addr, 256) : [];
+}
+
 export interface TableRegion {
   /** TBL segment byte offsets of the layer's decode, bias and parameter tables. */
   seg: { itab: number; btab: number; ptab: number };

@@ -7,7 +7,7 @@
 import { EV, fieldMax, type Instr, rowBytes, stageBits } from "../isa/spec.js";
 import type { Encoding, OutputStage, QAdd, QAttention, QNorm, QValue } from "../ptq/qgraph.js";
 import { alignUp, halfOf, type LayerProgram, type LowerContext, ranges, splitSizes } from "./context.js";
-import { linearDma, type TensorLayout, tileDma } from "./layout.js";
+import { encodingBits, linearDma, type TensorLayout, tileDma } from "./layout.js";
 import type { Step } from "./pipeline.js";
 import {
   biasTable,
@@ -17,15 +17,11 @@ import {
   stageTable,
   stageTableBytes,
 } from "./segments.js";
-import { codeTableOf, stageFields, tableLoad } from "./tables.js";
+import { codeTableLoad, codeTableOf, stageFields, tableLoad } from "./tables.js";
 
 function ienc(enc: Encoding): number {
   if (enc.kind === "acc32") throw new Error("raw accumulators cannot be read by the accelerator");
   return enc.kind === "lut4" ? EV.ienc.LUT4 : EV.ienc.LIN8;
-}
-
-function ebitsOf(enc: Encoding): 4 | 8 {
-  return enc.kind === "lut4" ? 4 : 8;
 }
 
 /** VCFG of a stage whose parameters sit at `ptab` (and its code table at `ttab`). */
@@ -39,11 +35,6 @@ function stageSegments(ctx: LowerContext, stage: OutputStage, channels: number):
   const p = stageTableBytes(stage) ? ctx.tbl.append(stageTable(stage, channels)) : 0;
   const code = codeTableOf(stage);
   return { p, t: code ? ctx.tbl.append(code) : 0 };
-}
-
-/** LOADT of a 256-byte code table, when the stage has one. */
-function codeTableLoad(stage: OutputStage, seg: number, addr: number): Instr[] {
-  return codeTableOf(stage) ? linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, seg, addr, 256) : [];
 }
 
 /** The bits per element a stage writes, checked against the layout of the value it produces. */
@@ -80,7 +71,7 @@ export function lowerAdd(
   const perChannelTbl = alignUp(ta, 4) + alignUp(tb, 4) + 4 + pb;
   const inpHalf = halfOf(t.buffers.INP);
   const outHalf = halfOf(t.buffers.OUT);
-  const ib = Math.max(ebitsOf(va.enc), ebitsOf(vb.enc));
+  const ib = Math.max(encodingBits(va.enc), encodingBits(vb.enc));
   let best: { cT: number; rT: number; steps: number } | undefined;
   for (const cT of splitSizes(c, 32).filter((v) => v <= 1024)) {
     if (cT * perChannelTbl + 256 + 16 > t.buffers.TBL || 2 * cT > halfOf(t.buffers.WGT)) continue;
@@ -198,7 +189,7 @@ export function lowerNorm(
   const ob = stageWrites(node.stage, outV, outL, bad);
   if (c > 4096) bad(`${c} channels exceed the NORM field`);
   if (node.eps >= 2 ** 20) bad(`eps ${node.eps} exceeds the NORM field`);
-  const ib = ebitsOf(inV.enc);
+  const ib = encodingBits(inV.enc);
   const tb = decodeTableBytes(inV.enc);
   const pb = stageTableBytes(node.stage);
   const bufP = alignUp(c * tb, 4);
@@ -341,9 +332,9 @@ export function lowerAttention(
   if (inV.enc.kind === "acc32" || node.pEnc.kind === "acc32") return bad("raw accumulator operands");
   const inTok = tokenLayout(inL, `attention "${node.name}" input`);
   const outTok = tokenLayout(outL, `attention "${node.name}" output`);
-  const qBits = ebitsOf(inV.enc);
+  const qBits = encodingBits(inV.enc);
   const pStageBits = stageBits(stageFields(node.pStage, undefined).stage);
-  if (pStageBits !== ebitsOf(node.pEnc)) bad("the probability stage does not produce its encoding");
+  if (pStageBits !== encodingBits(node.pEnc)) bad("the probability stage does not produce its encoding");
   stageWrites(node.stage, outV, outL, bad);
   if (tokens > 8192) bad(`${tokens} tokens exceed the SMAX field`);
   if (hd > 1024) bad(`head size ${hd} exceeds the CONV fields`);
@@ -518,7 +509,6 @@ export function lowerAttention(
           if (!fused) load.push(...tileDma("LOAD", EV.buf.INP, pL!, 0, j0, j1 - j0, 0, 1, i0, cols, inpAddr));
           pv.push({ load, compute, store });
         });
-        void sp;
       }
       flush(head, b);
     }

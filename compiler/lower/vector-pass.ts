@@ -2,10 +2,10 @@
 import { EV, type Instr, rowBytes, stageBits } from "../isa/spec.js";
 import type { QConv, QValue } from "../ptq/qgraph.js";
 import { halfOf, type LayerProgram, type LowerContext, ranges, splitSizes } from "./context.js";
-import { linearDma, type TensorLayout, tileDma } from "./layout.js";
+import { type TensorLayout, tileDma } from "./layout.js";
 import type { Step } from "./pipeline.js";
 import { stageTableBytes } from "./segments.js";
-import { codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
+import { codeTableLoad, codeTableOf, stageFields, tableLoad, tableRegion } from "./tables.js";
 
 export function lowerVectorPass(
   ctx: LowerContext,
@@ -62,9 +62,7 @@ export function lowerVectorPass(
         const outAddr = (steps.length % 2) * outHalf;
         const compute: Instr[] = [];
         if (steps.length === 0) {
-          compute.push(vcfg);
-          if (code)
-            compute.push(...linearDma("LOADT", EV.buf.TBL, EV.seg.TBL, 8, ttabSeg, tables.buf.ptab, 256));
+          compute.push(vcfg, ...codeTableLoad(node.stage, ttabSeg, tables.buf.ptab));
         }
         const key = wholeTables ? "all" : `${c0}:${c1}`;
         if (key !== loaded) {

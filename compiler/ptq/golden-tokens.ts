@@ -3,7 +3,7 @@
  * channel LayerNorm and multi-head attention. Every intermediate is an integer below 2^53, so float64
  * holds it exactly.
  */
-import { decode, outputStage } from "./golden.js";
+import { allocCodes, decode, outputStage } from "./golden.js";
 import {
   type Codes,
   EXP2_TABLE,
@@ -17,16 +17,12 @@ import {
 
 const NONE = { kind: "none" } as const;
 
-function allocFor(v: QValue, n: number): Codes {
-  return v.enc.kind === "acc32" ? new Int32Array(n) : new Uint8Array(n);
-}
-
 export function runAdd(node: QAdd, a: Codes, b: Codes, va: QValue, vb: QValue, out: QValue): Codes {
   const [n, c, h, w] = out.shape as [number, number, number, number];
   const plane = h * w;
   const da = decode(a, va);
   const db = decode(b, vb);
-  const res = allocFor(out, n * c * plane);
+  const res = allocCodes(out.enc, n * c * plane);
   const acc = new Float64Array(plane);
   for (let p = 0; p < n * c; p++) {
     const ch = p % c;
@@ -62,7 +58,7 @@ export function runNorm(node: QNorm, input: Codes, inV: QValue, out: QValue): Co
   const [n, c, h, w] = inV.shape as [number, number, number, number];
   const plane = h * w;
   const v = decode(input, inV, true);
-  const res = allocFor(out, n * c * plane);
+  const res = allocCodes(out.enc, n * c * plane);
   const acc = new Float64Array(plane * c);
   for (let b = 0; b < n; b++) {
     const base = b * c * plane;
@@ -128,7 +124,7 @@ export function runAttention(node: QAttention, input: Codes, inV: QValue, out: Q
   const t = h * w;
   const dec = decode(input, inV);
   const bits = node.kvBits;
-  const res = allocFor(out, n * d * t);
+  const res = allocCodes(out.enc, n * d * t);
   const scores = new Float64Array(t);
   const probs = new Float64Array(t);
   const pCode = new Uint8Array(t);

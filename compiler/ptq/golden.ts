@@ -115,7 +115,7 @@ export function outputStage(
   }
 }
 
-function allocCodes(enc: Encoding, n: number): Codes {
+export function allocCodes(enc: Encoding, n: number): Codes {
   return enc.kind === "acc32" ? new Int32Array(n) : new Uint8Array(n);
 }
 

@@ -7,7 +7,7 @@
  * the inputs it will really get, which is what activation-loss compensation and second-order
  * rounding need (QuartDepth §3, "sequential").
  */
-import { defaultGemmBackend, type GemmBackend, runNode } from "../exec/float.js";
+import { defaultGemmBackend, runNode } from "../exec/float.js";
 import { conv2dGeometry } from "../exec/kernels/conv-params.js";
 import { consumersOf, describeNode, type Graph, GraphError, type Node } from "../ir/graph.js";
 import { activationsOnConvs, foldZeroPads, removeIdentities } from "../ir/passes.js";
@@ -456,7 +456,7 @@ export async function quantizeGraph(graph: Graph, opts: QuantizeOptions): Promis
       outCodes = codeVals.get(qnode.input)!.map((codes) => runResize(qnode, codes, inVal, outVal));
       report = { name: node.name, op: "resize", sqnr_db: 0, encoding: enc.kind };
     } else if (grp.kind === "add" || grp.kind === "norm" || grp.kind === "attention") {
-      const r = await quantizeTokenGroup(g, grp, values, floatVals, codeVals, tokenCtx, backend);
+      const r = await quantizeTokenGroup(g, grp, values, floatVals, codeVals, tokenCtx);
       nodes.push(r.node);
       values.set(grp.output, { name: grp.output, shape: outShape, enc: r.enc });
       outCodes = r.codes;
@@ -526,9 +526,7 @@ async function quantizeTokenGroup(
   floatVals: Map<string, Tensor[]>,
   codeVals: Map<string, Codes[]>,
   ctx: TokenQuantContext,
-  backend: GemmBackend,
 ): Promise<{ node: QNode; enc: Encoding; codes: Codes[] }> {
-  void backend;
   const node = grp.nodes[0]!;
   if (g.outputs.includes(grp.output))
     throw new GraphError("a network output must come from a convolution", describeNode(node));
@@ -540,7 +538,7 @@ async function quantizeTokenGroup(
   const codes = (n: string) => codeVals.get(n)!;
   if (node.op === "Add") {
     const [a, b] = node.inputs as [string, string];
-    const q = quantizeAdd(node.name, [a, b], grp.output, val(a), val(b), floatOut, enc);
+    const q = quantizeAdd(node.name, [a, b], grp.output, val(a), val(b), enc);
     return { node: q, enc, codes: codes(a).map((x, i) => runAdd(q, x, codes(b)[i]!, val(a), val(b), outV)) };
   }
   if (node.op === "ChannelLayerNorm") {

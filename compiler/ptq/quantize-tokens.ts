@@ -93,7 +93,6 @@ export function quantizeAdd(
   output: string,
   va: QValue,
   vb: QValue,
-  floatOut: readonly Tensor[],
   outEnc: Encoding,
 ): QAdd {
   const a = unitAndZero(va.enc);
@@ -111,7 +110,6 @@ export function quantizeAdd(
     bias[ch] = -(ka[ch]! * a.zero[ch]! + kb[ch]! * b.zero[ch]!);
     accScales[ch] = u;
   }
-  void floatOut;
   return {
     op: "add",
     name,

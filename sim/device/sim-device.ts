@@ -6,7 +6,7 @@
  * so a second buildSim() with unchanged sources returns at once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
@@ -17,7 +17,7 @@ import {
   SOC_XMEM_PINS_SOURCES,
 } from "../../fpga/build/sources.js";
 import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
-import { ICE40_SIM_DEFINES, ice40SimLib } from "../rtl/iverilog.js";
+import { ICE40_SIM_DEFINES, ice40SimLib, libWaiverArgs } from "../rtl/iverilog.js";
 import { buildFirmware } from "./firmware.js";
 import { fromRoot } from "./paths.js";
 import { hashInputs, run } from "./tools.js";
@@ -68,14 +68,9 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   log(`verilator: building ${SIM_TOP} into ${dir}`);
-  // -Wall covers our sources; the vendor cell library gets a waiver of its own.
-  const libArgs: string[] = [];
-  if (dspLib) {
-    const vlt = join(work, "waive-lib.vlt");
-    writeFileSync(vlt, `\`verilator_config\nlint_off -file "${dspLib}"\n`);
-    // Its SB_SPRAM256KA duplicates our SPRAM model, which comes first in the sources and is the one kept.
-    libArgs.push("--timescale", "1ps/1ps", "-Wno-MODDUP", vlt);
-  }
+  // -Wall covers our sources; the vendor cell library gets a waiver of its own. Its SB_SPRAM256KA
+  // duplicates our SPRAM model, which comes first in the sources and is the one kept.
+  const libArgs = dspLib ? ["-Wno-MODDUP", ...libWaiverArgs(work, [dspLib])] : [];
   await run(
     "verilator",
     [

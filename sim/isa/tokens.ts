@@ -3,13 +3,7 @@
  * integer softmax down the key axis of attention scores.
  */
 import { EV, rowBytes, stageBits } from "../../compiler/isa/spec.js";
-import {
-  exp2Neg,
-  isqrt,
-  normReciprocal,
-  normValue,
-  softmaxReciprocal,
-} from "../../compiler/ptq/golden-tokens.js";
+import { isqrt, normReciprocal, normValue, softmaxColumn } from "../../compiler/ptq/golden-tokens.js";
 import { inRange, need, readRowElem, writeRowElem } from "./memory.js";
 import { Stage } from "./stage.js";
 import type { Buffers, Fields, Footprint } from "./units.js";
@@ -81,26 +75,12 @@ export function execSmax(b: Buffers, v: Fields, ins: Fields): number {
   const dest = ins.dbuf ? b.INP : b.OUT;
   inRange(dest, dst!, cN! * orb, `SMAX output (${ins.dbuf ? "INP" : "OUT"})`);
   const base = src! / 4;
-  const e = new Float64Array(cN!);
-  const round = n! > 0 ? 2 ** (n! - 1) : 0;
-  const div = 2 ** n!;
+  const column = new Float64Array(cN!);
+  const probs = new Float64Array(cN!);
   for (let x = 0; x < cols!; x++) {
-    let mx = -(2 ** 31);
-    for (let j = 0; j < cN!; j++) mx = Math.max(mx, b.ACC32[base + j * cols! + x]!);
-    let sum = 0;
-    for (let j = 0; j < cN!; j++) {
-      e[j] = exp2Neg(Math.floor(((mx - b.ACC32[base + j * cols! + x]!) * m! + round) / div));
-      sum += e[j]!;
-    }
-    const r = softmaxReciprocal(sum);
-    for (let j = 0; j < cN!; j++)
-      writeRowElem(
-        dest,
-        dst! + j * orb,
-        x,
-        stage.bits,
-        stage.apply(Math.floor((e[j]! * r + 2 ** 30) / 2 ** 31)),
-      );
+    for (let j = 0; j < cN!; j++) column[j] = b.ACC32[base + j * cols! + x]!;
+    softmaxColumn(column, m!, n!, probs);
+    for (let j = 0; j < cN!; j++) writeRowElem(dest, dst! + j * orb, x, stage.bits, stage.apply(probs[j]!));
   }
   return cN! * cols!;
 }

@@ -96,15 +96,23 @@ export function removeVectors(path: string): void {
  * waived by a Verilator configuration file naming only that file. Resolves with the tool output;
  * rejects (CommandError) on any warning in our sources.
  */
+/**
+ * Verilator arguments that compile vendor cell libraries under -Wall: a configuration file in `dir`
+ * waiving warnings inside those files only, and the timescale they declare.
+ */
+export function libWaiverArgs(dir: string, libs: readonly string[]): string[] {
+  const vlt = join(dir, "waive-lib.vlt");
+  writeFileSync(vlt, `\`verilator_config\n${libs.map((l) => `lint_off -file "${l}"`).join("\n")}\n`);
+  return ["--timescale", "1ps/1ps", vlt];
+}
+
 export async function lintBlock(spec: TbSpec): Promise<string> {
   const libs = spec.libs ?? [];
   const args = ["--lint-only", "-Wall", "--top-module", spec.top];
   if (libs.length > 0) {
     const dir = cacheDir("lint", spec, []);
     mkdirSync(dir, { recursive: true });
-    const vlt = join(dir, "waive-lib.vlt");
-    writeFileSync(vlt, `\`verilator_config\n${libs.map((l) => `lint_off -file "${l}"`).join("\n")}\n`);
-    args.push("--timescale", "1ps/1ps", vlt);
+    args.push(...libWaiverArgs(dir, libs));
   }
   for (const d of spec.defines ?? []) args.push(`-D${d}`);
   for (const d of spec.includeDirs ?? []) args.push(`-I${fromRoot(d)}`);
