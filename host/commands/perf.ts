@@ -27,8 +27,9 @@ async function zooReport(opts: PerfOptions): Promise<{ report: PerfReport; targe
   const mode = (opts.mode ?? "W4A4").toUpperCase() as ZooMode;
   if (!ZOO_MODES.includes(mode))
     throw new UserError(`unknown mode "${opts.mode}" (one of ${ZOO_MODES.join(", ")})`);
-  const size = Number(opts.size ?? 518);
-  if (!Number.isInteger(size) || size < 16) throw new UserError(`--size must be an image size in pixels`);
+  const size = Number(opts.size ?? 512);
+  if (!Number.isInteger(size) || size < 16 || size % 16 !== 0)
+    throw new UserError(`--size must be an image size in pixels, a multiple of the patch size 16`);
   const target = zooTarget(opts.target ?? "asic28", mode);
   return { report: zooPerf(await zooQGraph(preset, size, mode), target, opts.fuse !== false), target };
 }
@@ -47,7 +48,7 @@ export function registerPerf(program: Command): void {
       "--zoo <model>",
       `a ViT + DPT zoo model instead of a blob: ${Object.keys(VIT_DPT_PRESETS).join(" | ")}`,
     )
-    .option("--size <pixels>", "input size of the zoo model (multiple of 16)")
+    .option("--size <pixels>", "input size of the zoo model (multiple of 16, default 512)")
     .option("--mode <mode>", `precision of the zoo model: ${ZOO_MODES.join(" | ")} (default W4A4)`)
     .option("--no-fuse", "zoo model: lower without kernel fusion")
     .option("--layers", "print the per-layer table")
