@@ -7,6 +7,7 @@ import { readFileBytes } from "../../compiler/data/files.js";
 import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
 import { fakeQuantExecutor, goldenExecutor } from "../../compiler/eval/quantized-executors.js";
 import { loadModel } from "../../compiler/import/index.js";
+import { parseInputSize, withInputSize } from "../../compiler/ir/input-size.js";
 import { decodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { isaExecutor } from "../../sim/isa/executor.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
@@ -14,7 +15,12 @@ import { progress } from "../app/progress.js";
 
 const EXECUTORS = ["float", "golden", "fakequant", "isa", "rtl", "sim"] as const;
 
-function executorFor(modelPath: string, exec: string): DepthExecutor {
+function executorFor(modelPath: string, exec: string, inputSize?: string): DepthExecutor {
+  const isFloat = !modelPath.endsWith(".bin") && !modelPath.endsWith(".qgraph");
+  if (inputSize !== undefined && !isFloat)
+    throw new UserError(
+      "--input-size applies to float models; a compiled model keeps the size it was compiled at",
+    );
   if (!(EXECUTORS as readonly string[]).includes(exec)) {
     throw new UserError(`unknown executor "${exec}" (one of ${EXECUTORS.join(", ")})`);
   }
@@ -37,7 +43,13 @@ function executorFor(modelPath: string, exec: string): DepthExecutor {
   }
   if (exec !== "float")
     throw new UserError(`executor "${exec}" needs a compiled model; ${basename(modelPath)} is a float model`);
-  return floatExecutor(loadModel(modelPath));
+  const graph = loadModel(modelPath);
+  if (inputSize === undefined) return floatExecutor(graph);
+  try {
+    return floatExecutor(withInputSize(graph, parseInputSize(inputSize)));
+  } catch (e) {
+    throw new UserError(`--input-size: ${(e as Error).message}`);
+  }
 }
 
 export function registerEval(program: Command): void {
@@ -47,16 +59,27 @@ export function registerEval(program: Command): void {
     .requiredOption("--data <folder>", "data set folder (rgbd-folder v1, NYUv2 BTS, KITTI Eigen, DIODE)")
     .option("--exec <executor>", `executor: ${EXECUTORS.join(" | ")}`, "float")
     .option("--limit <n>", "evaluate only the first n frames", (v) => Number.parseInt(v, 10))
+    .option(
+      "--input-size <HxW>",
+      "run a float model at another input resolution (as quart compile --input-size)",
+    )
     .option("--json", "print one JSON object")
     .option("--per-image", "include per-image rows in the table")
     .action(
       async (
         modelPath: string,
-        opts: { data: string; exec: string; limit?: number; json?: boolean; perImage?: boolean },
+        opts: {
+          data: string;
+          exec: string;
+          limit?: number;
+          inputSize?: string;
+          json?: boolean;
+          perImage?: boolean;
+        },
       ) => {
         if (opts.limit !== undefined && !(opts.limit > 0))
           throw new UserError("--limit must be a positive integer");
-        const exec = executorFor(modelPath, opts.exec);
+        const exec = executorFor(modelPath, opts.exec, opts.inputSize);
         const dataset = openDataset(opts.data);
         const total = Math.min(opts.limit ?? dataset.samples.length, dataset.samples.length);
         const bar = progress(`eval ${exec.name}`, total);
