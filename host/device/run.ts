@@ -4,8 +4,10 @@
  * in NCHW order, the output codes come back in NCHW order with the accelerator's counters.
  */
 import type { Blob } from "../../compiler/blob/reader.js";
+import type { IoDescriptor } from "../../compiler/lower/index.js";
 import type { TensorLayout } from "../../compiler/lower/layout.js";
-import type { Codes } from "../../compiler/ptq/qgraph.js";
+import { dequantize, quantizeInput } from "../../compiler/ptq/golden.js";
+import type { Codes, Encoding, QValue } from "../../compiler/ptq/qgraph.js";
 import type { DeviceClient, RunResult } from "../protocol/client.js";
 
 /** RUN_DONE.counters of the quart SoC firmware (firmware/app/main.c run_counter_regs), in order. */
@@ -91,4 +93,40 @@ export async function runBlobOnDevice(
     counters,
     macs: (counters.macs_lo ?? 0) + (counters.macs_hi ?? 0) * 2 ** 32,
   };
+}
+
+/** A blob's input or output descriptor as the quantized value the golden model's helpers take. */
+export function ioValue(d: IoDescriptor): QValue {
+  const e = d.encoding;
+  const scales = Float64Array.from(e.scales);
+  let enc: Encoding;
+  if (e.kind === "lin8") {
+    if (!e.zeros) throw new Error(`${d.name}: lin8 encoding without zero points`);
+    enc = { kind: "lin8", channels: e.channels, scales, zeros: Int32Array.from(e.zeros) };
+  } else if (e.kind === "lut4") {
+    if (!e.lut || !e.zeroCode) throw new Error(`${d.name}: lut4 encoding without its tables`);
+    enc = {
+      kind: "lut4",
+      channels: e.channels,
+      scales,
+      lut: Int8Array.from(e.lut),
+      zeroCode: Uint8Array.from(e.zeroCode),
+    };
+  } else enc = { kind: "acc32", channels: e.channels, scales };
+  return { name: d.name, shape: d.shape.slice(), enc };
+}
+
+/** Input codes from real NCHW values with the blob's input encoding (lin8), as the golden model quantizes. */
+export function quantizeBlobInput(blob: Blob, x: Float32Array): Uint8Array {
+  const v = ioValue(blob.io.input);
+  const count = v.shape.reduce((a, b) => a * b, 1);
+  if (x.length !== count)
+    throw new Error(`${x.length} input values; the model input ${v.shape.join("×")} takes ${count}`);
+  if (v.enc.kind !== "lin8") throw new Error(`the model input is ${v.enc.kind}, not lin8`);
+  return quantizeInput(x, v);
+}
+
+/** Real values of output codes with the blob's output encoding. */
+export function dequantizeBlobOutput(blob: Blob, codes: Codes): Float32Array {
+  return dequantize(codes, ioValue(blob.io.output));
 }
