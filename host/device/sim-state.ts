@@ -7,9 +7,10 @@
  * sees the old or the new record, never half of one. A record whose owner is gone (killed without
  * cleaning up) is stale and ignored.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
 
 export const SIM_STATE_VERSION = 1;
 
@@ -109,9 +110,7 @@ export function readSimState(path = simStatePath()): SimState | undefined {
 export function writeSimState(state: SimState, path = simStatePath()): void {
   const dir = join(path, "..");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`));
 }
 
 /** Removes the record if it is this process's (a newer sim may have replaced a stale one of ours). */

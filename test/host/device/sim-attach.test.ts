@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
+import { SerialPort } from "serialport";
 import { readBlob } from "../../../compiler/blob/reader.js";
 import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.js";
 import { encodePng, type Image, readImage } from "../../../compiler/data/image.js";
@@ -93,7 +94,8 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
     writeFileSync(inFile, encodeNpy({ dtype: "uint8", shape: [1, 3, 8, 8], data: randomInputCodes(g, 3) }));
     const frames = join(dir, "frames");
     mkdirSync(frames);
-    for (let k = 0; k < 3; k++) writeFileSync(join(frames, `f${k}.png`), encodePng(frame(20, 14, k)));
+    for (let k = 0; k < 20; k++)
+      writeFileSync(join(frames, `f${String(k).padStart(2, "0")}.png`), encodePng(frame(20, 14, k)));
 
     const sim = spawn(process.execPath, [CLI, "sim", "--json", "--baud", "3000000"], {
       env,
@@ -145,7 +147,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       assert.equal(l.per_frame.length, 2);
       // The frames, resized to 8×8 and quantized with the blob's input encoding, through the ISA simulator.
       const ref = createHash("sha256");
-      for (const name of ["f0.png", "f1.png"]) {
+      for (const name of ["f00.png", "f01.png"]) {
         const codes = quantizeBlobInput(blob, imageToInput(readImage(join(frames, name)), 8, 8));
         ref.update(codesToFrame(runBlob(blob, codes).codes, blob.io.output.layout.ebits));
       }
@@ -165,6 +167,55 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
           `(${l.compute_fps.toFixed(0)} FPS at ${l.clock_hz / 1e6} MHz), whole RUN ${l.firmware_cycles} ` +
           `(${l.device_fps_with_firmware.toFixed(0)} FPS), end to end ${l.end_to_end_fps.toFixed(2)} FPS`,
       );
+
+      // Another program holding the port: the next command says so instead of garbling its session.
+      const holder = new SerialPort({ path: started.port, baudRate: started.baud, autoOpen: false });
+      await new Promise<void>((resolve, reject) => holder.open((e) => (e ? reject(e) : resolve())));
+      const busy = await quart(["info", "--sim"], env);
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+      assert.equal(busy.code, 1);
+      assert.match(
+        busy.stderr,
+        /^quart: serial port \/dev\/pts\/\d+ is busy: another program has it open\n$/,
+      );
+
+      // Ctrl-C during live: the frame in flight finishes, the summary is printed, exit 130, and the
+      // device is left idle with its model active for the next command.
+      const t4 = performance.now();
+      const interrupted = await new Promise<Result>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [CLI, "live", "--frames", frames, "--sim", "--model", blobFile],
+          {
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stderr!.on("data", (d) => {
+          stderr += d;
+        });
+        child.stdout!.on("data", (d) => {
+          const first = !stdout.includes("frame ");
+          stdout += d;
+          if (first && stdout.includes("frame ")) child.kill("SIGINT");
+        });
+        child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      });
+      assert.equal(interrupted.code, 130, interrupted.stderr);
+      assert.match(interrupted.stderr, /stopping after this frame/);
+      const done = /^(\d+) frames? from .* \(stopped: interrupted\)$/m.exec(interrupted.stdout);
+      assert.ok(done && Number(done[1]) >= 1 && Number(done[1]) < 20, interrupted.stdout);
+      assert.match(
+        interrupted.stdout,
+        /^frame 0 f00\.png: device \S+( k)? cycles \(compute \S+ FPS at 24\.0 MHz\), with firmware/m,
+      );
+      const after = await quart(["run", blobFile, inFile, "--sim", "--json", "--check"], env);
+      assert.equal(after.code, 0, after.stderr);
+      assert.equal(JSON.parse(after.stdout).flashed, false);
+      assert.equal(JSON.parse(after.stdout).identical_to_simulator, true);
+      console.log(`Ctrl-C in live and a run after it: ${((performance.now() - t4) / 1000).toFixed(1)} s`);
 
       sim.kill("SIGTERM");
       assert.equal(await exited, 0, simErr);
