@@ -14,7 +14,7 @@ import { targetByName } from "../../compiler/isa/targets.js";
 import type { Codes } from "../../compiler/ptq/qgraph.js";
 import { runBlob } from "../../sim/isa/run.js";
 import { UserError } from "../app/output.js";
-import { progress } from "../app/progress.js";
+import { transferProgress } from "../app/transfer-progress.js";
 import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession } from "../device/device.js";
 import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport, parseFirmwareId } from "../device/report.js";
@@ -135,7 +135,9 @@ export function registerDevice(program: Command): void {
             throw new Error(
               `${file} is ${blob.length} bytes (${kib(blob.length)}); the device takes at most ${info.stageCapacity} (${kib(info.stageCapacity)} model slot)`,
             );
-          const bar = progress(`flash ${device.kind}`, blob.length, { quiet: opts.quiet || opts.json });
+          const bar = await transferProgress(`flash ${file} → ${device.label}`, blob.length, {
+            quiet: opts.quiet || opts.json,
+          });
           let res: Awaited<ReturnType<typeof client.load>>;
           try {
             res = await client.load(blob, {

@@ -7,7 +7,7 @@ import { type LiveExecutor, openExecutor } from "../app/executor.js";
 import type { LiveScreen, LiveScreenState } from "../app/live-screen.js";
 import { type LiveFrame, type LiveSummary, runLive } from "../app/live-session.js";
 import { printJson, UserError } from "../app/output.js";
-import { progress } from "../app/progress.js";
+import { transferProgress } from "../app/transfer-progress.js";
 import { framesFromDir } from "../frames/dir.js";
 import { framesFromCamera, framesFromVideo, probeVideoSize } from "../frames/ffmpeg.js";
 import type { FrameSource } from "../frames/source.js";
@@ -81,7 +81,7 @@ async function openLiveDevice(opts: LiveOptions, signal: AbortSignal): Promise<L
     );
   const { bytes, blob } = readBlobFile(opts.model);
   const open = deviceOpener(opts);
-  const bar = progress("flash", bytes.length, { quiet: false });
+  const bar = await transferProgress(`flash ${basename(opts.model)}`, bytes.length);
   const exec = await openDeviceExecutor({
     name: basename(opts.model),
     bytes,
