@@ -4,6 +4,7 @@
  * progress on stderr, failures as one line.
  */
 import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { type Blob, readBlob } from "../../compiler/blob/reader.js";
 import { readImage } from "../../compiler/data/image.js";
@@ -135,7 +136,7 @@ export function registerDevice(program: Command): void {
             throw new Error(
               `${file} is ${blob.length} bytes (${kib(blob.length)}); the device takes at most ${info.stageCapacity} (${kib(info.stageCapacity)} model slot)`,
             );
-          const bar = await transferProgress(`flash ${file} → ${device.label}`, blob.length, {
+          const bar = await transferProgress(`flash ${device.kind} ${basename(file)}`, blob.length, {
             quiet: opts.quiet || opts.json,
           });
           let res: Awaited<ReturnType<typeof client.load>>;
