@@ -11,10 +11,13 @@ import { UserError } from "../app/output.js";
 import { DEFAULT_BAUD } from "../device/device.js";
 import { SIM_SPEED_FACTOR, sampleSimSpeed } from "../device/sim.js";
 import {
+  pauseSim,
   readSimState,
   removeSimState,
+  resumeSim,
   SIM_STATE_VERSION,
   type SimState,
+  simPaused,
   simStatePath,
   writeSimState,
 } from "../device/sim-state.js";
@@ -138,15 +141,22 @@ export function registerSim(program: Command): void {
       const onExit = () => {
         removeSimState();
         sim.process.kill("SIGTERM");
+        if (sim.process.pid) resumeSim(sim.process.pid);
       };
       process.once("exit", onExit);
       writeSimState(state);
+      const simPid = state.simPid;
+      // Paused until the first command attaches (it boots then, as a fresh sim does). The stop takes
+      // effect when the kernel next schedules the simulator: wait for it, so "ready" means idle.
+      pauseSim(simPid);
+      for (let i = 0; i < 100 && !simPaused(simPid); i++) await new Promise((r) => setTimeout(r, 10));
       const stopSampling = sampleSimSpeed(
         sim,
         (speed) => {
           if (state && Math.abs(speed - state.speed) > SPEED_REWRITE * state.speed) update({ speed });
         },
         1000,
+        () => !simPaused(simPid),
       );
 
       if (opts.json)
@@ -164,7 +174,7 @@ export function registerSim(program: Command): void {
       else
         process.stdout.write(
           `${sim.ptyPath}\n` +
-            `quart sim: SoC running at ${baud} baud (pid ${process.pid}); --sim in other commands attaches to it, Ctrl-C stops it\n`,
+            `quart sim: SoC at ${baud} baud (pid ${process.pid}), its clock running while a command is attached; --sim in other commands attaches to it, Ctrl-C stops it\n`,
         );
 
       let signalled: NodeJS.Signals | undefined;
@@ -179,6 +189,8 @@ export function registerSim(program: Command): void {
       });
       await stopped;
       stopSampling();
+      // A stopped process keeps its SIGTERM pending: let it run to take it.
+      resumeSim(simPid);
       // A terminal's Ctrl-C reaches the simulator too; it then stops by itself, with code 0.
       const exitedBySelf = signalled === undefined;
       const stats = await sim.stop();

@@ -123,3 +123,34 @@ export function removeSimState(pid = process.pid, path = simStatePath()): void {
   }
   rmSync(path, { force: true });
 }
+
+/**
+ * The simulator of a `quart sim` runs only while a command is attached: its clock is stopped (SIGSTOP)
+ * in between, or it would take a CPU core while idle. Simulated time simply pauses, as before the first
+ * client with `--wait-client`; a RUN left in flight continues when the next command attaches.
+ */
+export function pauseSim(simPid: number): void {
+  signal(simPid, "SIGSTOP");
+}
+
+export function resumeSim(simPid: number): void {
+  signal(simPid, "SIGCONT");
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already: the record is stale and the next reader ignores it
+  }
+}
+
+/** True when the process is stopped (Linux /proc; false where that cannot be read). */
+export function simPaused(simPid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${simPid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+  } catch {
+    return false;
+  }
+}

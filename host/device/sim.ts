@@ -9,7 +9,7 @@ import { SOC_CLOCK_HZ } from "../../fpga/soc/map.js";
 import { buildBootImages } from "../../sim/device/firmware.js";
 import { type SimDevice, type SimFaults, type SimStats, startSim } from "../../sim/device/sim-device.js";
 import { DEFAULT_BAUD, type Device, DeviceOpenError, openSerialDevice } from "./device.js";
-import { readSimState, type SimState } from "./sim-state.js";
+import { pauseSim, readSimState, resumeSim, type SimState } from "./sim-state.js";
 
 export const SIM_FRESH_NOTE =
   "sim: fresh device for this command (start `quart sim` to keep one running and the model active between commands)";
@@ -37,9 +37,15 @@ export function sampleSimSpeed(
   sim: SimDevice,
   onSpeed: (speed: number) => void,
   periodMs = SPEED_SAMPLE_MS,
+  /** False while the simulator is paused: no sample, and the next one starts afresh. */
+  running: () => boolean = () => true,
 ): () => void {
   let last: { cycle: number; at: number } | undefined;
   const sampler = setInterval(() => {
+    if (!running()) {
+      last = undefined;
+      return;
+    }
     sim.mark().then(
       (m) => {
         const at = performance.now();
@@ -121,7 +127,8 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
 
 /**
  * Connects to the SoC of a running `quart sim`. Closing the device closes the port only; the sim keeps
- * running. The link's timers follow the speed `quart sim` last measured (re-read from its record).
+ * running, its clock paused until the next command attaches (sim-state.ts pauseSim). The link's timers
+ * follow the speed `quart sim` last measured (re-read from its record).
  */
 export async function attachSimDevice(state: SimState): Promise<Device> {
   let current = state;
@@ -136,12 +143,22 @@ export async function attachSimDevice(state: SimState): Promise<Device> {
     }
     return current.speed;
   };
-  return openSerialDevice(state.pty, {
+  resumeSim(state.simPid);
+  const device = await openSerialDevice(state.pty, {
     baud: state.baud,
     kind: "sim",
     label: `sim (${state.pty})`,
     notes: [simAttachedNote(state)],
     lineSpeed: speed,
+  });
+  // Paused again only by the command that had the port: one that found it busy leaves it running.
+  const closePort = device.close.bind(device);
+  let closing: Promise<void> | undefined;
+  return Object.assign(device, {
+    close() {
+      closing ??= closePort().then(() => pauseSim(state.simPid));
+      return closing;
+    },
   });
 }
 

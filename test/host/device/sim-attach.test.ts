@@ -22,6 +22,7 @@ import { icebreaker } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { codesToFrame, quantizeBlobInput } from "../../../host/device/run.js";
+import { simPaused } from "../../../host/device/sim-state.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
 import { fromRoot } from "../../../sim/device/paths.js";
 import { SIM_TOOLS } from "../../../sim/device/sim-device.js";
@@ -69,6 +70,12 @@ function frame(w: number, h: number, k: number): Image {
   return { width: w, height: h, channels: 3, bitDepth: 8, data };
 }
 
+/** The stop signal lands when the kernel next schedules the simulator: allow it a moment. */
+async function pausedSoon(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && !simPaused(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return simPaused(pid);
+}
+
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -111,6 +118,8 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       assert.ok(existsSync(started.port), `pty ${started.port}`);
       assert.equal(started.baud, 3_000_000);
       assert.ok(existsSync(join(dir, "run", "sim.json")), "record written");
+      // The simulator takes no CPU while no command is attached.
+      assert.ok(simPaused(started.sim_pid), "paused before the first command");
 
       const again = await quart(["sim"], env);
       assert.equal(again.code, 1);
@@ -124,6 +133,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       assert.equal(f.verified, true);
       assert.equal(f.baud, 3_000_000, "opened at the rate quart sim runs");
       assert.match(f.notes.join(" "), /attached to quart sim/);
+      assert.ok(await pausedSoon(started.sim_pid), "paused again after the command");
 
       const t1 = performance.now();
       const run = await quart(["run", blobFile, inFile, "--sim", "--json", "--check"], env);
@@ -174,6 +184,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       const busy = await quart(["info", "--sim"], env);
       await new Promise<void>((resolve) => holder.close(() => resolve()));
       assert.equal(busy.code, 1);
+      assert.ok(!simPaused(started.sim_pid), "a command that found the port busy does not pause the sim");
       assert.match(
         busy.stderr,
         /^quart: serial port \/dev\/pts\/\d+ is busy: another program has it open\n$/,
