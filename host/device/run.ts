@@ -4,11 +4,14 @@
  * in NCHW order, the output codes come back in NCHW order with the accelerator's counters.
  */
 import type { Blob } from "../../compiler/blob/reader.js";
+import { perfModel } from "../../compiler/isa/perf.js";
+import { targetByName } from "../../compiler/isa/targets.js";
 import type { IoDescriptor } from "../../compiler/lower/index.js";
 import type { TensorLayout } from "../../compiler/lower/layout.js";
 import { dequantize, quantizeInput } from "../../compiler/ptq/golden.js";
 import type { Codes, Encoding, QValue } from "../../compiler/ptq/qgraph.js";
 import type { DeviceClient, RunResult } from "../protocol/client.js";
+import { replyTimeoutMs } from "../protocol/policy.js";
 
 /** RUN_DONE.counters of the quart SoC firmware (firmware/app/main.c run_counter_regs), in order. */
 export const RUN_COUNTERS = [
@@ -69,6 +72,40 @@ export interface DeviceRunResult {
   readonly macs: number;
 }
 
+/** The firmware's RUN watchdog when RUN.max_cycles is absent (firmware/app/main.c RUN_TIMEOUT_CYCLES), in seconds. */
+export const FIRMWARE_RUN_TIMEOUT_S = 10;
+/** Margin over the performance model's estimate before the watchdog fires (the device measured up to 1.4×). */
+const RUN_BUDGET_MARGIN = 4;
+const U32_MAX = 0xffff_ffff;
+
+/**
+ * Watchdog and reply wait for a RUN expected to take `expectedCycles`: the defaults (firmware 10 s,
+ * host replyTimeoutMs("RUN")) cover small models; a larger one (a whole depth network on the board's
+ * small accelerator) gets RUN_BUDGET_MARGIN times its estimate on both ends.
+ */
+export function runBudget(
+  expectedCycles: number,
+  clockHz: number,
+): { maxCycles?: number; replyTimeoutMs?: number } {
+  if (!(clockHz > 0) || !(expectedCycles > 0)) return {};
+  const cycles = Math.ceil(RUN_BUDGET_MARGIN * expectedCycles);
+  if (cycles <= FIRMWARE_RUN_TIMEOUT_S * clockHz) return {};
+  const maxCycles = Math.min(U32_MAX, cycles);
+  return { maxCycles, replyTimeoutMs: replyTimeoutMs("RUN") + (1000 * maxCycles) / clockHz };
+}
+
+const expected = new WeakMap<Blob, number>();
+
+/** The performance model's cycles for a blob on its target, computed once per blob. */
+export function expectedCycles(blob: Blob): number {
+  let c = expected.get(blob);
+  if (c === undefined) {
+    c = perfModel(blob.program, targetByName(blob.target)).cycles;
+    expected.set(blob, c);
+  }
+  return c;
+}
+
 /** Runs the device's active model, which must be `blob`, on input codes (as sim/isa/run.ts takes them). */
 export async function runBlobOnDevice(
   client: DeviceClient,
@@ -76,10 +113,13 @@ export async function runBlobOnDevice(
   inputCodes: Codes,
   opts: { signal?: AbortSignal; maxCycles?: number } = {},
 ): Promise<DeviceRunResult> {
+  const budget =
+    opts.maxCycles === undefined ? runBudget(expectedCycles(blob), client.info?.clockHz ?? 0) : {};
   const run = await client.run(codesToFrame(inputCodes, blob.io.input.layout.ebits), {
     layout: runLayout(blob),
     signal: opts.signal,
-    maxCycles: opts.maxCycles,
+    maxCycles: opts.maxCycles ?? budget.maxCycles,
+    ...(budget.replyTimeoutMs !== undefined ? { replyTimeoutMs: budget.replyTimeoutMs } : {}),
   });
   const counters: Partial<Record<RunCounterName, number>> = {};
   RUN_COUNTERS.forEach((name, i) => {
