@@ -20,8 +20,9 @@ import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession 
 import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport, parseFirmwareId } from "../device/report.js";
 import { quantizeBlobInput, runBlobOnDevice } from "../device/run.js";
-import { openSimForCommand } from "../device/sim.js";
+import { openSimForCommand, SIM_SPEED_FACTOR } from "../device/sim.js";
 import { readSimState } from "../device/sim-state.js";
+import { openTcpDevice, parseTcpTarget } from "../device/tcp.js";
 import { listUsbDevices, matchUsbSelector, openUsbDevice } from "../device/usb-link.js";
 import { DeviceError, type DeviceInfo } from "../protocol/index.js";
 
@@ -30,6 +31,8 @@ export interface DeviceOptions {
   port?: string;
   /** A USB bulk device: VID:PID or BUS-ADDRESS. */
   usb?: string;
+  /** A simulated SoC served over TCP by `quart sim --tcp`: HOST:PORT or PORT. */
+  tcp?: string;
   baud?: string;
   /** Rate both ends switch to after connecting (SET_BAUD). */
   switchBaud?: string;
@@ -39,15 +42,26 @@ export interface DeviceOptions {
 
 /** The Device the options name; exactly one of --sim, --port and --usb. */
 export function deviceOpener(opts: DeviceOptions): () => Promise<Device> {
-  const chosen = [opts.sim, opts.port, opts.usb].filter((x) => x !== undefined && x !== false).length;
+  const chosen = [opts.sim, opts.port, opts.usb, opts.tcp].filter(
+    (x) => x !== undefined && x !== false,
+  ).length;
   if (chosen !== 1)
-    throw new UserError("give one device: --sim, --port <device> or --usb <vid:pid|bus-address>");
+    throw new UserError(
+      "give one device: --sim, --port <device>, --usb <vid:pid|bus-address> or --tcp <host:port>",
+    );
   const baud = opts.baud !== undefined ? Number(opts.baud) : undefined;
   if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new Error(`bad --baud ${opts.baud}`);
   const p = opts.simFaults !== undefined ? Number(opts.simFaults) : undefined;
   if (p !== undefined && !(p >= 0 && p < 1))
     throw new Error(`bad --sim-faults ${opts.simFaults} (0 <= p < 1)`);
   if (p !== undefined && !opts.sim) throw new Error("--sim-faults needs --sim");
+  if (opts.tcp !== undefined) {
+    const target = opts.tcp;
+    parseTcpTarget(target);
+    if (p !== undefined) throw new UserError("--sim-faults needs --sim (give faults to quart sim for --tcp)");
+    // The far end's speed is unknown here: the timers assume the slowest simulation sim.ts plans for.
+    return () => openTcpDevice(target, { baud: baud ?? DEFAULT_BAUD, speed: SIM_SPEED_FACTOR / 2 });
+  }
   if (opts.usb !== undefined) {
     const selector = opts.usb;
     if (baud !== undefined)
@@ -87,6 +101,7 @@ export function addDeviceOptions(cmd: Command): Command {
     )
     .option("--port <device>", "serial port of the board, e.g. /dev/ttyUSB1")
     .option("--usb <vid:pid|bus-address>", "a USB bulk device (see quart devices)")
+    .option("--tcp <host:port>", "the simulated SoC served by quart sim --tcp")
     .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`)
     .option("--switch-baud <n>", "after connecting, switch both ends to this rate (e.g. 3000000)")
     .option("--sim-faults <p>", "sim only: drop and bit-flip each byte on the line with probability p")
@@ -356,7 +371,7 @@ export function registerDevices(program: Command): void {
       process.stdout.write(
         `sim: ${
           running
-            ? `quart sim running on ${running.pty} (pid ${running.pid}); --sim attaches to it`
+            ? `quart sim running on ${running.pty}${running.tcp ? ` and tcp port ${running.tcp}` : ""} (pid ${running.pid}); --sim attaches to it`
             : sim.available
               ? `available (${sim.verilator}); use --sim, or start quart sim to keep one running`
               : "unavailable (install verilator)"

@@ -179,6 +179,7 @@ export function registerLive(program: Command): void {
     .option("--sim", "run the frames on the simulated SoC (the running quart sim, else a fresh one)")
     .option("--port <device>", "run the frames on the board on this serial port")
     .option("--usb <vid:pid|bus-address>", "run the frames on this USB bulk device")
+    .option("--tcp <host:port>", "run the frames on the simulated SoC served by quart sim --tcp")
     .option("--baud <n>", "serial line rate of --port")
     .option("--switch-baud <n>", "after connecting, switch both ends to this rate")
     .option("--limit <n>", "stop after n frames")
@@ -194,7 +195,8 @@ export function registerLive(program: Command): void {
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
         throw new UserError(`--limit must be a positive integer, got "${opts.limit}"`);
       const openSource = planSource(opts);
-      const onDevice = Boolean(opts.sim) || opts.port !== undefined || opts.usb !== undefined;
+      const onDevice =
+        Boolean(opts.sim) || opts.port !== undefined || opts.usb !== undefined || opts.tcp !== undefined;
       const tty = Boolean(process.stdout.isTTY) && !opts.json && !opts.plain;
       const lines = opts.json ? process.stderr : process.stdout;
       const controller = new AbortController();

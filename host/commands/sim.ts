@@ -21,6 +21,7 @@ import {
   simStatePath,
   writeSimState,
 } from "../device/sim-state.js";
+import { startTcpBridge, type TcpBridge } from "../device/tcp.js";
 
 interface SimOptions {
   baud: string;
@@ -29,6 +30,7 @@ interface SimOptions {
   faultDir: string;
   faultSeed?: string;
   xmemPins?: boolean;
+  tcp?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -81,10 +83,17 @@ export function registerSim(program: Command): void {
       "--xmem-pins",
       "external memory through the board's QSPI controller and a pin-level PSRAM (slower)",
     )
+    .option(
+      "--tcp <port>",
+      "also serve the UART on this TCP port of 127.0.0.1 (one client at a time; 0: any free port)",
+    )
     .option("--verbose", "copy the simulator's own lines to stderr")
     .option("--json", "print one JSON object (one line) once the SoC runs")
     .action(async (opts: SimOptions) => {
       const { baud, faults } = parseOptions(opts);
+      const tcpPort = opts.tcp === undefined ? undefined : Number(opts.tcp);
+      if (tcpPort !== undefined && !(Number.isInteger(tcpPort) && tcpPort >= 0 && tcpPort < 65536))
+        throw new UserError(`--tcp must be a TCP port number, got "${opts.tcp}"`);
       const running = readSimState();
       if (running)
         throw new UserError(
@@ -95,6 +104,7 @@ export function registerSim(program: Command): void {
       );
       const images = await buildBootImages();
       let state: SimState | undefined;
+      let bridge: TcpBridge | undefined;
       const update = (change: Partial<SimState>) => {
         if (!state) return;
         state = { ...state, ...change };
@@ -112,7 +122,10 @@ export function registerSim(program: Command): void {
           // The firmware switched its UART (SET_BAUD from a client): the next client must open at it.
           if (line.startsWith("QUART_SIM_BAUD ")) {
             const m = /\bbaud=(\d+)/.exec(line);
-            if (m && Number(m[1]) > 0) update({ baud: Number(m[1]) });
+            if (m && Number(m[1]) > 0) {
+              update({ baud: Number(m[1]) });
+              void bridge?.setBaud(Number(m[1]));
+            }
           } else if (line.startsWith("QUART_SIM_HALT "))
             process.stderr.write(`quart sim: the CPU halted: ${line}\n`);
         },
@@ -146,6 +159,23 @@ export function registerSim(program: Command): void {
       process.once("exit", onExit);
       writeSimState(state);
       const simPid = state.simPid;
+      if (tcpPort !== undefined) {
+        try {
+          bridge = await startTcpBridge({
+            port: tcpPort,
+            pty: sim.ptyPath,
+            baud: () => state!.baud,
+            onAttach: () => resumeSim(simPid),
+            onDetach: () => pauseSim(simPid),
+            ...(opts.verbose ? { log: (l: string) => process.stderr.write(`quart sim: ${l}\n`) } : {}),
+          });
+        } catch (e) {
+          removeSimState();
+          await sim.stop();
+          throw e;
+        }
+        update({ tcp: bridge.port });
+      }
       // Paused until the first command attaches (it boots then, as a fresh sim does). The stop takes
       // effect when the kernel next schedules the simulator: wait for it, so "ready" means idle.
       pauseSim(simPid);
@@ -169,6 +199,7 @@ export function registerSim(program: Command): void {
             state_file: simStatePath(),
             xmem_pins: state.xmemPins,
             faults: state.faults,
+            tcp: state.tcp,
           })}\n`,
         );
       else
@@ -189,6 +220,7 @@ export function registerSim(program: Command): void {
       });
       await stopped;
       stopSampling();
+      await bridge?.close();
       // A stopped process keeps its SIGTERM pending: let it run to take it.
       resumeSim(simPid);
       // A terminal's Ctrl-C reaches the simulator too; it then stops by itself, with code 0.

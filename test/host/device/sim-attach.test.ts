@@ -104,7 +104,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
     for (let k = 0; k < 20; k++)
       writeFileSync(join(frames, `f${String(k).padStart(2, "0")}.png`), encodePng(frame(20, 14, k)));
 
-    const sim = spawn(process.execPath, [CLI, "sim", "--json", "--baud", "3000000"], {
+    const sim = spawn(process.execPath, [CLI, "sim", "--json", "--baud", "3000000", "--tcp", "0"], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -141,6 +141,17 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       const r = JSON.parse(run.stdout);
       assert.equal(r.flashed, false, "the model flashed by the previous command is still active");
       assert.equal(r.identical_to_simulator, true);
+
+      // The same SoC over TCP (quart sim --tcp): the model is still active there too.
+      assert.ok(started.tcp > 0, "a TCP port was chosen");
+      const tcp = await quart(
+        ["run", blobFile, inFile, "--tcp", `127.0.0.1:${started.tcp}`, "--json", "--check"],
+        env,
+      );
+      assert.equal(tcp.code, 0, tcp.stderr);
+      assert.equal(JSON.parse(tcp.stdout).flashed, false);
+      assert.equal(JSON.parse(tcp.stdout).identical_to_simulator, true);
+      assert.ok(await pausedSoon(started.sim_pid), "paused after the TCP client left");
 
       const t2 = performance.now();
       const live = await quart(
