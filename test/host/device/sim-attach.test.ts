@@ -121,6 +121,12 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       // The simulator takes no CPU while no command is attached.
       assert.ok(simPaused(started.sim_pid), "paused before the first command");
 
+      const faulty = await quart(["info", "--sim", "--sim-faults", "0.001"], env);
+      assert.equal(faulty.code, 1);
+      assert.match(
+        faulty.stderr,
+        /^quart: fault injection applies to a fresh sim, but quart sim \(pid \d+\) is running/,
+      );
       const again = await quart(["sim"], env);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^quart: quart sim is already running \(pid \d+\)/);
