@@ -131,6 +131,17 @@ export function registerSim(program: Command): void {
         },
         log: (line) => process.stderr.write(`quart sim: ${line}\n`),
       });
+      // From here on a signal ends the wait below rather than the process, so the cleanup always runs.
+      let signalled: NodeJS.Signals | undefined;
+      const stopped = new Promise<void>((resolve) => {
+        const on = (sig: NodeJS.Signals) => {
+          signalled = sig;
+          resolve();
+        };
+        process.once("SIGINT", on);
+        process.once("SIGTERM", on);
+        void sim.exited.then(() => resolve());
+      });
       state = {
         version: SIM_STATE_VERSION,
         pid: process.pid,
@@ -208,16 +219,6 @@ export function registerSim(program: Command): void {
             `quart sim: SoC at ${baud} baud (pid ${process.pid}), its clock running while a command is attached; --sim in other commands attaches to it, Ctrl-C stops it\n`,
         );
 
-      let signalled: NodeJS.Signals | undefined;
-      const stopped = new Promise<void>((resolve) => {
-        const on = (sig: NodeJS.Signals) => {
-          signalled = sig;
-          resolve();
-        };
-        process.once("SIGINT", on);
-        process.once("SIGTERM", on);
-        void sim.exited.then(() => resolve());
-      });
       await stopped;
       stopSampling();
       await bridge?.close();
@@ -231,8 +232,7 @@ export function registerSim(program: Command): void {
       process.off("exit", onExit);
       if (stats)
         process.stderr.write(
-          `quart sim: stopped after ${stats.cycles} cycles in ${stats.seconds.toFixed(1)} s (${(stats.cycles_per_second / 1e6).toFixed(2)} M cycles/s), ` +
-            `${stats.rx_bytes} bytes in, ${stats.tx_bytes} out\n`,
+          `quart sim: stopped after ${stats.cycles} cycles, ${stats.rx_bytes} bytes in, ${stats.tx_bytes} out\n`,
         );
       if (exitedBySelf && code !== 0) throw new Error(`the simulator exited by itself (code ${code})`);
     });
