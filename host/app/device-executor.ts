@@ -60,6 +60,12 @@ export async function openDeviceExecutor(req: DeviceExecutorRequest): Promise<De
   let load: LoadResult;
   try {
     await req.prepare?.(session);
+    const frameBytes =
+      blob.io.input.shape.reduce((a, b) => a * b, 1) * (blob.io.input.layout.ebits === 32 ? 4 : 1);
+    if (session.info.inputCapacity && frameBytes > session.info.inputCapacity)
+      throw new UserError(
+        `${req.name} takes ${frameBytes}-byte input frames; ${device.label} takes at most ${session.info.inputCapacity}`,
+      );
     if (req.bytes.length > session.info.stageCapacity)
       throw new UserError(
         `${req.name} is ${req.bytes.length} bytes; ${device.label} takes models of at most ${session.info.stageCapacity} bytes`,
