@@ -347,7 +347,9 @@ export function registerDevices(program: Command): void {
       const running = readSimState();
       const simOut = {
         ...sim,
-        running: running ? { pid: running.pid, port: running.pty, baud: running.baud } : null,
+        running: running
+          ? { pid: running.pid, port: running.pty, baud: running.baud, tcp: running.tcp }
+          : null,
       };
       if (opts.json) {
         process.stdout.write(

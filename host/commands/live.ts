@@ -202,6 +202,7 @@ export function registerLive(program: Command): void {
       const controller = new AbortController();
       let screen: LiveScreen | undefined;
       let source: FrameSource | undefined;
+      let opened: LiveExecutor | undefined;
       let interrupts = 0;
       // First Ctrl-C: the RUN in flight finishes and the loop stops, so the device is left idle and the
       // terminal restored; a second one quits at once.
@@ -215,13 +216,17 @@ export function registerLive(program: Command): void {
           return;
         }
         screen?.close();
-        process.exit(130);
+        // Quit now, but give the device a moment to be closed (an attached quart sim pauses then).
+        const quit = () => process.exit(130);
+        setTimeout(quit, 1000);
+        void (opened ? opened.close() : Promise.resolve()).then(quit, quit);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       let exec: LiveExecutor;
       try {
         exec = onDevice ? await openLiveDevice(opts, controller.signal) : openExecutor({ model: opts.model });
+        opened = exec;
       } catch (error) {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

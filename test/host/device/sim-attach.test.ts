@@ -121,6 +121,10 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       // The simulator takes no CPU while no command is attached.
       assert.ok(simPaused(started.sim_pid), "paused before the first command");
 
+      const devices = await quart(["devices", "--json"], env);
+      assert.equal(devices.code, 0, devices.stderr);
+      const listed = JSON.parse(devices.stdout).sim.running;
+      assert.deepEqual(listed, { pid: started.pid, port: started.port, baud: 3_000_000, tcp: started.tcp });
       const faulty = await quart(["info", "--sim", "--sim-faults", "0.001"], env);
       assert.equal(faulty.code, 1);
       assert.match(
