@@ -21,6 +21,7 @@ import { imageToInput } from "../../../compiler/eval/preprocess.js";
 import { icebreaker } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import type { QGraph } from "../../../compiler/ptq/qgraph.js";
+import { encodeQGraph } from "../../../compiler/ptq/qgraph-codec.js";
 import { codesToFrame, quantizeBlobInput } from "../../../host/device/run.js";
 import { simPaused } from "../../../host/device/sim-state.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
@@ -28,6 +29,7 @@ import { fromRoot } from "../../../sim/device/paths.js";
 import { SIM_TOOLS } from "../../../sim/device/sim-device.js";
 import { runBlob } from "../../../sim/isa/run.js";
 import { skipUnless, tempDir } from "../../fpga/cpu/cpu-harness.js";
+import { buildRgbdFolder } from "../../helpers/data-fixtures.js";
 import { randomInputCodes, randomQGraph } from "../../helpers/random-qgraph.js";
 
 const skip = skipUnless([...SIM_TOOLS, ...FIRMWARE_TOOLS]);
@@ -93,7 +95,8 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
     // Its own runtime folder: neither sees nor disturbs a sim the user keeps running.
     const env = { ...process.env, QUART_RUNTIME_DIR: join(dir, "run") };
     const g = depthGraph();
-    const bytes = encodeBlob(contentsFromLowered(lowerQGraph(g, icebreaker)));
+    // With its quantized graph, as quart compile packs it (the ISA executor of quart eval reads it).
+    const bytes = encodeBlob(contentsFromLowered(lowerQGraph(g, icebreaker), { qgraph: encodeQGraph(g) }));
     const blob = readBlob(bytes);
     const blobFile = join(dir, "depth.bin");
     writeFileSync(blobFile, bytes);
@@ -151,6 +154,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       const r = JSON.parse(run.stdout);
       assert.equal(r.flashed, false, "the model flashed by the previous command is still active");
       assert.equal(r.identical_to_simulator, true);
+      const t2 = performance.now();
 
       // The same SoC over TCP (quart sim --tcp): the model is still active there too.
       assert.ok(started.tcp > 0, "a TCP port was chosen");
@@ -163,7 +167,20 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       assert.equal(JSON.parse(tcp.stdout).identical_to_simulator, true);
       assert.ok(await pausedSoon(started.sim_pid), "paused after the TCP client left");
 
-      const t2 = performance.now();
+      // quart eval --exec sim: the whole simulated device as an executor, bit for bit the ISA simulator's.
+      const data = join(dir, "rgbd");
+      buildRgbdFolder(data, { count: 2, width: 12, height: 9 });
+      const evals = await Promise.all(
+        ["sim", "isa"].map((x) => quart(["eval", blobFile, "--data", data, "--exec", x, "--json"], env)),
+      );
+      for (const e of evals) assert.equal(e.code, 0, e.stderr);
+      const [onSim, onIsa] = evals.map((e) => JSON.parse(e.stdout));
+      assert.equal(onSim.n, 2);
+      assert.equal(onSim.exec, "sim");
+      assert.equal(onSim.outputs_sha256, onIsa.outputs_sha256, "device outputs = ISA simulator outputs");
+      assert.equal(onSim.absrel, onIsa.absrel);
+
+      const tLive = performance.now();
       const live = await quart(
         ["live", "--frames", frames, "--sim", "--model", blobFile, "--limit", "2", "--json"],
         env,
@@ -194,7 +211,7 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       assert.ok(l.link_kbps > 0);
       console.log(
         `quart sim: flash ${((t1 - t0) / 1000).toFixed(1)} s, run (no reflash) ${((t2 - t1) / 1000).toFixed(1)} s, ` +
-          `live 2 frames ${((t3 - t2) / 1000).toFixed(1)} s; device ${l.device_cycles} cycles/frame ` +
+          `live 2 frames ${((t3 - tLive) / 1000).toFixed(1)} s; device ${l.device_cycles} cycles/frame ` +
           `(${l.compute_fps.toFixed(0)} FPS at ${l.clock_hz / 1e6} MHz), whole RUN ${l.firmware_cycles} ` +
           `(${l.device_fps_with_firmware.toFixed(0)} FPS), end to end ${l.end_to_end_fps.toFixed(2)} FPS`,
       );
