@@ -294,7 +294,15 @@ export async function openUsbDevice(
       `${found.length} USB devices match ${selector}; name one by BUS-ADDRESS (${found.map((d) => `${d.bus}-${d.address}`).join(", ")})`,
     );
   const dev = found[0]!;
-  const pair = findBulkPair(dev);
+  let pair: BulkPair | null;
+  try {
+    // Reading the configuration opens the device: the first place a missing permission shows.
+    pair = findBulkPair(dev);
+  } catch (e) {
+    throw new DeviceOpenError(
+      `cannot read the descriptors of usb ${usbId(dev)}: ${oneLine(e)} (permission? see udev rules)`,
+    );
+  }
   if (!pair)
     throw new DeviceOpenError(`USB device ${usbId(dev)} has no interface with bulk IN and OUT endpoints`);
   const label = `usb ${usbId(dev)}${dev.bus !== undefined ? ` (${dev.bus}-${dev.address})` : ""}`;

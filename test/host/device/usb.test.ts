@@ -192,6 +192,17 @@ describe("USB bulk transport", () => {
       openUsbDevice("1209:0001", { backend: backendOf(other, new FakeUsb(undefined, 0x1209, 0x0001, 5)) }),
       /2 USB devices match 1209:0001; name one by BUS-ADDRESS \(1-8, 1-5\)/,
     );
+    const locked = new FakeUsb(undefined, 0x1209, 0x0001, 10);
+    Object.defineProperty(locked, "configuration", {
+      get() {
+        throw new Error("configuration error: open error: Permission denied (os error 13)");
+      },
+    });
+    await assert.rejects(
+      openUsbDevice("1-10", { backend: backendOf(locked) }),
+      /^DeviceOpenError: cannot read the descriptors of usb 1209:0001: configuration error: open error: Permission denied \(os error 13\) \(permission\?/,
+    );
+    assert.deepEqual((await listUsbDevices(backendOf(locked))).devices, [], "listed without crashing");
     await assert.rejects(
       openUsbDevice("1-9", { backend: backendOf(noBulk) }),
       /has no interface with bulk IN and OUT endpoints/,
