@@ -166,7 +166,13 @@ export function matchUsbSelector(selector: string): (d: UsbBulkDevice) => boolea
     return (d) => d.vendorId === v && d.productId === p;
   }
   const at = /^(.+)-(\d+)$/.exec(selector.trim());
-  if (at) return (d) => d.bus === at[1] && d.address === Number(at[2]);
+  if (at) {
+    // Bus ids are numbers on Linux ("1", or "001" as lsusb prints them), names elsewhere.
+    const sameBus = (bus: string | undefined) =>
+      bus !== undefined &&
+      (bus === at[1] || (/^\d+$/.test(bus) && /^\d+$/.test(at[1]!) && Number(bus) === Number(at[1])));
+    return (d) => sameBus(d.bus) && d.address === Number(at[2]);
+  }
   throw new DeviceOpenError(
     `bad --usb "${selector}": give VID:PID (e.g. 1209:0001) or BUS-ADDRESS (e.g. 1-4)`,
   );
@@ -187,7 +193,12 @@ const IN_POLL_MS = 200;
 const OUT_PIECE = 16 * 1024;
 const OUT_TIMEOUT_MS = 5000;
 
-const isTimeout = (e: unknown) => /time[d ]?\s*out|TIMEOUT/i.test(oneLine(e));
+/**
+ * An IN poll that ended without data: the `usb` package (nusb) cancels a transfer at its timeout and
+ * reports "transferIn error: Cancelled"; libusb-based bindings say TIMEOUT. A packet in flight at that
+ * moment can be lost; the protocol's retransmission covers it, and the poll is long next to a frame.
+ */
+const isTimeout = (e: unknown) => /time[d ]?\s*out|TIMEOUT|Cancelled/i.test(oneLine(e));
 
 export class UsbLink implements Link {
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
@@ -283,7 +294,15 @@ export async function openUsbDevice(
       `${found.length} USB devices match ${selector}; name one by BUS-ADDRESS (${found.map((d) => `${d.bus}-${d.address}`).join(", ")})`,
     );
   const dev = found[0]!;
-  const pair = findBulkPair(dev);
+  let pair: BulkPair | null;
+  try {
+    // Reading the configuration opens the device: the first place a missing permission shows.
+    pair = findBulkPair(dev);
+  } catch (e) {
+    throw new DeviceOpenError(
+      `cannot read the descriptors of usb ${usbId(dev)}: ${oneLine(e)} (permission? see udev rules)`,
+    );
+  }
   if (!pair)
     throw new DeviceOpenError(`USB device ${usbId(dev)} has no interface with bulk IN and OUT endpoints`);
   const label = `usb ${usbId(dev)}${dev.bus !== undefined ? ` (${dev.bus}-${dev.address})` : ""}`;

@@ -47,7 +47,7 @@ const BULK: UsbInterfaceInfo[] = [
 
 /**
  * A USB device whose bulk OUT endpoint writes into `line` and whose bulk IN endpoint returns what came
- * back from it, at most `length` bytes per transfer, and times out like libusb when nothing came.
+ * back from it, at most `length` bytes per transfer, and times out like the `usb` package when nothing came.
  * It checks the calling order a real device enforces: open, claim, transfer on the claimed endpoints.
  */
 class FakeUsb implements UsbBulkDevice {
@@ -100,7 +100,8 @@ class FakeUsb implements UsbBulkDevice {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.waiter = undefined;
-          reject(new Error("LIBUSB_ERROR_TIMEOUT"));
+          // What the `usb` package (nusb) reports when an IN transfer times out.
+          reject(new Error("transferIn error: Cancelled"));
         }, timeout);
         this.waiter = () => {
           clearTimeout(timer);
@@ -191,6 +192,17 @@ describe("USB bulk transport", () => {
       openUsbDevice("1209:0001", { backend: backendOf(other, new FakeUsb(undefined, 0x1209, 0x0001, 5)) }),
       /2 USB devices match 1209:0001; name one by BUS-ADDRESS \(1-8, 1-5\)/,
     );
+    const locked = new FakeUsb(undefined, 0x1209, 0x0001, 10);
+    Object.defineProperty(locked, "configuration", {
+      get() {
+        throw new Error("configuration error: open error: Permission denied (os error 13)");
+      },
+    });
+    await assert.rejects(
+      openUsbDevice("1-10", { backend: backendOf(locked) }),
+      /^DeviceOpenError: cannot read the descriptors of usb 1209:0001: configuration error: open error: Permission denied \(os error 13\) \(permission\?/,
+    );
+    assert.deepEqual((await listUsbDevices(backendOf(locked))).devices, [], "listed without crashing");
     await assert.rejects(
       openUsbDevice("1-9", { backend: backendOf(noBulk) }),
       /has no interface with bulk IN and OUT endpoints/,
@@ -212,6 +224,8 @@ describe("USB bulk transport", () => {
       /usb unavailable: libusb not found/,
     );
     assert.throws(() => matchUsbSelector("12:34"), /bad --usb "12:34"/);
+    assert.ok(matchUsbSelector("001-8")(other), "bus numbers as lsusb prints them");
+    assert.ok(!matchUsbSelector("2-8")(other));
   });
 
   test("listing: known VID:PIDs with a bulk pair only, and no crash without libusb or a bus", async () => {
