@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { readBlob } from "../../compiler/blob/reader.js";
+import { deviceImageOf } from "../../compiler/blob/writer.js";
 import { perfModel } from "../../compiler/isa/perf.js";
 import { targetByName } from "../../compiler/isa/targets.js";
 import { prng } from "../../compiler/prng.js";
@@ -46,7 +47,7 @@ export function registerBench(program: Command): void {
         await withSession(deviceOpener(opts), async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client } = session;
-          await client.load(bytes);
+          await client.load(deviceImageOf(blob));
           const cycles: number[] = [];
           const runCycles: number[] = [];
           let linkBytes = 0;

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { packModel } from "../../compiler/blob/pack.js";
@@ -6,11 +6,12 @@ import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
 import { writePngAtomic } from "../../compiler/data/image.js";
 import { depthIo } from "../../compiler/eval/evaluate-model.js";
 import { loadModel } from "../../compiler/import/index.js";
+import { parseInputSize, withInputSize } from "../../compiler/ir/input-size.js";
 import { TARGETS } from "../../compiler/isa/targets.js";
 import { sharedPath } from "../../compiler/paths.js";
 import { loadCalibration } from "../../compiler/ptq/calibration.js";
-import type { Encoding } from "../../compiler/ptq/qgraph.js";
-import { encodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
+import type { Encoding, QGraph } from "../../compiler/ptq/qgraph.js";
+import { decodeQGraphFile, encodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { METHODS, quantizeGraph, type Recipe } from "../../compiler/ptq/quantize-graph.js";
 import { lognpHistogram } from "../../compiler/ptq/report.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
@@ -23,6 +24,8 @@ export interface CompileOptions {
   target: string;
   fuse: boolean;
   simOnly?: boolean;
+  /** HEIGHTxWIDTH: run the network at another input resolution than the one it was exported at. */
+  inputSize?: string;
   calib: string;
   recipe: string;
   method: string;
@@ -47,7 +50,15 @@ export async function compileModel(
   opts: Omit<CompileOptions, "output" | "target" | "fuse">,
 ) {
   const { recipe, method } = checkRecipe(opts.recipe, opts.method);
-  const graph = loadModel(modelPath);
+  const loaded = loadModel(modelPath);
+  let graph = loaded;
+  if (opts.inputSize !== undefined) {
+    try {
+      graph = withInputSize(loaded, parseInputSize(opts.inputSize));
+    } catch (e) {
+      throw new UserError(`--input-size: ${(e as Error).message}`);
+    }
+  }
   const io = depthIo(graph);
   const calib = loadCalibration(opts.calib, { width: io.w, height: io.h }, opts.images);
   const start = Date.now();
@@ -79,6 +90,39 @@ function histogramWriter(dir: string) {
   };
 }
 
+/** The blob for the target, or the quantized graph file; a lowering failure names the target. */
+function packOrEncode(q: QGraph, opts: CompileOptions, blob: boolean): Uint8Array {
+  if (!blob) return encodeQGraphFile(q);
+  try {
+    return packModel(q, {
+      target: opts.target,
+      fuse: opts.fuse,
+      ...(opts.simOnly ? { ignoreArenaLimit: true } : {}),
+    });
+  } catch (e) {
+    throw new UserError(`cannot lower for ${opts.target}: ${(e as Error).message}`);
+  }
+}
+
+/** A quantized graph lowered and packed for a target without quantizing again. */
+function lowerQGraphFile(path: string, opts: CompileOptions): void {
+  if (!opts.output.endsWith(".bin"))
+    throw new UserError("a .qgraph input compiles to a blob: give -o <file>.bin");
+  if (opts.inputSize !== undefined)
+    throw new UserError("--input-size applies to float models; a .qgraph keeps the size it was quantized at");
+  let q: QGraph;
+  try {
+    q = decodeQGraphFile(new Uint8Array(readFileSync(path)), basename(path));
+  } catch (e) {
+    throw new UserError(`cannot read ${basename(path)}: ${(e as Error).message}`);
+  }
+  const bytes = packOrEncode(q, opts, true);
+  writeFileAtomic(opts.output, bytes);
+  if (opts.json)
+    printJson({ output: opts.output, bytes: bytes.length, target: opts.target, fused: opts.fuse });
+  else process.stdout.write(`wrote ${opts.output} (${bytes.length} bytes, ${opts.target})\n`);
+}
+
 export function registerCompile(program: Command): void {
   program
     .command("compile <model>")
@@ -93,6 +137,10 @@ export function registerCompile(program: Command): void {
     .option("--images <n>", "calibration images to use", (v) => Number.parseInt(v, 10), 32)
     .option("--seed <n>", "seed for sampling", (v) => Number.parseInt(v, 10), 1)
     .requiredOption("-o, --output <file>", "model blob (.bin) or quantized graph only (.qgraph)")
+    .option(
+      "--input-size <HxW>",
+      "input resolution to compile for (default: the model's own; a fully convolutional network's weights fit any multiple of its strides)",
+    )
     .option("--target <name>", `accelerator configuration: ${Object.keys(TARGETS).join(" | ")}`, "asic28")
     .option("--no-fuse", "lower without kernel fusion (for comparison)")
     .option(
@@ -108,19 +156,12 @@ export function registerCompile(program: Command): void {
       if (!(opts.images > 0)) throw new UserError("--images must be a positive integer");
       if (blob && !TARGETS[opts.target])
         throw new UserError(`unknown target "${opts.target}" (one of ${Object.keys(TARGETS).join(", ")})`);
-      const r = await compileModel(modelPath, opts);
-      let bytes: Uint8Array;
-      try {
-        bytes = blob
-          ? packModel(r.qgraph, {
-              target: opts.target,
-              fuse: opts.fuse,
-              ...(opts.simOnly ? { ignoreArenaLimit: true } : {}),
-            })
-          : encodeQGraphFile(r.qgraph);
-      } catch (e) {
-        throw new UserError(`cannot lower for ${opts.target}: ${(e as Error).message}`);
+      if (modelPath.endsWith(".qgraph")) {
+        lowerQGraphFile(modelPath, opts);
+        return;
       }
+      const r = await compileModel(modelPath, opts);
+      const bytes = packOrEncode(r.qgraph, opts, blob);
       writeFileAtomic(opts.output, bytes);
       const summary = {
         output: opts.output,

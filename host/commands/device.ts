@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { type Blob, readBlob } from "../../compiler/blob/reader.js";
+import { deviceImageOf } from "../../compiler/blob/writer.js";
 import { readImage } from "../../compiler/data/image.js";
 import { readNpy, writeNpyAtomic } from "../../compiler/data/npy.js";
 import { imageToInput } from "../../compiler/eval/preprocess.js";
@@ -17,7 +18,7 @@ import { progress } from "../app/progress.js";
 import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession } from "../device/device.js";
 import { listPorts, simAvailable } from "../device/discover.js";
 import { formatInfo, infoReport } from "../device/report.js";
-import { runBlobOnDevice } from "../device/run.js";
+import { runBlobOnDevice, uploadImage } from "../device/run.js";
 import { openSimDevice } from "../device/sim.js";
 import { DeviceError } from "../protocol/index.js";
 
@@ -102,7 +103,7 @@ export function registerDevice(program: Command): void {
         let blob: Uint8Array;
         try {
           if (!statSync(file).isFile()) throw new Error("not a file");
-          blob = new Uint8Array(readFileSync(file));
+          blob = uploadImage(new Uint8Array(readFileSync(file)));
         } catch (e) {
           throw new Error(
             `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -217,7 +218,7 @@ export function registerRun(program: Command): void {
         await withSession(open, async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client } = session;
-          const load = await client.load(bytes);
+          const load = await client.load(deviceImageOf(blob));
           const r = await runBlobOnDevice(client, blob, codes);
           const model = perfModel(blob.program, targetByName(blob.target)).cycles;
           let identical: boolean | null = null;

@@ -3,10 +3,26 @@
  * device parses the blob's header and sections but not its MessagePack IODS section), the input codes go up
  * in NCHW order, the output codes come back in NCHW order with the accelerator's counters.
  */
-import type { Blob } from "../../compiler/blob/reader.js";
+import { type Blob, readBlob } from "../../compiler/blob/reader.js";
+import { deviceImageOf } from "../../compiler/blob/writer.js";
 import type { TensorLayout } from "../../compiler/lower/layout.js";
 import type { Codes } from "../../compiler/ptq/qgraph.js";
 import type { DeviceClient, RunResult } from "../protocol/client.js";
+
+/**
+ * What goes up the link for a file: a blob's device image (without META, which only host tools read),
+ * or the bytes as given when they do not parse as this build's blob (the device refuses them itself,
+ * naming why).
+ */
+export function uploadImage(bytes: Uint8Array): Uint8Array {
+  let blob: Blob;
+  try {
+    blob = readBlob(bytes);
+  } catch {
+    return bytes;
+  }
+  return deviceImageOf(blob);
+}
 
 /** RUN_DONE.counters of the quart SoC firmware (firmware/app/main.c run_counter_regs), in order. */
 export const RUN_COUNTERS = [
