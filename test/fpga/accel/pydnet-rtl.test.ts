@@ -1,7 +1,7 @@
 /**
  * The real model on the accelerator core RTL: PyDNet-mobile quantized W4A4 (round-to-nearest, 2
  * calibration images, as test/sim/isa/pydnet.test.ts does), re-inferred at 64×192 so that one frame is
- * about 18 M cycles of Verilator, lowered for the icebreaker target and run on quart_accel (icebreaker
+ * about 20 M cycles of Verilator, lowered for the icebreaker target and run on quart_accel (icebreaker
  * parameters, N_DSP = 8). The output tensor and the whole ACT arena must equal the instruction-level
  * simulator's (and the output the integer golden model's), the MAC and DMA counters the simulator's,
  * and every layer's cycles (from the end of the previous layer to the end of its last STORE) must be
