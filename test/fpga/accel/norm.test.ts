@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isqrt, normReciprocal, normValue } from "../../../compiler/ptq/golden-tokens.js";
 import { ACCEL_NORM_SOURCES } from "../../../fpga/build/sources.js";
-import { missingTools } from "../../../sim/device/tools.js";
 import {
   buildTb,
   IVERILOG_TOOLS,
@@ -16,14 +15,10 @@ import {
   runTb,
   writeVectors,
 } from "../../../sim/rtl/iverilog.js";
+import { skipUnless } from "../cpu/cpu-harness.js";
 import { rng } from "./prng.js";
 
 const FILES = ACCEL_NORM_SOURCES;
-
-function skipMsg(tools: readonly string[]): string | false {
-  const missing = missingTools(tools);
-  return missing.length > 0 ? `missing tools: ${missing.join(", ")}` : false;
-}
 
 interface Pixel {
   readonly eps: number;
@@ -80,7 +75,7 @@ function setupCycles(): number {
   return CW + 1 + (SW + 1) + (DW / 2 + 1) + (33 + 1) + (CW + 1) + (SW + 1);
 }
 
-describe("quart_norm (iverilog) vs the golden LayerNorm", { skip: skipMsg(IVERILOG_TOOLS) }, () => {
+describe("quart_norm (iverilog) vs the golden LayerNorm", { skip: skipUnless(IVERILOG_TOOLS) }, () => {
   test("every normalized value is identical, at the documented cycles per pixel", async () => {
     const pixels = makePixels();
     const vvp = await buildTb({ top: "quart_norm_tb", files: ["fpga/rtl/accel/quart_norm_tb.v", ...FILES] });
@@ -114,7 +109,7 @@ describe("quart_norm (iverilog) vs the golden LayerNorm", { skip: skipMsg(IVERIL
     }
   });
 
-  test("verilator -Wall lint", { skip: skipMsg(["verilator"]) }, async () => {
+  test("verilator -Wall lint", { skip: skipUnless(["verilator"]) }, async () => {
     await lintBlock({ top: "quart_norm", files: FILES });
   });
 });

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { softmaxColumn } from "../../../compiler/ptq/golden-tokens.js";
 import { ACCEL_SOFTMAX_SOURCES } from "../../../fpga/build/sources.js";
-import { missingTools } from "../../../sim/device/tools.js";
 import {
   buildTb,
   IVERILOG_TOOLS,
@@ -17,6 +16,7 @@ import {
   runTb,
   writeVectors,
 } from "../../../sim/rtl/iverilog.js";
+import { skipUnless } from "../cpu/cpu-harness.js";
 import { rng } from "./prng.js";
 
 const SPEC = {
@@ -24,11 +24,6 @@ const SPEC = {
   includeDirs: ["fpga/rtl/accel"],
   includes: ["fpga/rtl/accel/quart_exp2_rom.vh"],
 };
-
-function skipMsg(tools: readonly string[]): string | false {
-  const missing = missingTools(tools);
-  return missing.length > 0 ? `missing tools: ${missing.join(", ")}` : false;
-}
 
 interface Column {
   readonly m: number;
@@ -63,7 +58,7 @@ function makeColumns(): Column[] {
   return cols;
 }
 
-describe("quart_softmax (iverilog) vs the golden softmax", { skip: skipMsg(IVERILOG_TOOLS) }, () => {
+describe("quart_softmax (iverilog) vs the golden softmax", { skip: skipUnless(IVERILOG_TOOLS) }, () => {
   test("every probability is identical, at the documented cycles per column", async () => {
     const cols = makeColumns();
     const vvp = await buildTb({
@@ -100,7 +95,7 @@ describe("quart_softmax (iverilog) vs the golden softmax", { skip: skipMsg(IVERI
     );
   });
 
-  test("verilator -Wall lint", { skip: skipMsg(["verilator"]) }, async () => {
+  test("verilator -Wall lint", { skip: skipUnless(["verilator"]) }, async () => {
     await lintBlock({ top: "quart_softmax", ...SPEC });
   });
 });
