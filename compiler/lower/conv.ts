@@ -114,9 +114,9 @@ export function lowerConv(
   const wgtHalf = halfOf(t.buffers.WGT);
   const steps: Step[] = [];
   let lastCcfg = "";
-  // The decode tables follow the input-channel chunk, bias and stage parameters the output-channel
-  // tile: a step reloads only the part that changed (the ic chunks of one oc tile keep the latter,
-  // whose thresholds are most of the bytes, read from flash at half a byte per cycle).
+  // The decode tables belong to the input-channel chunk, the bias and stage parameters to the
+  // output-channel tile: a step reloads only the part that changed, so the ic chunks of one oc tile
+  // keep the latter (whose thresholds are most of the bytes, read from flash at half a byte per cycle).
   let loadedItab = "";
   let loadedPtab = "";
   let loadedChunk = "";
