@@ -49,6 +49,8 @@ export async function runModelOnAccel(
   input: Codes,
   opts: ModelOnAccelOptions = {},
 ): Promise<ModelOnAccel> {
+  if (lowered.target !== target.name)
+    throw new Error(`the program was lowered for ${lowered.target}, not for ${target.name}`);
   // A program lowered with ignoreArenaLimit: the simulator gets an ACT segment of the arena's size
   // (same timing); the harness's ACT memory takes any size.
   const act = target.segments.ACT;
@@ -70,6 +72,7 @@ export async function runModelOnAccel(
   });
   const wallSeconds = (Date.now() - t0) / 1000;
   if (r.error) throw new Error(`the core stopped: ${r.error} after ${r.counters.cycles} cycles`);
+  if (r.counters.bad_access) throw new Error("the core accessed memory outside its segments");
   const codes = readTensor(r.act, lowered.output.layout);
   let firstArenaDiff = -1;
   for (let i = 0; i < m.act.length; i++)
