@@ -198,6 +198,8 @@ export function chooseConvTiling(g: ConvGeometry, bits: Bits, t: Target, fuse: b
             rbIn,
             totalW,
             wholeWeights,
+            wholeTables,
+            fused: fuse,
           });
           if (!best || cost < best.cost) best = { ocT, ohT, owT, icT, wholeWeights, wholeTables, cost };
         }
@@ -219,6 +221,10 @@ export interface TilingCandidate {
   rbIn: number;
   totalW: number;
   wholeWeights: boolean;
+  /** Decode tables, bias and stage parameters of the whole layer fit TBL (loaded once). */
+  wholeTables?: boolean;
+  /** The last input-channel chunk drains through the output stage (a fused CONV). */
+  fused?: boolean;
 }
 
 /**
@@ -235,11 +241,39 @@ export function tilingCost(g: ConvGeometry, t: Target, bits: Bits, c: TilingCand
   const outBytes = g.n * g.o * g.oh * rowBytes(g.ow, bits.ob);
   // W8 passes may compute fewer output channels, with more drain cycles per output (Target.w8Pass)
   const w8 = bits.wb !== 4 ? t.w8Pass : undefined;
-  const passes = Math.ceil(c.ocT / (w8?.rows ?? t.array.rows)) * Math.ceil((c.ohT * c.owT) / t.array.cols);
+  const rowsPer = w8?.rows ?? t.array.rows;
+  const passes = Math.ceil(c.ocT / rowsPer) * Math.ceil((c.ohT * c.owT) / t.array.cols);
   const cpt = bits.wb === 4 ? t.cyclesPerTap.w4 : t.cyclesPerTap.w8;
-  const mac =
-    steps * passes * (c.icEff * g.kh * g.kw * cpt + t.passOverheadCycles) +
-    steps * c.ocT * c.ohT * c.owT * (w8?.drainCyclesPerOutput ?? t.drainCyclesPerOutput);
+  const addrPerOut = w8?.drainCyclesPerOutput ?? t.drainCyclesPerOutput;
+  const taps = c.icEff * g.kh * g.kw * cpt;
+  const st = t.vector.stage;
+  let mac: number;
+  if (st && c.fused) {
+    // An output stage that takes one element at a time (perf.ts convStaged): the drain of the last
+    // input-channel chunk runs at most `queue` elements ahead of the stage, which needs n·cycles per
+    // pass whatever the taps; the earlier chunks drain acc32 sums into ACC, one per cycle.
+    const sc = bits.ob === 4 ? st.thresh : bits.ob === 8 ? st.requant : st.acc32;
+    const n = Math.min(rowsPer, c.ocT) * Math.min(t.array.cols, c.ohT * c.owT);
+    const drain = Math.max(n * addrPerOut, n > st.queue ? st.pipeCycles + (n - st.queue) * sc + 1 : 0);
+    const last = Math.max(taps + t.passOverheadCycles + drain, n * sc);
+    const early = taps + t.passOverheadCycles + n * addrPerOut;
+    mac = (steps / c.nIc) * passes * ((c.nIc - 1) * early + last);
+  } else {
+    mac = steps * passes * (taps + t.passOverheadCycles) + steps * c.ocT * c.ohT * c.owT * addrPerOut;
+  }
+  // Tables on the compute queue (conv.ts reloads only what changed): the decode tables of each input
+  // chunk, copied into the decoder too; bias and stage parameters once per output-channel tile.
+  const tseg = t.segments.TBL;
+  let tbl = 0;
+  if (!c.wholeTables) {
+    const itabLoads = c.nIc > 1 ? steps : g.group === 1 ? 1 : g.n * nOc;
+    const itabBytes = c.chans * bits.tb;
+    const ptabBytes = c.ocT * (4 + bits.pb);
+    const load = (b: number): number => tseg.latencyCycles + tseg.rowOverheadCycles + b / tseg.bytesPerCycle;
+    tbl =
+      itabLoads * (load(itabBytes) + itabBytes * t.decodeTableCycles) + g.n * nOc * (2 * load(ptabBytes / 2));
+  }
+  mac += tbl;
   const act = t.segments.ACT;
   const wseg = t.segments.WGT;
   const dma =

@@ -114,7 +114,11 @@ export function lowerConv(
   const wgtHalf = halfOf(t.buffers.WGT);
   const steps: Step[] = [];
   let lastCcfg = "";
-  let loadedTables = "";
+  // The decode tables belong to the input-channel chunk, the bias and stage parameters to the
+  // output-channel tile: a step reloads only the part that changed, so the ic chunks of one oc tile
+  // keep the latter (whose thresholds are most of the bytes, read from flash at half a byte per cycle).
+  let loadedItab = "";
+  let loadedPtab = "";
   let loadedChunk = "";
   let wVersion = 0;
   let chunkAddr = 0;
@@ -193,16 +197,18 @@ export function lowerConv(
                 pitch: g.ow,
                 rows: g.oh,
               });
-            const tkey = tiling.wholeTables ? "all" : `${sa}:${sb}:${o0}:${o1}`;
-            if (tkey !== loadedTables) {
-              const [ta, tb] = tiling.wholeTables ? [0, g.c] : [sa, sb];
-              const [ua, ub] = tiling.wholeTables ? [0, g.o] : [o0, o1];
+            const [ta, tb] = tiling.wholeTables ? [0, g.c] : [sa, sb];
+            const [ua, ub] = tiling.wholeTables ? [0, g.o] : [o0, o1];
+            if (`${ta}:${tb}` !== loadedItab) {
+              compute.push(...tableLoad(tables.seg.itab, bits.tb, ta, tb, tables.buf.itab));
+              loadedItab = `${ta}:${tb}`;
+            }
+            if (`${ua}:${ub}` !== loadedPtab) {
               compute.push(
-                ...tableLoad(tables.seg.itab, bits.tb, ta, tb, tables.buf.itab),
                 ...tableLoad(tables.seg.btab, 4, ua, ub, tables.buf.btab),
                 ...tableLoad(tables.seg.ptab, bits.pb, ua, ub, tables.buf.ptab),
               );
-              loadedTables = tkey;
+              loadedPtab = `${ua}:${ub}`;
             }
             const ccfg: Instr = {
               op: "CCFG",

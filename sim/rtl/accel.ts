@@ -114,6 +114,32 @@ export interface AccelRun {
   readonly error?: string;
   /** Simulated cycles per wall-clock second. */
   readonly cyclesPerSecond: number;
+  /** Simulated cycles per second of the harness's own CPU time (not skewed by other jobs on the machine). */
+  readonly cyclesPerCpuSecond: number;
+  /** With `dmaTrace`: one record per DMA instruction, in the order each port received them. */
+  readonly dma?: DmaRecord[];
+}
+
+/** One DMA instruction as the harness saw it on the core's memory ports. */
+export interface DmaRecord {
+  /** 0: the load queue's DMA (LOAD), 1: the compute queue's (LOADT), 2: the store queue's (STORE). */
+  readonly port: 0 | 1 | 2;
+  /** Cycle of the instruction's first request, counted from the start write. */
+  readonly start: number;
+  /** Cycle after its last byte moved. */
+  readonly end: number;
+}
+
+function parseDmaTrace(bytes: Uint8Array): DmaRecord[] {
+  if (bytes.length % 16 !== 0) throw new Error(`DMA trace of ${bytes.length} bytes is not whole records`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: DmaRecord[] = [];
+  for (let o = 0; o < bytes.length; o += 16) {
+    const port = v.getUint32(o, true);
+    if (port > 2) throw new Error(`DMA trace: port ${port} at record ${o / 16}`);
+    out.push({ port: port as 0 | 1 | 2, start: v.getUint32(o + 8, true), end: v.getUint32(o + 12, true) });
+  }
+  return out;
 }
 
 const SEG_INDEX: Record<SegmentName, number> = { ACT: 0, WGT: 1, TBL: 2 };
@@ -136,6 +162,10 @@ function ratio(x: number): [number, number] {
 export interface RunAccelOptions {
   readonly params?: AccelParams;
   readonly maxCycles?: number;
+  /** Record when every DMA instruction started and finished (AccelRun.dma). */
+  readonly dmaTrace?: boolean;
+  /** Wall-clock limit of the harness process (default 10 min). */
+  readonly timeoutMs?: number;
 }
 
 /** Runs a program image with `act` as the initial ACT segment. */
@@ -154,6 +184,7 @@ export async function runAccel(
       tbl: join(dir, "tbl.bin"),
       act: join(dir, "act.bin"),
       out: join(dir, "act-out.bin"),
+      trace: join(dir, "dma.bin"),
     };
     writeFileSync(files.prog, encodeProgram(image.program));
     writeFileSync(files.wgt, image.weights);
@@ -186,8 +217,9 @@ export async function runAccel(
         "--max-cycles",
         String(opts.maxCycles ?? 200_000_000),
         ...segArgs,
+        ...(opts.dmaTrace ? ["--dma-trace", files.trace] : []),
       ],
-      { timeoutMs: 600_000 },
+      { timeoutMs: opts.timeoutMs ?? 600_000 },
     );
     const line = stdout.split("\n").find((l) => l.startsWith("QUART_ACCEL "));
     if (!line) throw new Error(`no counters from the harness:\n${stdout}`);
@@ -214,7 +246,7 @@ export async function runAccel(
       tokens: get("tokens"),
       bad_access: get("bad_access"),
     };
-    const speed = stdout.match(/QUART_ACCEL_SPEED cycles_per_s=(\d+)/);
+    const speed = stdout.match(/QUART_ACCEL_SPEED cycles_per_s=(\d+)(?: cpu_cycles_per_s=(\d+))?/);
     const st = counters.status;
     const done = (st & 2) !== 0;
     const error =
@@ -225,6 +257,8 @@ export async function runAccel(
       done,
       error,
       cyclesPerSecond: speed ? Number(speed[1]) : 0,
+      cyclesPerCpuSecond: speed?.[2] ? Number(speed[2]) : 0,
+      ...(opts.dmaTrace ? { dma: parseDmaTrace(new Uint8Array(readFileSync(files.trace))) } : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

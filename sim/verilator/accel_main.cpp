@@ -12,10 +12,17 @@
 //
 // Output lines:
 //   QUART_ACCEL status=<hex> cycles=<n> ... (the counter registers)   on exit
-//   QUART_ACCEL_SPEED cycles_per_s=<n>
+//   QUART_ACCEL_SPEED cycles_per_s=<n> cpu_cycles_per_s=<n>   (wall clock; this process's CPU time, which
+//                                                               a machine shared with other jobs does not skew)
 // Options: --prog <bin> --wgt <bin> --tbl <bin> --act <bin> --act-out <bin> --max-cycles <n>
 //          --fetch-cycles <n> --seg <i>:<latency>:<row>:<num>:<den> (bytes per cycle = num/den)
+//          --dma-trace <file>: one record per DMA instruction, in the order each port received them, so
+//            that the caller can tell when each layer's last STORE finished (per-layer cycles of a whole
+//            model without probing the core's internals). Record: 4 little-endian uint32 words: port
+//            (0 load, 1 LOADT, 2 store), 0, cycle of the instruction's first request, cycle after its last
+//            byte moved (cycles counted from the start write, as the CYCLES register does).
 #include <chrono>
+#include <ctime>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -75,6 +82,7 @@ uint8_t* mem_byte(uint32_t a) {
 
 int main(int argc, char** argv) {
   const char *prog_p = nullptr, *wgt_p = nullptr, *tbl_p = nullptr, *act_p = nullptr, *out_p = nullptr;
+  const char* trace_p = nullptr;
   uint64_t max_cycles = 2000000000ull, fetch_cycles = 32;
   SegTiming seg_t[3];
   for (int i = 1; i < argc; i++) {
@@ -91,6 +99,7 @@ int main(int argc, char** argv) {
     else if (a == "--tbl") tbl_p = next();
     else if (a == "--act") act_p = next();
     else if (a == "--act-out") out_p = next();
+    else if (a == "--dma-trace") trace_p = next();
     else if (a == "--max-cycles") max_cycles = std::strtoull(next(), nullptr, 10);
     else if (a == "--fetch-cycles") fetch_cycles = std::strtoull(next(), nullptr, 10);
     else if (a == "--seg") {
@@ -164,7 +173,20 @@ int main(int argc, char** argv) {
   uint64_t p_wait = 0;
   uint64_t start_cycle = cycle;
   bool bad_access = false;
+  // DMA instruction records: the open one per port, flushed when the port's next instruction starts
+  std::vector<uint32_t> trace;
+  bool t_open[3] = {false, false, false};
+  uint64_t t_start[3] = {0, 0, 0}, t_end[3] = {0, 0, 0};
+  auto t_flush = [&](int k) {
+    if (!t_open[k]) return;
+    trace.push_back(uint32_t(k));
+    trace.push_back(0);
+    trace.push_back(uint32_t(t_start[k]));
+    trace.push_back(uint32_t(t_end[k]));
+    t_open[k] = false;
+  };
   auto t0 = std::chrono::steady_clock::now();
+  std::clock_t c0 = std::clock();
 
   while (cycle - start_cycle < max_cycles) {
     if (top->o_irq) break;  // DONE or an error
@@ -236,7 +258,10 @@ int main(int argc, char** argv) {
           }
           p.credit += p.t.num;
           if (p.credit > p.t.den) p.credit = p.t.den;
-          if (p.done == p.len) p.active = false;
+          if (p.done == p.len) {
+            p.active = false;
+            t_end[k] = cycle - start_cycle;
+          }
         }
       }
       if (((reqv >> k) & 1) && ((req_ready >> k) & 1)) {
@@ -251,6 +276,12 @@ int main(int argc, char** argv) {
         p.credit = p.t.den;
         if (p.wait > 0) p.wait--;  // the request cycle counts
         if (p.len == 0) p.active = false;
+        if (trace_p && ((first >> k) & 1)) {
+          t_flush(k);
+          t_open[k] = true;
+          t_start[k] = cycle - 1 - start_cycle;
+          t_end[k] = t_start[k];
+        }
       }
     }
     if (p_active) {
@@ -265,6 +296,7 @@ int main(int argc, char** argv) {
   }
   auto t1 = std::chrono::steady_clock::now();
   double secs = std::chrono::duration<double>(t1 - t0).count();
+  double cpu_secs = double(std::clock() - c0) / CLOCKS_PER_SEC;
   uint64_t ran = cycle - start_cycle;
 
   static const struct {
@@ -278,7 +310,17 @@ int main(int argc, char** argv) {
   std::printf("QUART_ACCEL");
   for (const auto& r : regs) std::printf(" %s=%" PRIu32, r.name, reg_read(r.addr));
   std::printf(" sim_cycles=%" PRIu64 " bad_access=%d\n", ran, bad_access ? 1 : 0);
-  std::printf("QUART_ACCEL_SPEED cycles_per_s=%.0f\n", secs > 0 ? double(ran) / secs : 0.0);
+  std::printf("QUART_ACCEL_SPEED cycles_per_s=%.0f cpu_cycles_per_s=%.0f\n", secs > 0 ? double(ran) / secs : 0.0,
+              cpu_secs > 0 ? double(ran) / cpu_secs : 0.0);
+  if (trace_p) {
+    for (int k = 0; k < 3; k++) t_flush(k);
+    FILE* f = std::fopen(trace_p, "wb");
+    if (!f || std::fwrite(trace.data(), sizeof(uint32_t), trace.size(), f) != trace.size()) {
+      std::fprintf(stderr, "cannot write %s\n", trace_p);
+      return 2;
+    }
+    std::fclose(f);
+  }
   if (out_p) {
     FILE* f = std::fopen(out_p, "wb");
     if (!f) return 2;
