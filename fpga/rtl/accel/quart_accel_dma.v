@@ -29,6 +29,7 @@ module quart_accel_dma (
     input  wire [31:0]    i_base_tbl,
     output wire           o_busy,
     output wire           o_done,     // the last cycle of the instruction (a new one may start)
+    output wire [31:0]    o_bytes,    // with o_done: ceil(n0 * n1 * n2 * bits / 8), as the simulator counts
     // memory port
     output reg            o_req_valid,
     input  wire           i_req_ready,
@@ -65,6 +66,7 @@ module quart_accel_dma (
   reg [15:0] r_nb, r_k;  // segment bytes of the row, byte index
   reg r_shift;  // 4-bit row at an odd element: buffer nibbles straddle segment bytes
   reg [7:0] r_prev;
+  reg [31:0] r_elems;  // elements of the rows done (n0 per row: no multiplier for the byte count)
 
   wire w_e4 = (r_eb == 2'd0);
   wire w_n0_odd = r_n0[0];
@@ -104,6 +106,9 @@ module quart_accel_dma (
                  : (w_e4 && w_n0_odd && w_last_k) ? 2'b01 : 2'b11;
 
   assign o_busy = (r_state != S_IDLE);
+  wire [31:0] w_elems = r_elems + {20'd0, r_n0};
+  assign o_bytes = r_eb == 2'd0 ? {1'b0, w_elems[31:1]} + {31'd0, w_elems[0]}
+                 : r_eb == 2'd1 ? w_elems : r_eb == 2'd2 ? {w_elems[30:0], 1'b0} : {w_elems[29:0], 2'b00};
   assign o_done = (r_state == S_NEXT) && (r_r + 12'd1 == r_n1) && (r_p + 12'd1 == r_n2);
   wire w_unused = &{1'b0, w_nb[31:16], w_bit0[2:0]};
 
@@ -148,6 +153,7 @@ module quart_accel_dma (
         end
         default: begin  // S_NEXT
           r_baddr <= r_baddr + {6'd0, r_rb};
+          r_elems <= w_elems;
           if (r_r + 12'd1 == r_n1) begin
             r_r <= 12'd0;
             r_p <= r_p + 12'd1;
@@ -182,6 +188,7 @@ module quart_accel_dma (
         endcase
         r_r <= 12'd0;
         r_p <= 12'd0;
+        r_elems <= 32'd0;
         r_first <= 1'b1;
         r_state <= S_ROW;
               end
