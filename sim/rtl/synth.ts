@@ -136,18 +136,52 @@ function count(cells: Cells, pred: (k: string) => boolean): number {
     .reduce((s, [, v]) => s + v, 0);
 }
 
-/** Totals from `stat -json` after synth_ice40 (design totals include the kept sub-modules). */
+/**
+ * yosys 0.23's `stat -json` on a design with sub-modules also writes the instance tree as text
+ * between the modules and the design totals; this drops it. Each module's instance count in the
+ * design comes from the modules' own cell counts (a kept sub-module is a cell type of its parent),
+ * walked from `top`.
+ */
+export function splitStatJson(
+  text: string,
+  top: string,
+): { stat: YosysStat; instances: Map<string, number> } {
+  const kept = text.split("\n").filter((l) => !/^\s+\S+\s+\d+$/.test(l) || l.includes('"'));
+  const stat = JSON.parse(kept.join("\n")) as YosysStat;
+  const norm = (m: string) => m.replace(/^\\/, "");
+  const mods = new Map(
+    Object.entries(stat.modules ?? {}).map(([m, v]) => [norm(m), v.num_cells_by_type ?? {}]),
+  );
+  const instances = new Map<string, number>();
+  const visit = (m: string, mult: number) => {
+    instances.set(m, (instances.get(m) ?? 0) + mult);
+    for (const [cell, n] of Object.entries(mods.get(m) ?? {}))
+      if (mods.has(norm(cell))) visit(norm(cell), mult * n);
+  };
+  visit(top, 1);
+  return { stat, instances };
+}
+
+/**
+ * Totals from `stat -json` after synth_ice40 (design totals include the kept sub-modules); with the
+ * instance counts of a kept hierarchy, lut4_by_module is per module over all its instances.
+ */
 export function parseBlockStat(
   stat: YosysStat,
+  instances: ReadonlyMap<string, number> = new Map(),
 ): Omit<BlockReport, "name" | "top" | "params" | "dsp_inference"> {
   const cells = stat.design?.num_cells_by_type ?? {};
   const byModule: Record<string, number> = {};
   for (const [m, v] of Object.entries(stat.modules ?? {})) {
-    // one entry per module definition (parameter variants get a #n suffix); counts are per instance
-    const base = m.replace(/^\$paramod\$[0-9a-f]+\\/, "").replace(/^\\/, "");
+    // one entry per module definition (parameter variants get a #n suffix)
+    const base = m
+      .replace(/^\$paramod\$[0-9a-f]+\\/, "")
+      .replace(/^\$paramod\\/, "")
+      .replace(/^\\/, "")
+      .replace(/\\.*$/, "");
     let name = base;
     for (let n = 2; name in byModule; n++) name = `${base}#${n}`;
-    byModule[name] = v.num_cells_by_type?.SB_LUT4 ?? 0;
+    byModule[name] = (v.num_cells_by_type?.SB_LUT4 ?? 0) * (instances.get(m.replace(/^\\/, "")) ?? 1);
   }
   return {
     lut4: cells.SB_LUT4 ?? 0,
@@ -193,7 +227,8 @@ export async function synthBlock(
     rmSync(dir, { recursive: true, force: true });
     renameSync(work, dir);
   }
-  const base = parseBlockStat(JSON.parse(readFileSync(join(dir, "stat.json"), "utf8")) as YosysStat);
+  const { stat, instances } = splitStatJson(readFileSync(join(dir, "stat.json"), "utf8"), spec.top);
+  const base = parseBlockStat(stat, instances);
   const report: BlockReport = {
     name: spec.name,
     top: spec.top,
