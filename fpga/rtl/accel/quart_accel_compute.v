@@ -385,8 +385,8 @@ module quart_accel_compute #(
 
   // ------------------------------------------------------------------ shared setup multiplier
   // One product per setup cycle (tile geometry, pitches); no multiplier runs per tap, pass or element.
-  reg [15:0] w_ma, w_mb;
-  wire [31:0] w_mp = w_ma * w_mb;
+  reg [13:0] w_ma, w_mb;
+  wire [27:0] w_mp = w_ma * w_mb;
 
   // ------------------------------------------------------------------ CONV pass state
   reg [10:0] r_jb;        // first output channel of the block
@@ -669,18 +669,20 @@ module quart_accel_compute #(
       else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
   end
 
-  // resize Q2: decoded values, bilinear in the decoded domain (8-bit weights: products stay in 26 bits)
-  wire signed [7:0] w_v0 = w_dec_v[7:0];
-  wire signed [7:0] w_v1 = w_dec_v[15:8];
-  wire signed [7:0] w_v2 = w_dec_v[23:16];
-  wire signed [7:0] w_v3 = w_dec_v[31:24];
-  wire signed [9:0] w_fx = $signed({2'b00, q2_fx});
-  wire signed [9:0] w_fy = $signed({2'b00, q2_fy});
-  wire signed [9:0] w_gx = 10'sd256 - w_fx;
-  wire signed [9:0] w_gy = 10'sd256 - w_fy;
-  wire signed [17:0] w_top = w_v0 * w_gx + w_v1 * w_fx;
-  wire signed [17:0] w_bot = w_v2 * w_gx + w_v3 * w_fx;
-  wire signed [27:0] w_rsum = w_top * w_gy + w_bot * w_fy;
+  // resize Q2: decoded values, bilinear in the decoded domain. a (256 - f) + b f = 256 a + f (b - a):
+  // one product per lerp, of the difference by the 8-bit weight
+  wire signed [8:0] w_v0 = $signed({w_dec_v[7], w_dec_v[7:0]});
+  wire signed [8:0] w_v1 = $signed({w_dec_v[15], w_dec_v[15:8]});
+  wire signed [8:0] w_v2 = $signed({w_dec_v[23], w_dec_v[23:16]});
+  wire signed [8:0] w_v3 = $signed({w_dec_v[31], w_dec_v[31:24]});
+  wire signed [8:0] w_fx = $signed({1'b0, q2_fx});
+  wire signed [8:0] w_fy = $signed({1'b0, q2_fy});
+  wire signed [8:0] w_dtop = w_v1 - w_v0;
+  wire signed [8:0] w_dbot = w_v3 - w_v2;
+  wire signed [17:0] w_top = $signed({w_v0, 8'd0}) + w_dtop * w_fx;
+  wire signed [17:0] w_bot = $signed({w_v2, 8'd0}) + w_dbot * w_fx;
+  wire signed [17:0] w_dv = w_bot - w_top;
+  wire signed [27:0] w_rsum = $signed({{2{w_top[17]}}, w_top, 8'd0}) + w_dv * w_fy;
 
   // ------------------------------------------------------------------ drain pipeline (D1..D3)
   // D0: the array address (and, for VEC, the ACC element) is issued; D3: the array sum is on w_a_acc
@@ -827,41 +829,42 @@ module quart_accel_compute #(
   wire [4:0] w_rb9 = r_rbit - 5'd9;
   wire [15:0] w_rinw = {3'd0, rc_in_w};
   // shared multiplier operands per state
+  // (14 x 14 bits: buffer pitches wrap at 2^14 at most, tile sizes and the group count fit)
   always @* begin
-    w_ma = 16'd0;
-    w_mb = 16'd0;
+    w_ma = 14'd0;
+    w_mb = 14'd0;
     case (r_state)
       C_SETUP1: begin
-        w_ma = {5'd0, c_oh_n};
-        w_mb = {5'd0, c_ow_n};
+        w_ma = {3'd0, c_oh_n};
+        w_mb = {3'd0, c_ow_n};
       end
       C_SETUP2: begin
-        w_ma = {3'd0, c_ic_n};
-        w_mb = {8'd0, w_khkw};
+        w_ma = {1'd0, c_ic_n};
+        w_mb = {6'd0, w_khkw};
       end
       C_NEXT:
       if (r_cnt == 4'd0) begin
-        w_ma = r_kind == K_RESIZE ? {5'd0, i_ih_n} : {{(16 - SW) {d_in_h[SW-1]}}, d_in_h};
-        w_mb = {{(16 - INP_AW) {1'b0}}, d_irb};
+        w_ma = r_kind == K_RESIZE ? {3'd0, i_ih_n} : d_in_h[13:0];
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
       end else begin
-        w_ma = w_ty_q[15:0] + 16'd1;
-        w_mb = {3'd0, c_ic_n};
+        w_ma = {1'b0, w_ty_q[12:0] + 13'd1};
+        w_mb = {1'd0, c_ic_n};
       end
       C_WIN: begin
-        w_ma = {12'd0, c_pt};
-        w_mb = {{(16 - INP_AW) {1'b0}}, d_irb};
+        w_ma = {10'd0, c_pt};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
       end
       C_OCB: begin
-        w_ma = {3'd0, c_ic_n};
-        w_mb = {{(16 - INP_AW) {1'b0}}, d_chpitch};
+        w_ma = {1'd0, c_ic_n};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_chpitch};
       end
       C_PIX: begin
-        w_ma = {5'd0, c_oh_n};
-        w_mb = {{(16 - OUT_AW) {1'b0}}, d_orb};
+        w_ma = {3'd0, c_oh_n};
+        w_mb = {{(14 - OUT_AW) {1'b0}}, d_orb};
       end
       R_ROW: begin
-        w_ma = {4'd0, w_ry0 - i_iy0};
-        w_mb = {{(16 - INP_AW) {1'b0}}, d_irb};
+        w_ma = {2'd0, w_ry0 - i_iy0};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
       end
       default: ;
     endcase
@@ -1474,7 +1477,7 @@ module quart_accel_compute #(
       endcase
     end
   end
-  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[31:26],
+  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[27:26], d_in_h[SW-1:14],
                     c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
                     rc_itab[19:TBL_AW], i_ic0[11], r_pj_ch0[11], w_rx0e[16:INP_AW+1], w_rx1e[16:INP_AW+1],
                     w_pj_ch[TBL_AW-1:TBL_AW-2], w_rinw[15], w_rb1[4], w_rb9[4],

@@ -41,7 +41,8 @@ module quart_accel_fetch #(
 `include "isa_defs.vh"
 
   localparam [3:0] F_IDLE = 4'd0, F_RD = 4'd1, F_LOOK = 4'd2,
-                   F_WORD = 4'd5, F_PATCH = 4'd6, F_DISP = 4'd7, F_END = 4'd8, F_HALT = 4'd9;
+                   F_WORD = 4'd5, F_PATCH = 4'd6, F_DISP = 4'd7, F_END = 4'd8, F_HALT = 4'd9,
+                   F_MUL = 4'd10;
   localparam integer LDW = $clog2(LD);
   localparam integer PW = $clog2(NPT + 1);
 
@@ -82,11 +83,15 @@ module quart_accel_fetch #(
   wire [LDW-1:0] w_plvl = r_pq[PEW-1-:LDW];
   wire [16:0] w_iter = r_fiter[w_plvl];
   wire [16:0] w_step = w_pmode ? {16'd0, w_iter[0]} : w_iter;
-  wire signed [49:0] w_delta = $signed(w_pstride) * $signed({1'b0, w_step});
   wire [6:0] w_lsb = isa_field_lsb(w_op, w_pfield);
-  wire [127:0] w_delta128 = {{78{w_delta[49]}}, w_delta} << w_lsb;
   wire w_hit = (w_ptarget == r_pc) && (w_lsb != 7'd127);
-  wire [PW-1:0] w_prd = (r_state == F_PATCH) ? r_pe + 1'b1 : {PW{1'b0}};
+  // a hit's stride * step by shift-and-add, one step bit per cycle (F_MUL; a toggle's step is 0 or 1),
+  // then added at the field's LSB: no 32 x 17 multiplier
+  reg [49:0] r_macc, r_mcand;
+  reg [16:0] r_mplier;
+  reg [6:0] r_mlsb;
+  wire [127:0] w_delta128 = {{78{r_macc[49]}}, r_macc} << r_mlsb;
+  wire [PW-1:0] w_prd = (r_state == F_PATCH) ? r_pe + 1'b1 : (r_state == F_MUL) ? r_pe : {PW{1'b0}};
   wire w_unused_prd = &{1'b0, w_prd[PW-1:PAW]};
   reg r_pwe;
   reg [PEW-1:0] r_pwdata;
@@ -217,9 +222,23 @@ module quart_accel_fetch #(
           r_state <= (r_npt == {PW{1'b0}}) ? F_DISP : F_PATCH;
         end
         F_PATCH: begin
-          if (w_hit) r_w <= r_w + w_delta128;
           r_pe <= r_pe + 1'b1;
-          if (r_pe + 1'b1 == r_npt) r_state <= F_DISP;
+          if (w_hit) begin
+            r_macc <= 50'd0;
+            r_mcand <= {{18{w_pstride[31]}}, w_pstride};
+            r_mplier <= w_step;
+            r_mlsb <= w_lsb;
+            r_state <= F_MUL;
+          end else if (r_pe + 1'b1 == r_npt) r_state <= F_DISP;
+        end
+        F_MUL:
+        if (r_mplier == 17'd0) begin
+          r_w <= r_w + w_delta128;
+          r_state <= (r_pe == r_npt) ? F_DISP : F_PATCH;
+        end else begin
+          if (r_mplier[0]) r_macc <= r_macc + r_mcand;
+          r_mcand <= {r_mcand[48:0], 1'b0};
+          r_mplier <= {1'b0, r_mplier[16:1]};
         end
         F_DISP:
         if (i_dready) begin
