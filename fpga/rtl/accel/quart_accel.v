@@ -188,7 +188,11 @@ module quart_accel #(
   assign w_inc_c2s = w_xdone[1] && r_x[1][ISA_PUSH_NEXT_BIT];
   assign w_inc_s2c = w_xdone[2] && r_x[2][ISA_PUSH_PREV_BIT];
 
-  // DMA engines
+  // DMA engines (an instruction moves at most one buffer's bytes: 2^(BUF_AW_MAX + 1) 4-bit elements)
+  localparam integer AW_IW = INP_AW > WGT_AW ? INP_AW : WGT_AW;
+  localparam integer AW_TA = TBL_AW > ACC_AW ? TBL_AW : ACC_AW;
+  localparam integer AW_IWTA = AW_IW > AW_TA ? AW_IW : AW_TA;
+  localparam integer BUF_AW_MAX = AW_IWTA > OUT_AW ? AW_IWTA : OUT_AW;
   wire [2:0] w_dma_start = {w_ok_s, w_ok_c && w_hc[4:0] == OP_LOADT, w_ok_l};
   wire [2:0] w_dma_done, w_dma_busy;
   wire [31:0] w_dma_bytes[0:2];
@@ -205,7 +209,9 @@ module quart_accel #(
     for (gd = 0; gd < 3; gd = gd + 1) begin : g_dma
       wire [127:0] w_di = w_dma_instr[gd];
       wire w_unused_di = &{1'b0, w_di[11:0], w_di[45:16] == 30'd0};
-      quart_accel_dma u_dma (
+      quart_accel_dma #(
+          .EW(BUF_AW_MAX + 3)
+      ) u_dma (
           .i_clk(i_clk),
           .i_rst(w_rst || r_start),
           .i_start(w_dma_start[gd]),

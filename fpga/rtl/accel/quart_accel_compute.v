@@ -278,9 +278,9 @@ module quart_accel_compute #(
   localparam [QW-1:0] Q_LAST = QL[QW-1:0];
   localparam [QW:0] Q_DEPTH = SQ_D[QW:0];
   reg [31:0] f_acc[0:SQ_D-1];
-  reg [14:0] f_m[0:SQ_D-1];
-  reg [5:0] f_n[0:SQ_D-1];
-  reg [15:0] f_z[0:SQ_D-1];
+  // An element's requant parameters are its row's: the parameters change only once every element has
+  // left the stage (the parameter job waits for w_vq_empty), so the queue holds the row, not M / n / zero.
+  reg [RW-1:0] f_row[0:SQ_D-1];
   reg [TAG_W-1:0] f_tag[0:SQ_D-1];
   reg [QW-1:0] r_fwp, r_frp;
   reg [QW:0] r_fcnt;
@@ -300,9 +300,7 @@ module quart_accel_compute #(
   always @(posedge i_clk) begin
     if (f_push) begin
       f_acc[r_fwp] <= f_push_acc;
-      f_m[r_fwp] <= p_m[f_push_row];
-      f_n[r_fwp] <= p_n[f_push_row];
-      f_z[r_fwp] <= p_z[f_push_row];
+      f_row[r_fwp] <= f_push_row;
       f_tag[r_fwp] <= f_push_tag;
       r_fwp <= (r_fwp == Q_LAST) ? {QW{1'b0}} : r_fwp + 1'b1;
     end
@@ -338,9 +336,9 @@ module quart_accel_compute #(
       .i_mode(w_st_mode),
       .i_act(v_act),
       .i_alpha(v_alpha[16:0]),
-      .i_mult(f_m[r_frp]),
-      .i_shift(f_n[r_frp]),
-      .i_zero(f_z[r_frp]),
+      .i_mult(p_m[f_row[r_frp]]),
+      .i_shift(p_n[f_row[r_frp]]),
+      .i_zero(p_z[f_row[r_frp]]),
       .i_tag(f_tag[r_frp]),
       .o_thr_idx(w_thr_idx),
       .o_thr_tag(w_thr_tag),

@@ -9,7 +9,9 @@
 // Loads write whole buffer bytes (the pad nibble of an odd-length 4-bit row is 0, as the simulator).
 `default_nettype none
 
-module quart_accel_dma (
+module quart_accel_dma #(
+    parameter integer EW = 17  // element counter bits: a buffer's 4-bit elements (2^(largest buffer AW + 1)) fit
+) (
     input  wire           i_clk,
     input  wire           i_rst,
     // instruction (stored fields: n0, n1, n2 are count - 1)
@@ -66,7 +68,9 @@ module quart_accel_dma (
   reg [15:0] r_nb, r_k;  // segment bytes of the row, byte index
   reg r_shift;  // 4-bit row at an odd element: buffer nibbles straddle segment bytes
   reg [7:0] r_prev;
-  reg [31:0] r_elems;  // elements of the rows done (n0 per row: no multiplier for the byte count)
+  // elements of the rows done (n0 per row: no multiplier for the byte count); an instruction moves at most a
+  // buffer's bytes (the simulator checks it)
+  reg [EW-1:0] r_elems;
 
   wire w_e4 = (r_eb == 2'd0);
   wire w_n0_odd = r_n0[0];
@@ -106,9 +110,10 @@ module quart_accel_dma (
                  : (w_e4 && w_n0_odd && w_last_k) ? 2'b01 : 2'b11;
 
   assign o_busy = (r_state != S_IDLE);
-  wire [31:0] w_elems = r_elems + {20'd0, r_n0};
-  assign o_bytes = r_eb == 2'd0 ? {1'b0, w_elems[31:1]} + {31'd0, w_elems[0]}
-                 : r_eb == 2'd1 ? w_elems : r_eb == 2'd2 ? {w_elems[30:0], 1'b0} : {w_elems[29:0], 2'b00};
+  wire [EW-1:0] w_elems = r_elems + {{(EW - 12) {1'b0}}, r_n0};
+  wire [EW+1:0] w_bytes = r_eb == 2'd0 ? {2'b00, w_elems[EW-1:1]} + {{(EW + 1) {1'b0}}, w_elems[0]}
+                        : r_eb == 2'd1 ? {2'b00, w_elems} : r_eb == 2'd2 ? {1'b0, w_elems, 1'b0} : {w_elems, 2'b00};
+  assign o_bytes = {{(30 - EW) {1'b0}}, w_bytes};
   assign o_done = (r_state == S_NEXT) && (r_r + 12'd1 == r_n1) && (r_p + 12'd1 == r_n2);
   wire w_unused = &{1'b0, w_nb[31:16], w_bit0[2:0]};
 
@@ -188,7 +193,7 @@ module quart_accel_dma (
         endcase
         r_r <= 12'd0;
         r_p <= 12'd0;
-        r_elems <= 32'd0;
+        r_elems <= {EW{1'b0}};
         r_first <= 1'b1;
         r_state <= S_ROW;
               end
