@@ -61,6 +61,12 @@ module quart_accel_dma #(
   reg [1:0] r_seg, r_eb;
   reg [11:0] r_n0, r_n1, r_n2, r_r, r_p;
   reg [31:0] r_row_e, r_plane_e, r_plane_step;
+  // the plane step rows * pitch by shift-and-add, two bits of rows per cycle from the start (done after
+  // ceil(bits(rows) / 2) cycles, before the first plane's rows end unless a plane is one short row)
+  reg [31:0] r_ps_a;
+  reg [13:0] r_ps_b;
+  wire w_plane_end = (r_r + 12'd1 == r_n1);
+  wire w_ps_wait = w_plane_end && (r_p + 12'd1 != r_n2) && (r_ps_b != 14'd0);
   reg [14:0] r_pitch;
   reg [19:0] r_baddr;
   reg [13:0] r_rb;  // buffer row bytes
@@ -122,6 +128,11 @@ module quart_accel_dma #(
       r_state <= S_IDLE;
       o_req_valid <= 1'b0;
     end else begin
+      if (r_ps_b != 14'd0) begin
+        r_plane_step <= r_plane_step + (r_ps_b[0] ? r_ps_a : 32'd0) + (r_ps_b[1] ? {r_ps_a[30:0], 1'b0} : 32'd0);
+        r_ps_a <= {r_ps_a[29:0], 2'b00};
+        r_ps_b <= {2'b00, r_ps_b[13:2]};
+      end
       case (r_state)
         S_IDLE: ;
         S_ROW: begin
@@ -156,10 +167,11 @@ module quart_accel_dma #(
           r_k <= w_k_next;
           if (w_k_next == r_nb) r_state <= S_NEXT;
         end
-        default: begin  // S_NEXT
+        default:  // S_NEXT
+        if (!w_ps_wait) begin
           r_baddr <= r_baddr + {6'd0, r_rb};
           r_elems <= w_elems;
-          if (r_r + 12'd1 == r_n1) begin
+          if (w_plane_end) begin
             r_r <= 12'd0;
             r_p <= r_p + 12'd1;
             r_plane_e <= r_plane_e + r_plane_step;
@@ -181,7 +193,9 @@ module quart_accel_dma #(
         r_n1 <= {1'b0, i_n1} + 12'd1;
         r_n2 <= {1'b0, i_n2} + 12'd1;
         r_pitch <= i_pitch;
-        r_plane_step <= i_rows * i_pitch;
+        r_plane_step <= 32'd0;
+        r_ps_a <= {17'd0, i_pitch};
+        r_ps_b <= i_rows;
         r_row_e <= {2'b00, i_ext};
         r_plane_e <= {2'b00, i_ext};
         r_baddr <= i_addr;
