@@ -158,7 +158,10 @@ export function splitStatJson(
     for (const [cell, n] of Object.entries(mods.get(m) ?? {}))
       if (mods.has(norm(cell))) visit(norm(cell), mult * n);
   };
-  visit(top, 1);
+  // the top, or its parameter variant (`$paramod\\<top>\\...`): the module no other module instantiates
+  const used = new Set([...mods.values()].flatMap((c) => Object.keys(c).map(norm)));
+  const roots = [...mods.keys()].filter((m) => !used.has(m));
+  for (const r of roots.length > 0 ? roots : [top]) visit(r, 1);
   return { stat, instances };
 }
 

@@ -67,4 +67,11 @@ describe("synth.js: yosys stat of a kept hierarchy", () => {
     );
     assert.equal(r.dff, 3);
   });
+
+  test("a top with parameters set (its module is a $paramod variant) is found as the uninstantiated module", () => {
+    const { stat, instances } = splitStatJson(STAT.replace('"\\\\top"', '"$paramod\\\\top\\\\N=1"'), "top");
+    assert.equal(instances.get("$paramod\\top\\N=1"), 1);
+    assert.equal(instances.get("quart_mul"), 4);
+    assert.equal(parseBlockStat(stat, instances).lut4_by_module.quart_dma, 300);
+  });
 });
