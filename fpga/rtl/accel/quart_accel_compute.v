@@ -389,7 +389,7 @@ module quart_accel_compute #(
   // ------------------------------------------------------------------ CONV pass state
   reg [10:0] r_jb;        // first output channel of the block
   reg [PXW-1:0] r_p0;     // first output pixel of the pass
-  reg [10:0] r_by, r_bx;  // pixel p0's row and column
+  reg [10:0] r_bx;  // pixel p0's column (its row is carried by b_iy0 / b_lrow)
   reg [RW:0] r_rv;        // valid rows of the pass
   reg [CW:0] r_cv;        // valid columns of the pass
   reg [12:0] r_grp[0:ROWS-1];
@@ -431,28 +431,24 @@ module quart_accel_compute #(
   reg [RW-1:0] r_pj_rrow;
   reg [1:0] r_pj_rk;
 
-  // lane coordinates of the pass (chain from r_by, r_bx) and the lanes' im2col origins
-  reg [10:0] w_cy[0:COLS];
+  // lane columns of the pass (chain from r_bx) and the lanes' im2col origins
   reg [10:0] w_cx[0:COLS];
   reg signed [SW-1:0] w_ciy[0:COLS];
   reg signed [SW-1:0] w_cix[0:COLS];
   reg [INP_AW-1:0] w_crow[0:COLS];
   integer l;
   always @* begin
-    w_cy[0] = r_by;
     w_cx[0] = r_bx;
     w_ciy[0] = b_iy0;
     w_cix[0] = b_ix0;
     w_crow[0] = b_lrow;
     for (l = 1; l <= COLS; l = l + 1) begin
       if (w_cx[l-1] + 11'd1 == c_ow_n) begin
-        w_cy[l] = w_cy[l-1] + 11'd1;
         w_cx[l] = 11'd0;
         w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 3) {1'b0}}, c_sy});
         w_cix[l] = -$signed({{(SW - 4) {1'b0}}, c_pl});
         w_crow[l] = w_crow[l-1] + d_syirb;
       end else begin
-        w_cy[l] = w_cy[l-1];
         w_cx[l] = w_cx[l-1] + 11'd1;
         w_ciy[l] = w_ciy[l-1];
         w_cix[l] = w_cix[l-1] + $signed({{(SW - 3) {1'b0}}, c_sx});
@@ -1214,7 +1210,6 @@ module quart_accel_compute #(
             r_wbase[k] <= w_wb[k];
           end
           r_p0 <= {PXW{1'b0}};
-          r_by <= 11'd0;
           r_bx <= 11'd0;
           b_iy0 <= -$signed({{(SW - 4) {1'b0}}, c_pt});
           b_ix0 <= -$signed({{(SW - 4) {1'b0}}, c_pl});
@@ -1335,7 +1330,6 @@ module quart_accel_compute #(
             if (r_dr[RW:0] + 1'b1 != r_rv) r_dr <= r_dr + 11'd1;
             else if (r_p0 + COLS[PXW-1:0] < d_P) begin
               r_p0 <= r_p0 + COLS[PXW-1:0];
-              r_by <= w_cy[COLS];
               r_bx <= w_cx[COLS];
               b_iy0 <= w_ciy[COLS];
               b_ix0 <= w_cix[COLS];
