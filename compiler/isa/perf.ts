@@ -285,8 +285,9 @@ export function instrCycles(
           c.itab! + (c.ishared ? 0 : f.ic0! * (lut ? 16 : 1)),
           (c.ishared ? 1 : chN) * (lut ? 16 : 1),
         );
+        const grouped = c.og === 0 ? 0 : (t.vector.stage.groupedSetupCycles ?? 0);
         return {
-          cycles: window + vlat + convStaged(t, c, f, cfg),
+          cycles: window + vlat + grouped + convStaged(t, c, f, cfg),
           arrayMacs: outputs * c.ic_n! * taps,
           vectorOps: f.fuse ? outputs : 0,
         };
@@ -358,7 +359,11 @@ export function instrCycles(
       const n = 2 * f.c_n! * f.ny! * (cfg.rcfg?.out_w ?? 1);
       if (t.vector.stage)
         return {
-          cycles: window + vlat + vecStaged(t, cfg.vcfg, f.c_n!, f.ny!, cfg.rcfg?.out_w ?? 1, true),
+          cycles:
+            window +
+            vlat +
+            (t.vector.stage.resizeSetupCycles ?? 0) +
+            vecStaged(t, cfg.vcfg, f.c_n!, f.ny!, cfg.rcfg?.out_w ?? 1, true),
           arrayMacs: 0,
           vectorOps: n,
         };

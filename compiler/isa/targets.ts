@@ -65,6 +65,8 @@ export interface Target {
      * (+ `leaky` with a LeakyReLU slope ≠ 1), `acc32`. The stage parameters of the next channels are
      * read only once every element of the previous ones has left the stage. `tailCycles`: from the
      * last issue to done (drain pipeline, ACC write), unless the stage finishes later.
+     * `groupedSetupCycles` / `resizeSetupCycles`: added to the setup of a grouped CONV (og ≠ 0) / a
+     * RESIZE, where the setup divides one bit per cycle instead of in a combinational divider.
      */
     readonly stage?: {
       readonly thresh: number;
@@ -75,6 +77,8 @@ export interface Target {
       readonly pipeCycles: number;
       readonly resizePipeCycles: number;
       readonly tailCycles: number;
+      readonly groupedSetupCycles?: number;
+      readonly resizeSetupCycles?: number;
     };
   };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
@@ -163,6 +167,11 @@ export const icebreaker: Target = {
       pipeCycles: 5,
       resizePipeCycles: 4,
       tailCycles: 4,
+      // the group count (oc_n - 1 + gphase) / og: 13 dividend bits, one per cycle, overlapping 2 setup
+      // cycles; RESIZE: the x and y steps 256 (in - 1) / (out - 1) (20 bits, + 1) and y0's first tap
+      // (13 double-and-add bits, 2 cycles each, + 1)
+      groupedSetupCycles: 11,
+      resizeSetupCycles: 49,
     },
   },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },

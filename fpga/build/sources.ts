@@ -66,6 +66,7 @@ export const ACCEL_CORE_SOURCES = [
   "fpga/rtl/accel/quart_accel_compute.v",
   "fpga/rtl/accel/quart_accel_bram.v",
   "fpga/rtl/accel/quart_accel_ram4.v",
+  "fpga/rtl/accel/quart_accel_tapstep.v",
   ...ACCEL_DECODE_SOURCES,
   ...ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
   ...ACCEL_OUT_STAGE_SOURCES,

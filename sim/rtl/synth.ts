@@ -3,7 +3,10 @@
  * --up5k --package sg48 with automatic IO placement), for the resource and Fmax tables of
  * fpga/rtl/accel/README.md. Results are cached under build/rtl/synth-<top>-<hash>/.
  *
- *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core]     prints one JSON line per block
+ *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core] [--modules]     prints one JSON line per block
+ *
+ * --core adds the whole core (place and route through a pin harness with --pnr); --modules synthesizes
+ * the core with its hierarchy kept and prints the LUT4 of every module instance.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +35,8 @@ export interface BlockSpec {
   readonly dsp?: boolean;
   /** Place and route it (only pin-limited tops fit the package). */
   readonly pnr?: boolean;
+  /** synth_ice40 -noflatten: keep every module, for a per-module breakdown (lut4_by_module). */
+  readonly hierarchy?: boolean;
 }
 
 export interface BlockReport {
@@ -96,15 +101,27 @@ export const ACCEL_BLOCKS: readonly BlockSpec[] = [
 ];
 
 /**
- * The whole core (quart_accel with the icebreaker parameters and 8 DSPs): synthesis counts only (its
- * ports are far more than the package's pins). `--core` adds it to the command line's output.
+ * The whole core (quart_accel with the icebreaker parameters and 8 DSPs) behind the pin harness
+ * quart_accel_core_top (its ports are far more than the package's pins). `--core` adds it to the
+ * command line's output (placed and routed with --pnr).
  */
 export const ACCEL_CORE_BLOCK: BlockSpec = {
-  name: "core: quart_accel 4x8, 8 DSP",
+  name: "core: quart_accel 4x8, 8 DSP (pin harness)",
+  top: "quart_accel_core_top",
+  files: ["fpga/rtl/accel/quart_accel_core_top.v", ...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mac2_dsp.v"],
+  params: { N_DSP: 8 },
+  includeDirs: ACCEL_INCLUDE_DIRS,
+  pnr: true,
+};
+
+/** The core with its hierarchy kept: LUT4 per module (`--modules`). */
+export const ACCEL_CORE_MODULES: BlockSpec = {
+  name: "core modules: quart_accel 4x8, 8 DSP",
   top: "quart_accel",
   files: [...ACCEL_CORE_SOURCES, "fpga/rtl/accel/quart_mac2_dsp.v"],
   params: { N_DSP: 8 },
   includeDirs: ACCEL_INCLUDE_DIRS,
+  hierarchy: true,
 };
 
 type Cells = Record<string, number>;
@@ -119,18 +136,55 @@ function count(cells: Cells, pred: (k: string) => boolean): number {
     .reduce((s, [, v]) => s + v, 0);
 }
 
-/** Totals from `stat -json` after synth_ice40 (design totals include the kept sub-modules). */
+/**
+ * yosys 0.23's `stat -json` on a design with sub-modules also writes the instance tree as text
+ * between the modules and the design totals; this drops it. Each module's instance count in the
+ * design comes from the modules' own cell counts (a kept sub-module is a cell type of its parent),
+ * walked from `top`.
+ */
+export function splitStatJson(
+  text: string,
+  top: string,
+): { stat: YosysStat; instances: Map<string, number> } {
+  const kept = text.split("\n").filter((l) => !/^\s+\S+\s+\d+$/.test(l) || l.includes('"'));
+  const stat = JSON.parse(kept.join("\n")) as YosysStat;
+  const norm = (m: string) => m.replace(/^\\/, "");
+  const mods = new Map(
+    Object.entries(stat.modules ?? {}).map(([m, v]) => [norm(m), v.num_cells_by_type ?? {}]),
+  );
+  const instances = new Map<string, number>();
+  const visit = (m: string, mult: number) => {
+    instances.set(m, (instances.get(m) ?? 0) + mult);
+    for (const [cell, n] of Object.entries(mods.get(m) ?? {}))
+      if (mods.has(norm(cell))) visit(norm(cell), mult * n);
+  };
+  // the top, or its parameter variant (`$paramod\\<top>\\...`): the module no other module instantiates
+  const used = new Set([...mods.values()].flatMap((c) => Object.keys(c).map(norm)));
+  const roots = [...mods.keys()].filter((m) => !used.has(m));
+  for (const r of roots.length > 0 ? roots : [top]) visit(r, 1);
+  return { stat, instances };
+}
+
+/**
+ * Totals from `stat -json` after synth_ice40 (design totals include the kept sub-modules); with the
+ * instance counts of a kept hierarchy, lut4_by_module is per module over all its instances.
+ */
 export function parseBlockStat(
   stat: YosysStat,
+  instances: ReadonlyMap<string, number> = new Map(),
 ): Omit<BlockReport, "name" | "top" | "params" | "dsp_inference"> {
   const cells = stat.design?.num_cells_by_type ?? {};
   const byModule: Record<string, number> = {};
   for (const [m, v] of Object.entries(stat.modules ?? {})) {
-    // one entry per module definition (parameter variants get a #n suffix); counts are per instance
-    const base = m.replace(/^\$paramod\$[0-9a-f]+\\/, "").replace(/^\\/, "");
+    // one entry per module definition (parameter variants get a #n suffix)
+    const base = m
+      .replace(/^\$paramod\$[0-9a-f]+\\/, "")
+      .replace(/^\$paramod\\/, "")
+      .replace(/^\\/, "")
+      .replace(/\\.*$/, "");
     let name = base;
     for (let n = 2; name in byModule; n++) name = `${base}#${n}`;
-    byModule[name] = v.num_cells_by_type?.SB_LUT4 ?? 0;
+    byModule[name] = (v.num_cells_by_type?.SB_LUT4 ?? 0) * (instances.get(m.replace(/^\\/, "")) ?? 1);
   }
   return {
     lut4: cells.SB_LUT4 ?? 0,
@@ -158,7 +212,7 @@ export async function synthBlock(
   const yosysV = (await run("yosys", ["-V"])).stdout.trim();
   const key = hashInputs(
     [...files, ...headers],
-    [spec.top, JSON.stringify(params), `${spec.dsp ?? false}`, yosysV],
+    [spec.top, JSON.stringify(params), `${spec.dsp ?? false}`, `${spec.hierarchy ?? false}`, yosysV],
   );
   const dir = fromRoot("build", "rtl", `synth-${spec.top}-${key.slice(0, 16)}`);
   if (!existsSync(join(dir, "stat.json"))) {
@@ -169,14 +223,15 @@ export async function synthBlock(
     const script = [
       `read_verilog -DSYNTHESIS ${incs.map((d) => `-I${d} `).join("")}${files.join(" ")}`,
       ...chparam,
-      `synth_ice40 ${spec.dsp ? "-dsp " : ""}-top ${spec.top} -json ${join(work, "synth.json")}`,
+      `synth_ice40 ${spec.dsp ? "-dsp " : ""}${spec.hierarchy ? "-noflatten " : ""}-top ${spec.top} -json ${join(work, "synth.json")}`,
       `tee -q -o ${join(work, "stat.json")} stat -json`,
     ].join("; ");
     await run("yosys", ["-q", "-l", join(work, "yosys.log"), "-p", script], { cwd: work });
     rmSync(dir, { recursive: true, force: true });
     renameSync(work, dir);
   }
-  const base = parseBlockStat(JSON.parse(readFileSync(join(dir, "stat.json"), "utf8")) as YosysStat);
+  const { stat, instances } = splitStatJson(readFileSync(join(dir, "stat.json"), "utf8"), spec.top);
+  const base = parseBlockStat(stat, instances);
   const report: BlockReport = {
     name: spec.name,
     top: spec.top,
@@ -213,7 +268,11 @@ export async function synthBlock(
 async function main(argv: readonly string[]): Promise<void> {
   const i = argv.indexOf("--seed");
   const seed = i >= 0 ? Number(argv[i + 1]) : 1;
-  const blocks = argv.includes("--core") ? [...ACCEL_BLOCKS, ACCEL_CORE_BLOCK] : ACCEL_BLOCKS;
+  const blocks = argv.includes("--modules")
+    ? [ACCEL_CORE_MODULES]
+    : argv.includes("--core")
+      ? [...ACCEL_BLOCKS, ACCEL_CORE_BLOCK]
+      : ACCEL_BLOCKS;
   for (const b of blocks) {
     const r = await synthBlock(b, { pnr: argv.includes("--pnr"), seed });
     process.stdout.write(`${JSON.stringify(r)}\n`);

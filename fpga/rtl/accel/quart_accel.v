@@ -22,7 +22,7 @@ module quart_accel #(
     parameter integer OUT_AW = 13,  // 8 KiB
     parameter integer DEC_AW = 12,
     parameter integer N_DSP = 0,
-    parameter integer QD = 8,       // queue depth (instructions)
+    parameter integer QD = 2,       // queue depth (instructions)
     parameter integer CAW = 9       // loop buffer: 2^CAW program words (>= 9: 256-word bodies)
 ) (
     input  wire         i_clk,
@@ -188,9 +188,14 @@ module quart_accel #(
   assign w_inc_c2s = w_xdone[1] && r_x[1][ISA_PUSH_NEXT_BIT];
   assign w_inc_s2c = w_xdone[2] && r_x[2][ISA_PUSH_PREV_BIT];
 
-  // DMA engines
+  // DMA engines (an instruction moves at most one buffer's bytes: 2^(BUF_AW_MAX + 1) 4-bit elements)
+  localparam integer AW_IW = INP_AW > WGT_AW ? INP_AW : WGT_AW;
+  localparam integer AW_TA = TBL_AW > ACC_AW ? TBL_AW : ACC_AW;
+  localparam integer AW_IWTA = AW_IW > AW_TA ? AW_IW : AW_TA;
+  localparam integer BUF_AW_MAX = AW_IWTA > OUT_AW ? AW_IWTA : OUT_AW;
   wire [2:0] w_dma_start = {w_ok_s, w_ok_c && w_hc[4:0] == OP_LOADT, w_ok_l};
   wire [2:0] w_dma_done, w_dma_busy;
+  wire [31:0] w_dma_bytes[0:2];
   wire [2:0] w_bwe, w_bre;
   wire [3*20-1:0] w_bwaddr, w_braddr;
   wire [23:0] w_bwdata;
@@ -204,7 +209,9 @@ module quart_accel #(
     for (gd = 0; gd < 3; gd = gd + 1) begin : g_dma
       wire [127:0] w_di = w_dma_instr[gd];
       wire w_unused_di = &{1'b0, w_di[11:0], w_di[45:16] == 30'd0};
-      quart_accel_dma u_dma (
+      quart_accel_dma #(
+          .EW(BUF_AW_MAX + 3)
+      ) u_dma (
           .i_clk(i_clk),
           .i_rst(w_rst || r_start),
           .i_start(w_dma_start[gd]),
@@ -223,6 +230,7 @@ module quart_accel #(
           .i_base_tbl(r_base_tbl),
           .o_busy(w_dma_busy[gd]),
           .o_done(w_dma_done[gd]),
+          .o_bytes(w_dma_bytes[gd]),
           .o_req_valid(o_mreq_valid[gd]),
           .i_req_ready(i_mreq_ready[gd]),
           .o_req_addr(o_mreq_addr[32*gd+:32]),
@@ -306,20 +314,6 @@ module quart_accel #(
   assign w_xdone[1] = r_run[1] && ((w_xop == OP_LOADT) ? w_dma_done[1]
                     : (w_xop == OP_NOP || w_xop == OP_FINISH) ? 1'b1 : cu_done);
 
-  // DMA bytes of an instruction: ceil(n0*n1*n2*eb/8)
-  function automatic [31:0] dma_bytes(input [10:0] n0, input [10:0] n1, input [10:0] n2, input [1:0] eb);
-    reg [32:0] e;
-    begin
-      e = ({22'd0, n0} + 33'd1) * ({22'd0, n1} + 33'd1) * ({22'd0, n2} + 33'd1);
-      case (eb)
-        2'd0: dma_bytes = e[32:1] + {31'd0, e[0]};
-        2'd1: dma_bytes = e[31:0];
-        2'd2: dma_bytes = {e[30:0], 1'b0};
-        default: dma_bytes = {e[29:0], 2'b00};
-      endcase
-    end
-  endfunction
-
   // performance counters
   reg [31:0] p_cycles, p_busy[0:2], p_stall[0:2], p_bytes[0:2], p_disp;
   integer i;
@@ -349,6 +343,8 @@ module quart_accel #(
       if (r_running) p_cycles <= p_cycles + 32'd1;
       if (f_dvalid && !w_qfull[f_dq]) p_disp <= p_disp + 32'd1;
       for (i = 0; i < 3; i = i + 1) begin
+        // DMA bytes, counted as each LOAD / LOADT / STORE completes
+        if (w_xdone[i] && (i != 1 || w_xop == OP_LOADT)) p_bytes[i] <= p_bytes[i] + w_dma_bytes[i];
         if (r_run[i]) p_busy[i] <= p_busy[i] + 32'd1;
         else if (r_running && !w_qempty[i] && !w_qdeq[i]) p_stall[i] <= p_stall[i] + 32'd1;
       end
@@ -357,7 +353,6 @@ module quart_accel #(
       if (w_ok_l) begin
         r_run[0] <= 1'b1;
         r_x[0] <= w_hl;
-        p_bytes[0] <= p_bytes[0] + dma_bytes(w_hl[LOAD_N0_LSB+:11], w_hl[LOAD_N1_LSB+:11], w_hl[LOAD_N2_LSB+:11], w_hl[LOAD_EBITS_LSB+:2]);
         if (w_hl[LOAD_BUF_LSB+:3] != BUF_INP && w_hl[LOAD_BUF_LSB+:3] != BUF_WGT) begin
           r_err <= 1'b1;
           r_err_src <= 4'd2;
@@ -368,7 +363,6 @@ module quart_accel #(
         r_run[1] <= 1'b1;
         r_x[1] <= w_hc;
         if (w_hc[4:0] == OP_LOADT) begin
-          p_bytes[1] <= p_bytes[1] + dma_bytes(w_hc[LOAD_N0_LSB+:11], w_hc[LOAD_N1_LSB+:11], w_hc[LOAD_N2_LSB+:11], w_hc[LOAD_EBITS_LSB+:2]);
           if (w_hc[LOADT_BUF_LSB+:3] != BUF_TBL && w_hc[LOADT_BUF_LSB+:3] != BUF_ACC) begin
             r_err <= 1'b1;
             r_err_src <= 4'd3;
@@ -384,7 +378,6 @@ module quart_accel #(
       if (w_ok_s) begin
         r_run[2] <= 1'b1;
         r_x[2] <= w_hs;
-        p_bytes[2] <= p_bytes[2] + dma_bytes(w_hs[LOAD_N0_LSB+:11], w_hs[LOAD_N1_LSB+:11], w_hs[LOAD_N2_LSB+:11], w_hs[LOAD_EBITS_LSB+:2]);
         if (w_hs[STORE_BUF_LSB+:3] != BUF_OUT || w_hs[STORE_SEG_LSB+:2] != SEG_ACT) begin
           r_err <= 1'b1;
           r_err_src <= 4'd4;

@@ -78,7 +78,8 @@ module quart_accel_compute #(
   localparam [4:0] C_IDLE = 5'd0, C_SETUP1 = 5'd1, C_SETUP2 = 5'd2, C_WIN = 5'd3, C_OCB = 5'd4,
                    C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
                    C_TAIL = 5'd10, V_PAR = 5'd11, V_RUN = 5'd12, R_CH = 5'd13, R_PAR = 5'd14,
-                   R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18;
+                   R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18,
+                   R_DIV = 5'd19, R_YM = 5'd20;
   localparam [1:0] K_CONV = 2'd0, K_VEC = 2'd1, K_RESIZE = 2'd2;
   reg [4:0] r_state, r_after_win;
   reg [1:0] r_kind;
@@ -112,9 +113,16 @@ module quart_accel_compute #(
   reg [10:0] i_rows, i_ny, i_ih_n;
   reg [11:0] i_cols;
 
-  // derived
-  reg signed [31:0] d_in_h, d_in_w;
-  reg [31:0] d_irb, d_K, d_P, d_chpitch, d_dyirb, d_chN, d_orb;
+  // derived (buffer addresses wrap at their buffer's size, like the simulator's footprint-checked ones)
+  localparam integer SW = 15;   // signed input coordinates (|in_h|, |in_w| < 2^14)
+  localparam integer PXW = 21;  // pixels of a tile (oh_n * ow_n <= 2^20)
+  localparam integer KTW = 19;  // taps of an output (ic_n * kh * kw < 2^19)
+  localparam integer WIW = WGT_AW + 1;  // WGT element index (nibbles)
+  reg signed [SW-1:0] d_in_h, d_in_w;
+  reg [INP_AW-1:0] d_irb, d_chpitch, d_dyirb, d_syirb, d_ptirb, d_gpitch;
+  reg [KTW-1:0] d_K;
+  reg [PXW-1:0] d_P;
+  reg [OUT_AW-1:0] d_orb, d_ochp;
   reg [5:0] d_ob;  // output element bits: 4, 8, 32
 
   // ------------------------------------------------------------------ buffers
@@ -270,9 +278,9 @@ module quart_accel_compute #(
   localparam [QW-1:0] Q_LAST = QL[QW-1:0];
   localparam [QW:0] Q_DEPTH = SQ_D[QW:0];
   reg [31:0] f_acc[0:SQ_D-1];
-  reg [14:0] f_m[0:SQ_D-1];
-  reg [5:0] f_n[0:SQ_D-1];
-  reg [15:0] f_z[0:SQ_D-1];
+  // An element's requant parameters are its row's: the parameters change only once every element has
+  // left the stage (the parameter job waits for w_vq_empty), so the queue holds the row, not M / n / zero.
+  reg [RW-1:0] f_row[0:SQ_D-1];
   reg [TAG_W-1:0] f_tag[0:SQ_D-1];
   reg [QW-1:0] r_fwp, r_frp;
   reg [QW:0] r_fcnt;
@@ -292,9 +300,7 @@ module quart_accel_compute #(
   always @(posedge i_clk) begin
     if (f_push) begin
       f_acc[r_fwp] <= f_push_acc;
-      f_m[r_fwp] <= p_m[f_push_row];
-      f_n[r_fwp] <= p_n[f_push_row];
-      f_z[r_fwp] <= p_z[f_push_row];
+      f_row[r_fwp] <= f_push_row;
       f_tag[r_fwp] <= f_push_tag;
       r_fwp <= (r_fwp == Q_LAST) ? {QW{1'b0}} : r_fwp + 1'b1;
     end
@@ -330,9 +336,9 @@ module quart_accel_compute #(
       .i_mode(w_st_mode),
       .i_act(v_act),
       .i_alpha(v_alpha[16:0]),
-      .i_mult(f_m[r_frp]),
-      .i_shift(f_n[r_frp]),
-      .i_zero(f_z[r_frp]),
+      .i_mult(p_m[f_row[r_frp]]),
+      .i_shift(p_n[f_row[r_frp]]),
+      .i_zero(p_z[f_row[r_frp]]),
       .i_tag(f_tag[r_frp]),
       .o_thr_idx(w_thr_idx),
       .o_thr_tag(w_thr_tag),
@@ -363,78 +369,145 @@ module quart_accel_compute #(
   // ------------------------------------------------------------------ caches of tables
   reg r_win_valid;
   reg [1:0] r_win_ienc;
-  reg [31:0] r_win_src, r_win_n;
+  reg [TBL_AW-1:0] r_win_src;
+  reg [15:0] r_win_n;
   reg r_par_valid;
-  reg [31:0] r_par_ch0, r_par_rows;
+  reg [11:0] r_par_ch0;
+  reg [RW:0] r_par_rows;
   // window copy job
-  reg [31:0] r_job_src, r_job_n, r_job_i;
+  reg [TBL_AW-1:0] r_job_src;
+  reg [15:0] r_job_n, r_job_i;
   reg [DEC_AW-1:0] r_job_dst;
   reg r_job_rd;  // a TBL read is in flight (byte for the decode window)
   reg [DEC_AW-1:0] r_job_wa;
 
+  // ------------------------------------------------------------------ shared setup multiplier
+  // One product per setup cycle (tile geometry, pitches); no multiplier runs per tap, pass or element.
+  reg [13:0] w_ma, w_mb;
+  wire [27:0] w_mp = w_ma * w_mb;
+
   // ------------------------------------------------------------------ CONV pass state
-  reg [31:0] r_jb, r_p0;  // first output channel / pixel of the pass
-  reg [15:0] r_by, r_bx;  // pixel p0's row and column
-  reg [31:0] r_rv, r_cv;  // valid rows / columns of the pass
-  reg [31:0] r_grp[0:ROWS-1];
-  reg [31:0] r_wbase[0:ROWS-1];
-  reg [31:0] r_g, r_g_hi;
-  reg [31:0] r_c, r_t, r_chofs, r_kyirb;
+  reg [10:0] r_jb;        // first output channel of the block
+  reg [PXW-1:0] r_p0;     // first output pixel of the pass
+  reg [10:0] r_bx;  // pixel p0's column (its row is carried by b_iy0 / b_lrow)
+  reg [RW:0] r_rv;        // valid rows of the pass
+  reg [CW:0] r_cv;        // valid columns of the pass
+  reg [12:0] r_grp[0:ROWS-1];
+  reg [WIW-1:0] r_wbase[0:ROWS-1];
+  reg [12:0] r_g, r_g_hi;
+  reg [12:0] r_c;
+  reg [12:0] r_t;  // tap index (WGT element offset) / VEC element index
+  reg [INP_AW-1:0] r_chofs, r_kyirb;
   reg [3:0] r_ky, r_kx;
   reg [7:0] r_kyd, r_kxd;
   reg r_ph, r_first;
-  reg [15:0] r_ly[0:COLS-1];
-  reg [15:0] r_lx[0:COLS-1];
-  reg signed [31:0] r_liy0[0:COLS-1];
-  reg signed [31:0] r_lix0[0:COLS-1];
-  reg signed [31:0] r_lrow[0:COLS-1];
+  reg signed [SW-1:0] r_liy0[0:COLS-1];
+  reg signed [SW-1:0] r_lix0[0:COLS-1];
+  reg [INP_AW-1:0] r_lrow[0:COLS-1];
   reg [COLS-1:0] r_lvalid;
-  reg [31:0] r_dr, r_dc;  // drain row / column
+  reg [10:0] r_dr;  // drain row / VEC row / RESIZE output row
+  reg [13:0] r_dc;  // drain column / VEC column / RESIZE output column
   reg [3:0] r_cnt;
+  // block state: group (quotient, remainder) of channel jb + gphase, its channel and INP offsets, weights
+  reg [12:0] r_gq;
+  reg [11:0] r_gr;
+  reg [12:0] b_ch;
+  reg [INP_AW-1:0] b_chofs;
+  reg [WIW-1:0] b_wb;
+  // lane 0 of the pass: im2col origin
+  reg signed [SW-1:0] b_iy0, b_ix0;
+  reg [INP_AW-1:0] b_lrow;
+  // drain walk: OUT row / column of the lane, ACC pixel offset; channel bases; threshold address
+  reg [OUT_AW-1:0] b_orow0, r_dorow, b_ochan, r_dochan;
+  reg [10:0] b_ox0, r_dox;
+  reg [ACC_AW-1:0] b_apix0, r_dapix, b_achan, r_dachan;
+  reg [TBL_AW-1:0] b_thr, r_dthr, r_vthr;
   // parameter load job
-  reg [31:0] r_pj_row, r_pj_k, r_pj_ch0, r_pj_rows, r_pj_nw;
+  reg [RW:0] r_pj_row, r_pj_rows;
+  reg [1:0] r_pj_k, r_pj_nw;
+  reg [11:0] r_pj_ch0;
   reg r_pj_rd, r_pj_active;
   wire w_pj_done = !r_pj_active && !r_pj_rd;
-  reg [31:0] r_pj_rrow, r_pj_rk;
+  reg [RW-1:0] r_pj_rrow;
+  reg [1:0] r_pj_rk;
 
-  // lane coordinates of the next pass (chain from r_by, r_bx)
-  reg [15:0] w_cy[0:COLS];
-  reg [15:0] w_cx[0:COLS];
+  // lane columns of the pass (chain from r_bx) and the lanes' im2col origins
+  reg [10:0] w_cx[0:COLS];
+  reg signed [SW-1:0] w_ciy[0:COLS];
+  reg signed [SW-1:0] w_cix[0:COLS];
+  reg [INP_AW-1:0] w_crow[0:COLS];
   integer l;
   always @* begin
-    w_cy[0] = r_by;
     w_cx[0] = r_bx;
+    w_ciy[0] = b_iy0;
+    w_cix[0] = b_ix0;
+    w_crow[0] = b_lrow;
     for (l = 1; l <= COLS; l = l + 1) begin
-      if (w_cx[l-1] + 16'd1 == {5'd0, c_ow_n}) begin
-        w_cy[l] = w_cy[l-1] + 16'd1;
-        w_cx[l] = 16'd0;
+      if (w_cx[l-1] + 11'd1 == c_ow_n) begin
+        w_cx[l] = 11'd0;
+        w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 3) {1'b0}}, c_sy});
+        w_cix[l] = -$signed({{(SW - 4) {1'b0}}, c_pl});
+        w_crow[l] = w_crow[l-1] + d_syirb;
       end else begin
-        w_cy[l] = w_cy[l-1];
-        w_cx[l] = w_cx[l-1] + 16'd1;
+        w_cx[l] = w_cx[l-1] + 11'd1;
+        w_ciy[l] = w_ciy[l-1];
+        w_cix[l] = w_cix[l-1] + $signed({{(SW - 3) {1'b0}}, c_sx});
+        w_crow[l] = w_crow[l-1];
       end
     end
   end
+
+  // group of each row of the block (og != 0): consecutive channels, one (quotient, remainder) step each;
+  // weight offsets (channel * K) likewise
+  reg [12:0] w_gq[0:ROWS];
+  reg [11:0] w_gr[0:ROWS];
+  reg [WIW-1:0] w_wb[0:ROWS];
+  always @* begin
+    w_gq[0] = r_gq;
+    w_gr[0] = r_gr;
+    w_wb[0] = b_wb;
+    for (l = 1; l <= ROWS; l = l + 1) begin
+      if (w_gr[l-1] + 12'd1 == c_og) begin
+        w_gq[l] = w_gq[l-1] + 13'd1;
+        w_gr[l] = 12'd0;
+      end else begin
+        w_gq[l] = w_gq[l-1];
+        w_gr[l] = w_gr[l-1] + 12'd1;
+      end
+      w_wb[l] = w_wb[l-1] + d_K[WIW-1:0];
+    end
+  end
+  // rows of an output-channel block: ROWS (W4), 1 (W8: a pass computes channel 0 only)
+  wire [10:0] w_oc_left = c_oc_n - r_jb;
+  wire [RW:0] w_ocb_rows = c_w8 ? {{RW{1'b0}}, 1'b1} : w_oc_left < ROWS[10:0] ? w_oc_left[RW:0] : ROWS[RW:0];
+  wire [12:0] w_gq_next = w_gq[w_ocb_rows];
+  // groups the block advance passes (<= ROWS; none when ungrouped)
+  wire [2:0] w_gdelta = (c_og == 12'd0) ? 3'd0 : w_gq_next[2:0] - r_gq[2:0];
+  // valid columns of the pass at r_p0
+  wire [PXW-1:0] w_pleft = d_P - r_p0;
+  wire [CW:0] r_cv_n = (w_pleft < COLS[PXW-1:0]) ? w_pleft[CW:0] : COLS[CW:0];
 
   // ------------------------------------------------------------------ tap address generation (T0)
   reg [INP_AW*COLS-1:0] w_tap_addr;
   reg [COLS-1:0] w_tap_pad, w_tap_nib;
   reg [WGT_AW*ROWS-1:0] w_wt_addr;
   reg [ROWS-1:0] w_wt_nib, w_wt_en;
-  reg signed [31:0] w_iy, w_ix, w_ia;
-  reg [31:0] w_widx;
+  reg signed [SW-1:0] w_iy, w_ix;
+  reg [INP_AW-1:0] w_ia;
+  reg [WIW-1:0] w_widx;
+  wire [INP_AW-1:0] w_tbase = i_inp[INP_AW-1:0] + r_chofs + r_kyirb;
   integer m;
   always @* begin
     for (m = 0; m < COLS; m = m + 1) begin
-      w_iy = r_liy0[m] + $signed({24'd0, r_kyd});
-      w_ix = r_lix0[m] + $signed({24'd0, r_kxd});
-      w_ia = $signed({12'd0, i_inp}) + $signed(r_chofs) + r_lrow[m] + $signed(r_kyirb)
-           + (c_ienc == IENC_LUT4 ? (w_ix >>> 1) : w_ix);
-      w_tap_addr[INP_AW*m+:INP_AW] = w_ia[INP_AW-1:0];
+      w_iy = r_liy0[m] + $signed({{(SW - 8) {1'b0}}, r_kyd});
+      w_ix = r_lix0[m] + $signed({{(SW - 8) {1'b0}}, r_kxd});
+      w_ia = w_tbase + r_lrow[m] + (c_ienc == IENC_LUT4 ? w_ix[INP_AW:1] : w_ix[INP_AW-1:0]);
+      w_tap_addr[INP_AW*m+:INP_AW] = w_ia;
       w_tap_nib[m] = w_ix[0];
       w_tap_pad[m] = !r_lvalid[m] || w_iy < 0 || w_iy >= d_in_h || w_ix < 0 || w_ix >= d_in_w;
     end
     for (m = 0; m < ROWS; m = m + 1) begin
-      w_widx = r_wbase[m] + r_t;
+      w_widx = r_wbase[m] + r_t[WIW-1:0];
       w_wt_addr[WGT_AW*m+:WGT_AW] = c_w8 ? i_wgt[WGT_AW-1:0] + w_widx[WGT_AW-1:0]
                                          : i_wgt[WGT_AW-1:0] + w_widx[WGT_AW:1];
       w_wt_nib[m] = w_widx[0];
@@ -442,62 +515,82 @@ module quart_accel_compute #(
     end
   end
 
-  // ------------------------------------------------------------------ resize address generation
-  // taps(o, in, out) of docs/isa.md RCFG
-  reg [31:0] w_rx_num, w_rx_den, w_rx0, w_rx1, w_rfx;
-  always @* begin
-    w_rx_den = {18'd0, rc_out_w} - 32'd1;
-    w_rx_num = r_dc * ({19'd0, rc_in_w} - 32'd1);
-    if (w_rx_den == 32'd0) begin
-      w_rx0 = 32'd0;
-      w_rx1 = 32'd0;
-      w_rfx = 32'd0;
-    end else begin
-      w_rx0 = w_rx_num / w_rx_den;
-      w_rx1 = (w_rx0 + 32'd1 < {19'd0, rc_in_w}) ? w_rx0 + 32'd1 : {19'd0, rc_in_w} - 32'd1;
-      w_rfx = (32'd256 * (w_rx_num % w_rx_den) + (w_rx_den >> 1)) / w_rx_den;
-    end
-  end
-  reg [31:0] w_ry_num, w_ry_den, w_ry0, w_ry1, w_rfy, w_ryo;
-  always @* begin
-    w_ryo = {19'd0, i_y0} + r_dr;
-    w_ry_den = {18'd0, rc_out_h} - 32'd1;
-    w_ry_num = w_ryo * ({19'd0, rc_in_h} - 32'd1);
-    if (w_ry_den == 32'd0) begin
-      w_ry0 = 32'd0;
-      w_ry1 = 32'd0;
-      w_rfy = 32'd0;
-    end else begin
-      w_ry0 = w_ry_num / w_ry_den;
-      w_ry1 = (w_ry0 + 32'd1 < {19'd0, rc_in_h}) ? w_ry0 + 32'd1 : {19'd0, rc_in_h} - 32'd1;
-      w_rfy = (32'd256 * (w_ry_num % w_ry_den) + (w_ry_den >> 1)) / w_ry_den;
-    end
-  end
-  reg [31:0] r_rrowa, r_rrowb, r_rfy, r_rorow;
+  // ------------------------------------------------------------------ resize taps
+  // taps(o, in, out) of docs/isa.md RCFG as 256 * o * (in - 1) + (out - 1) / 2 over out - 1: the
+  // quotient's bits 19:8 are i0, bits 7:0 the fraction. x walks o = 0, 1, ... per row, y o = y0, y0 + 1,
+  // ... per channel: each step adds 256 * (in - 1) (a quotient and remainder computed once per
+  // instruction by shifting its bits in). y's first value is 256 * y0 * (in_h - 1) built by doubling
+  // and adding over y0's bits. The CONV group count uses the y stepper as a plain divider.
+  wire [12:0] w_rden_x = rc_out_w[12:0] - 13'd1;
+  wire [12:0] w_rden_y = rc_out_h[12:0] - 13'd1;
+  wire [11:0] w_ra_x = rc_in_w[11:0] - 12'd1;
+  wire [11:0] w_ra_y = rc_in_h[11:0] - 12'd1;
+  reg [1:0] r_tx_op, r_ty_op;
+  reg [19:0] r_tx_iq, r_ty_iq;
+  reg [12:0] r_tx_ir, r_ty_ir;
+  reg r_tx_bit, r_ty_bit;
+  wire [19:0] w_tx_q, w_ty_q;
+  wire [12:0] w_tx_r, w_ty_r;
+  reg [19:0] r_qa_x, r_qa_y, r_y0_q;
+  reg [12:0] r_ra_x, r_ra_y, r_y0_r;
+  reg [4:0] r_rbit;  // bit index of the setup's shift-in / double-and-add loops
+  wire w_ty_conv = (r_kind == K_CONV);
+  quart_accel_tapstep #(
+      .QW(20),
+      .RW(13)
+  ) u_tx (
+      .i_clk(i_clk),
+      .i_op(r_tx_op),
+      .i_den(w_rden_x),
+      .i_q(r_tx_iq),
+      .i_r(r_tx_ir),
+      .i_bit(r_tx_bit),
+      .o_q(w_tx_q),
+      .o_r(w_tx_r)
+  );
+  quart_accel_tapstep #(
+      .QW(20),
+      .RW(13)
+  ) u_ty (
+      .i_clk(i_clk),
+      .i_op(r_ty_op),
+      .i_den(w_ty_conv ? {1'b0, c_og} : w_rden_y),
+      .i_q(r_ty_iq),
+      .i_r(r_ty_ir),
+      .i_bit(r_ty_bit),
+      .o_q(w_ty_q),
+      .o_r(w_ty_r)
+  );
+  wire [11:0] w_rx0 = w_tx_q[19:8];
+  wire [11:0] w_rx1 = (w_rx0 < w_ra_x) ? w_rx0 + 12'd1 : w_ra_x;
+  wire [11:0] w_ry0 = w_ty_q[19:8];
+  wire [11:0] w_ry1 = (w_ry0 < w_ra_y) ? w_ry0 + 12'd1 : w_ra_y;
+  reg [INP_AW-1:0] r_rrowa, r_rrowb, r_rch;
+  reg [7:0] r_rfy;
+  reg [OUT_AW-1:0] r_rorow;
   wire w_rlut = (rc_ienc == IENC_LUT4);
-  wire [31:0] w_rxa = w_rlut ? (w_rx0 >> 1) : w_rx0;
-  wire [31:0] w_rxb = w_rlut ? (w_rx1 >> 1) : w_rx1;
-  wire [31:0] w_r_a0 = {12'd0, i_inp} + r_rrowa + w_rxa;
-  wire [31:0] w_r_a1 = {12'd0, i_inp} + r_rrowa + w_rxb;
-  wire [31:0] w_r_a2 = {12'd0, i_inp} + r_rrowb + w_rxa;
-  wire [31:0] w_r_a3 = {12'd0, i_inp} + r_rrowb + w_rxb;
+  wire [16:0] w_rx0e = {5'd0, w_rx0};
+  wire [16:0] w_rx1e = {5'd0, w_rx1};
+  wire [INP_AW-1:0] w_rxa = w_rlut ? w_rx0e[INP_AW:1] : w_rx0e[INP_AW-1:0];
+  wire [INP_AW-1:0] w_rxb = w_rlut ? w_rx1e[INP_AW:1] : w_rx1e[INP_AW-1:0];
+  wire [INP_AW-1:0] w_rba = i_inp[INP_AW-1:0] + r_rrowa;
+  wire [INP_AW-1:0] w_rbb = i_inp[INP_AW-1:0] + r_rrowb;
+  wire [INP_AW-1:0] w_r_a0 = w_rba + w_rxa;
+  wire [INP_AW-1:0] w_r_a1 = w_rba + w_rxb;
+  wire [INP_AW-1:0] w_r_a2 = w_rbb + w_rxa;
+  wire [INP_AW-1:0] w_r_a3 = w_rbb + w_rxb;
   wire w_rs_issue = (r_state == R_PIX) && !r_ph && w_cred_ok;
 
   // INP read address mux: CONV taps, or RESIZE's four codes on lanes 0..3
   genvar ga;
   generate
     for (ga = 0; ga < COLS; ga = ga + 1) begin : g_inp_addr
-      wire [31:0] w_ra = ga == 0 ? w_r_a0 : ga == 1 ? w_r_a1 : ga == 2 ? w_r_a2 : w_r_a3;
-      assign w_inp_raddr[INP_AW*ga+:INP_AW] = (r_kind == K_RESIZE && ga < 4) ? w_ra[INP_AW-1:0]
+      wire [INP_AW-1:0] w_ra = ga == 0 ? w_r_a0 : ga == 1 ? w_r_a1 : ga == 2 ? w_r_a2 : w_r_a3;
+      assign w_inp_raddr[INP_AW*ga+:INP_AW] = (r_kind == K_RESIZE && ga < 4) ? w_ra
                                               : w_tap_addr[INP_AW*ga+:INP_AW];
-      wire w_unused_ra = &{1'b0, w_ra[31:INP_AW]};
     end
   endgenerate
   assign w_wgt_raddr = w_wt_addr;
-
-  // thresholds of channel ch at ptab + 60 ch (CONV drain element, VEC / RESIZE channel)
-  wire [31:0] w_dthr = {12'd0, v_ptab} + ({20'd0, i_oc0} + r_jb + r_dr) * 32'd60;
-  wire [31:0] w_vthr = {12'd0, v_ptab} + ({20'd0, i_c0} + r_c) * 32'd60;
 
   // ------------------------------------------------------------------ tap pipeline (T1, T2)
   reg t1_valid, t1_first;
@@ -505,15 +598,21 @@ module quart_accel_compute #(
   reg [ROWS-1:0] t1_wnib, t1_wen;
   reg [DEC_AW-2:0] t1_ch;
   wire w_tap_issue = (r_state == C_TAP);
-  reg [31:0] r_ch;  // channel within the INP tile (g*ic_n + c)
+  reg [12:0] r_ch;  // channel within the INP tile (g*ic_n + c)
   // resize pipeline
   reg q1_valid, q2_valid;
   reg [3:0] q1_nib;
-  reg [31:0] q1_fx, q2_fx, q1_fy, q2_fy;
+  reg [7:0] q1_fx, q2_fx, q1_fy, q2_fy;
   reg [OUT_AW-1:0] q1_oaddr, q2_oaddr;
   reg q1_onib, q2_onib;
   reg [TBL_AW-1:0] q1_thr, q2_thr;
   wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, q2_oaddr};
+  // OUT byte offset of element x in a row of 4-, 8- or 32-bit elements
+  function automatic [OUT_AW-1:0] ocol(input [13:0] x, input [5:0] ob);
+    begin
+      ocol = ob == 6'd4 ? x[OUT_AW:1] : ob == 6'd8 ? x[OUT_AW-1:0] : {x[OUT_AW-3:0], 2'b00};
+    end
+  endfunction
   always @(posedge i_clk) begin
     t1_valid <= w_tap_issue;
     t1_first <= r_first;
@@ -525,12 +624,11 @@ module quart_accel_compute #(
     // resize stage Q1: INP codes are read
     q1_valid <= w_rs_issue;
     q1_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
-    q1_fx <= w_rfx;
+    q1_fx <= w_tx_q[7:0];
     q1_fy <= r_rfy;
-    q1_oaddr <= r_rorow[OUT_AW-1:0] + (d_ob == 6'd4 ? r_dc[OUT_AW:1] : d_ob == 6'd8 ? r_dc[OUT_AW-1:0]
-                                                     : {r_dc[OUT_AW-3:0], 2'b00});
+    q1_oaddr <= r_rorow + ocol(r_dc, d_ob);
     q1_onib <= r_dc[0];
-    q1_thr <= w_vthr[TBL_AW-1:0];
+    q1_thr <= r_vthr;
     q2_valid <= q1_valid;
     q2_fx <= q1_fx;
     q2_fy <= q1_fy;
@@ -565,16 +663,20 @@ module quart_accel_compute #(
       else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
   end
 
-  // resize Q2: decoded values, bilinear in the decoded domain
-  wire signed [7:0] w_v0 = w_dec_v[7:0];
-  wire signed [7:0] w_v1 = w_dec_v[15:8];
-  wire signed [7:0] w_v2 = w_dec_v[23:16];
-  wire signed [7:0] w_v3 = w_dec_v[31:24];
-  wire signed [31:0] w_fx = $signed(q2_fx);
-  wire signed [31:0] w_fy = $signed(q2_fy);
-  wire signed [31:0] w_top = w_v0 * (32'sd256 - w_fx) + w_v1 * w_fx;
-  wire signed [31:0] w_bot = w_v2 * (32'sd256 - w_fx) + w_v3 * w_fx;
-  wire signed [31:0] w_rsum = w_top * (32'sd256 - w_fy) + w_bot * w_fy;
+  // resize Q2: decoded values, bilinear in the decoded domain. a (256 - f) + b f = 256 a + f (b - a):
+  // one product per lerp, of the difference by the 8-bit weight
+  wire signed [8:0] w_v0 = $signed({w_dec_v[7], w_dec_v[7:0]});
+  wire signed [8:0] w_v1 = $signed({w_dec_v[15], w_dec_v[15:8]});
+  wire signed [8:0] w_v2 = $signed({w_dec_v[23], w_dec_v[23:16]});
+  wire signed [8:0] w_v3 = $signed({w_dec_v[31], w_dec_v[31:24]});
+  wire signed [8:0] w_fx = $signed({1'b0, q2_fx});
+  wire signed [8:0] w_fy = $signed({1'b0, q2_fy});
+  wire signed [8:0] w_dtop = w_v1 - w_v0;
+  wire signed [8:0] w_dbot = w_v3 - w_v2;
+  wire signed [17:0] w_top = $signed({w_v0, 8'd0}) + w_dtop * w_fx;
+  wire signed [17:0] w_bot = $signed({w_v2, 8'd0}) + w_dbot * w_fx;
+  wire signed [17:0] w_dv = w_bot - w_top;
+  wire signed [27:0] w_rsum = $signed({{2{w_top[17]}}, w_top, 8'd0}) + w_dv * w_fy;
 
   // ------------------------------------------------------------------ drain pipeline (D1..D3)
   // D0: the array address (and, for VEC, the ACC element) is issued; D3: the array sum is on w_a_acc
@@ -603,7 +705,7 @@ module quart_accel_compute #(
       end
     end else if (q2_valid) begin
       f_push <= 1'b1;
-      f_push_acc <= w_rsum + p_bias[0];
+      f_push_acc <= {{4{w_rsum[27]}}, w_rsum} + p_bias[0];
       f_push_row <= {RW{1'b0}};
       f_push_tag <= q2_tag;
     end
@@ -640,23 +742,16 @@ module quart_accel_compute #(
   end
   always @* r_acc_raddr = d2_aaddr;
 
-  // CONV drain element (r_dr, r_dc): channel j = jb + r, pixel of lane c
-  reg [31:0] w_dj, w_dp, w_dy, w_dx, w_drow, w_dacc, w_dout;
-  always @* begin
-    w_dj = r_jb + r_dr;
-    w_dp = r_p0 + r_dc;
-    w_dy = {16'd0, r_ly[r_dc[CW-1:0]]};
-    w_dx = {16'd0, r_lx[r_dc[CW-1:0]]};
-    w_drow = (w_dj * {21'd0, c_oh_n} + w_dy) * d_orb;
-    w_dacc = {12'd0, i_acc} + ((w_dj * d_P + w_dp) << 2);
-    w_dout = {12'd0, i_dst} + w_drow + (d_ob == 6'd4 ? (w_dx >> 1) : d_ob == 6'd8 ? w_dx : (w_dx << 2));
-  end
+  // CONV drain element (r_dr, r_dc): channel jb + r_dr, the pixel of lane r_dc, walked in drain order
+  wire w_dwrap = (r_dox + 11'd1 == c_ow_n);
+  wire [OUT_AW-1:0] w_dorow_n = w_dwrap ? r_dorow + d_orb : r_dorow;
+  wire [10:0] w_dox_n = w_dwrap ? 11'd0 : r_dox + 11'd1;
+  wire [ACC_AW-1:0] w_dapix_n = r_dapix + {{(ACC_AW - 3) {1'b0}}, 3'd4};
+  wire [OUT_AW-1:0] w_dout = i_dst[OUT_AW-1:0] + r_dochan + r_dorow + ocol({3'd0, r_dox}, d_ob);
+  wire [ACC_AW-1:0] w_dacc = i_acc[ACC_AW-1:0] + r_dachan + r_dapix;
   // VEC element (r_c = channel j, r_dr = row, r_dc = column); r_t = flat element index
-  reg [31:0] w_vacc, w_vout;
-  always @* begin
-    w_vacc = {12'd0, i_src} + (r_t << 2);
-    w_vout = r_rorow + (d_ob == 6'd4 ? (r_dc >> 1) : d_ob == 6'd8 ? r_dc : (r_dc << 2));
-  end
+  wire [ACC_AW-1:0] w_vacc = i_src[ACC_AW-1:0] + {r_t[ACC_AW-3:0], 2'b00};
+  wire [OUT_AW-1:0] w_vout = r_rorow + ocol(r_dc, d_ob);
 
   // CONV drain: W4 one address per element; W8 two, (1, c) then (0, c) (r_ph), the element with the
   // second. A fused element waits for a queue entry (checked at its first address).
@@ -666,10 +761,10 @@ module quart_accel_compute #(
     d0_valid = 1'b0;
     d0_vec = 1'b0;
     d0_row = c_w8 ? {RW{1'b0}} : r_dr[RW-1:0];
-    d0_aaddr = w_dacc[ACC_AW-1:0];
-    d0_oaddr = w_dout[OUT_AW-1:0];
-    d0_onib = w_dx[0];
-    d0_thr = w_dthr[TBL_AW-1:0];
+    d0_aaddr = w_dacc;
+    d0_oaddr = w_dout;
+    d0_onib = r_dox[0];
+    d0_thr = r_dthr;
     r_rd_row = c_w8 ? (r_ph ? {RW{1'b0}} : {{(RW - 1) {1'b0}}, 1'b1}) : r_dr[RW-1:0];
     r_rd_col = r_dc[CW-1:0];
     if (w_drain_go && (!c_w8 || r_ph)) d0_valid = 1'b1;
@@ -677,38 +772,39 @@ module quart_accel_compute #(
       d0_valid = 1'b1;
       d0_vec = 1'b1;
       d0_row = {RW{1'b0}};
-      d0_aaddr = w_vacc[ACC_AW-1:0];
-      d0_oaddr = w_vout[OUT_AW-1:0];
+      d0_aaddr = w_vacc;
+      d0_oaddr = w_vout;
       d0_onib = r_dc[0];
-      d0_thr = w_vthr[TBL_AW-1:0];
+      d0_thr = r_vthr;
     end
     w_issue = (d0_valid && (d0_vec || i_fuse)) || w_rs_issue;
   end
 
   // ------------------------------------------------------------------ TBL reads (window, params)
-  reg [31:0] w_pj_addr, w_pj_ch;
+  reg [TBL_AW-1:0] w_pj_addr, w_pj_ch;
   always @* begin
-    w_pj_ch = r_pj_ch0 + r_pj_row;
-    if (r_pj_k == 32'd0) w_pj_addr = {12'd0, v_btab} + (w_pj_ch << 2);
-    else w_pj_addr = {12'd0, v_ptab} + (w_pj_ch << 3) + ((r_pj_k - 32'd1) << 2);
+    w_pj_ch = r_pj_ch0[TBL_AW-1:0] + {{(TBL_AW - RW - 1) {1'b0}}, r_pj_row};
+    if (r_pj_k == 2'd0) w_pj_addr = v_btab[TBL_AW-1:0] + {w_pj_ch[TBL_AW-3:0], 2'b00};
+    else w_pj_addr = v_ptab[TBL_AW-1:0] + {w_pj_ch[TBL_AW-4:0], 3'b000} + {{(TBL_AW - 4) {1'b0}}, r_pj_k - 2'd1, 2'b00};
     // the window copy runs only with the stage idle; the stage has the port while it has elements,
     // and the parameter job waits for that (w_vq_empty)
-    r_tbl_raddr = (r_state == C_WIN) ? r_job_src[TBL_AW-1:0] + r_job_i[TBL_AW-1:0]
-                : !w_vq_empty ? w_thr_addr : w_pj_addr[TBL_AW-1:0];
+    r_tbl_raddr = (r_state == C_WIN) ? r_job_src + r_job_i[TBL_AW-1:0]
+                : !w_vq_empty ? w_thr_addr : w_pj_addr;
   end
 
   // ------------------------------------------------------------------ FSM
   wire [4:0] w_op = i_instr[4:0];
-  reg [31:0] w_chN_need, w_ocb_g;
-  wire [31:0] w_oc_left = {21'd0, c_oc_n} - r_jb;
-  // rows of an output-channel block: ROWS (W4), 1 (W8: a pass computes channel 0 only)
-  wire [31:0] w_ocb_rows = c_w8 ? 32'd1 : w_oc_left < ROWS ? w_oc_left : ROWS;
-  always @* begin
-    w_chN_need = (c_og == 12'd0) ? {19'd0, c_ic_n}
-               : (({21'd0, c_oc_n} - 32'd1 + {20'd0, i_gphase}) / {20'd0, c_og} + 32'd1) * {19'd0, c_ic_n};
-    w_ocb_g = 32'd0;
-  end
-  wire w_unused_ocbg = &{1'b0, w_ocb_g};
+  // threshold table of channel ch: ptab + 60 ch
+  localparam [TBL_AW-1:0] THR_STEP = 60;
+  function automatic [TBL_AW-1:0] thr_of(input [TBL_AW-3:0] ch);
+    begin
+      thr_of = v_ptab[TBL_AW-1:0] + {ch[TBL_AW-7:0], 6'd0} - {ch[TBL_AW-3:0], 2'b00};
+    end
+  endfunction
+  // CONV group count: (oc_n - 1 + gphase) / og, shifted into the y stepper MSB first
+  wire [12:0] w_gnum = {2'b00, c_oc_n} - 13'd1 + {1'b0, i_gphase};
+  // decode-window channels: the tile's groups (group count + 1, from the shared multiplier) x ic_n
+  wire [25:0] w_chN = (c_og == 12'd0) ? {13'd0, c_ic_n} : w_mp[25:0];
   integer k;
 
   task automatic fail(input [3:0] code);
@@ -719,9 +815,60 @@ module quart_accel_compute #(
     end
   endtask
 
+  // input rows / columns the tile spans: (out - 1) * stride + (k - 1) * dilation
+  wire [SW-2:0] w_span_h = ({3'd0, c_oh_n} - 14'd1) * {11'd0, c_sy} + ({10'd0, c_kh} - 14'd1) * {11'd0, c_dy};
+  wire [SW-2:0] w_span_w = ({3'd0, c_ow_n} - 14'd1) * {11'd0, c_sx} + ({10'd0, c_kw} - 14'd1) * {11'd0, c_dx};
+  wire [7:0] w_khkw = c_kh * c_kw;
+  wire [4:0] w_rb1 = r_rbit - 5'd1;
+  wire [4:0] w_rb9 = r_rbit - 5'd9;
+  wire [15:0] w_rinw = {3'd0, rc_in_w};
+  // shared multiplier operands per state
+  // (14 x 14 bits: buffer pitches wrap at 2^14 at most, tile sizes and the group count fit)
+  always @* begin
+    w_ma = 14'd0;
+    w_mb = 14'd0;
+    case (r_state)
+      C_SETUP1: begin
+        w_ma = {3'd0, c_oh_n};
+        w_mb = {3'd0, c_ow_n};
+      end
+      C_SETUP2: begin
+        w_ma = {1'd0, c_ic_n};
+        w_mb = {6'd0, w_khkw};
+      end
+      C_NEXT:
+      if (r_cnt == 4'd0) begin
+        w_ma = r_kind == K_RESIZE ? {3'd0, i_ih_n} : d_in_h[13:0];
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
+      end else begin
+        w_ma = {1'b0, w_ty_q[12:0] + 13'd1};
+        w_mb = {1'd0, c_ic_n};
+      end
+      C_WIN: begin
+        w_ma = {10'd0, c_pt};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
+      end
+      C_OCB: begin
+        w_ma = {1'd0, c_ic_n};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_chpitch};
+      end
+      C_PIX: begin
+        w_ma = {3'd0, c_oh_n};
+        w_mb = {{(14 - OUT_AW) {1'b0}}, d_orb};
+      end
+      R_ROW: begin
+        w_ma = {2'd0, w_ry0 - i_iy0};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
+      end
+      default: ;
+    endcase
+  end
+
   always @(posedge i_clk) begin
     o_done <= 1'b0;
     r_dec_we <= 1'b0;
+    r_tx_op <= 2'd0;
+    r_ty_op <= 2'd0;
     if (i_tbl_we) begin
       r_win_valid <= 1'b0;
       r_par_valid <= 1'b0;
@@ -748,26 +895,34 @@ module quart_accel_compute #(
       end
       r_job_rd <= 1'b0;
       if (r_pj_rd) begin
-        if (r_pj_rk == 32'd0) p_bias[r_pj_rrow[RW-1:0]] <= v_bias ? w_tbl_q : 32'd0;
-        else if (r_pj_rk == 32'd1) begin
-          p_m[r_pj_rrow[RW-1:0]] <= w_tbl_q[14:0];
-          p_n[r_pj_rrow[RW-1:0]] <= w_tbl_q[21:16];
-        end else p_z[r_pj_rrow[RW-1:0]] <= w_tbl_q[15:0];
+        if (r_pj_rk == 2'd0) p_bias[r_pj_rrow] <= v_bias ? w_tbl_q : 32'd0;
+        else if (r_pj_rk == 2'd1) begin
+          p_m[r_pj_rrow] <= w_tbl_q[14:0];
+          p_n[r_pj_rrow] <= w_tbl_q[21:16];
+        end else p_z[r_pj_rrow] <= w_tbl_q[15:0];
       end
       r_pj_rd <= 1'b0;
       // parameter job: one TBL word per cycle, in the background of the taps, once every element of
       // the previous parameters has gone through the stage (which has the TBL port meanwhile)
       if (r_pj_active && w_vq_empty) begin
         r_pj_rd <= 1'b1;
-        r_pj_rrow <= r_pj_row;
+        r_pj_rrow <= r_pj_row[RW-1:0];
         r_pj_rk <= r_pj_k;
-        if (r_pj_k + 32'd1 == r_pj_nw) begin
-          r_pj_k <= 32'd0;
-          r_pj_row <= r_pj_row + 32'd1;
-          if (r_pj_row + 32'd1 == r_pj_rows) r_pj_active <= 1'b0;
-        end else r_pj_k <= r_pj_k + 32'd1;
+        if (r_pj_k + 2'd1 == r_pj_nw) begin
+          r_pj_k <= 2'd0;
+          r_pj_row <= r_pj_row + 1'b1;
+          if (r_pj_row + 1'b1 == r_pj_rows) r_pj_active <= 1'b0;
+        end else r_pj_k <= r_pj_k + 2'd1;
       end
       if (r_state == C_TAP) o_pass_cycles <= o_pass_cycles + 32'd1;
+      // a drained CONV output has K MACs (padding included, as the simulator counts them)
+      if (w_drain_go && (!c_w8 || r_ph)) o_macs <= o_macs + {{(48 - KTW) {1'b0}}, d_K};
+      // the grouped CONV's group count: one dividend bit per cycle from the CONV's first cycle
+      if (w_ty_conv && r_rbit != 5'd0 && r_state != C_IDLE && r_state != C_ERR) begin
+        r_ty_op <= 2'd2;
+        r_ty_bit <= w_gnum[w_rb1[3:0]];
+        r_rbit <= r_rbit - 5'd1;
+      end
 
       case (r_state)
         C_IDLE:
@@ -830,6 +985,11 @@ module quart_accel_compute #(
               i_gphase <= i_instr[CONV_GPHASE_LSB+:12];
               r_kind <= K_CONV;
               r_state <= C_SETUP1;
+              // grouped: 13 dividend bits through the y stepper (cleared here)
+              r_ty_op <= 2'd1;
+              r_ty_iq <= 20'd0;
+              r_ty_ir <= 13'd0;
+              r_rbit <= (c_og == 12'd0) ? 5'd0 : 5'd13;
             end
             OP_VEC: begin
               i_fuse <= 1'b1;
@@ -853,22 +1013,68 @@ module quart_accel_compute #(
               i_iy0 <= i_instr[RESIZE_IY0_LSB+:12];
               i_ih_n <= {1'b0, i_instr[RESIZE_IH_N_LSB+:10]} + 11'd1;
               r_kind <= K_RESIZE;
-              r_state <= C_SETUP1;
+              // x and y steps 256 (in - 1) / (out - 1): 20 bits shifted into cleared steppers
+              r_tx_op <= 2'd1;
+              r_tx_iq <= 20'd0;
+              r_tx_ir <= 13'd0;
+              r_ty_op <= 2'd1;
+              r_ty_iq <= 20'd0;
+              r_ty_ir <= 13'd0;
+              r_rbit <= 5'd20;
+              r_state <= R_DIV;
             end
             default: fail(4'd6);
           endcase
         end
 
+        R_DIV:
+        if (r_rbit != 5'd0) begin
+          r_tx_op <= 2'd2;
+          r_ty_op <= 2'd2;
+          r_tx_bit <= r_rbit > 5'd8 ? w_ra_x[w_rb9[3:0]] : 1'b0;
+          r_ty_bit <= r_rbit > 5'd8 ? w_ra_y[w_rb9[3:0]] : 1'b0;
+          r_rbit <= r_rbit - 5'd1;
+        end else if (r_tx_op == 2'd0) begin
+          // the steps are in the steppers (the last bit landed); y restarts at 0 for 256 y0 (in_h - 1)
+          r_qa_x <= w_tx_q;
+          r_ra_x <= w_tx_r;
+          r_qa_y <= w_ty_q;
+          r_ra_y <= w_ty_r;
+          r_ty_op <= 2'd1;
+          r_ty_iq <= 20'd0;
+          r_ty_ir <= 13'd0;
+          r_rbit <= 5'd13;
+          r_ph <= 1'b0;
+          r_state <= R_YM;
+        end
+
+        // y0's bits MSB first: double, then add the step when the bit is set; then + (out_h - 1) / 2
+        R_YM:
+        if (r_rbit != 5'd0) begin
+          if (!r_ph) begin
+            r_ty_op <= 2'd2;
+            r_ty_bit <= 1'b0;
+            r_ph <= 1'b1;
+          end else begin
+            r_ty_op <= i_y0[w_rb1[3:0]] ? 2'd3 : 2'd0;
+            r_ty_iq <= r_qa_y;
+            r_ty_ir <= r_ra_y;
+            r_ph <= 1'b0;
+            r_rbit <= r_rbit - 5'd1;
+          end
+        end else begin
+          r_ty_op <= 2'd3;
+          r_ty_iq <= 20'd0;
+          r_ty_ir <= w_rden_y >> 1;
+          r_state <= C_SETUP1;
+        end
+
         C_SETUP1: begin
-          d_in_h <= $signed({21'd0, c_oh_n} - 32'd1) * $signed({29'd0, c_sy})
-                  + $signed({28'd0, c_kh} - 32'd1) * $signed({29'd0, c_dy}) + 32'sd1
-                  - $signed({28'd0, c_pt}) - $signed({28'd0, c_pb});
-          d_in_w <= $signed({21'd0, c_ow_n} - 32'd1) * $signed({29'd0, c_sx})
-                  + $signed({28'd0, c_kw} - 32'd1) * $signed({29'd0, c_dx}) + 32'sd1
-                  - $signed({28'd0, c_pl}) - $signed({28'd0, c_pr});
-          d_K <= {19'd0, c_ic_n} * {28'd0, c_kh} * {28'd0, c_kw};
-          d_P <= {21'd0, c_oh_n} * {21'd0, c_ow_n};
-          d_chN <= w_chN_need;
+          d_in_h <= $signed({1'b0, w_span_h}) + $signed({{(SW - 1) {1'b0}}, 1'b1})
+                  - $signed({{(SW - 4) {1'b0}}, c_pt}) - $signed({{(SW - 4) {1'b0}}, c_pb});
+          d_in_w <= $signed({1'b0, w_span_w}) + $signed({{(SW - 1) {1'b0}}, 1'b1})
+                  - $signed({{(SW - 4) {1'b0}}, c_pl}) - $signed({{(SW - 4) {1'b0}}, c_pr});
+          d_P <= w_mp[PXW-1:0];
           d_ob <= v_stage == STAGE_THRESH ? 6'd4 : v_stage == STAGE_REQUANT ? 6'd8 : 6'd32;
           r_state <= C_SETUP2;
           if (r_kind == K_CONV && c_ienc != IENC_LUT4 && c_ienc != IENC_LIN8) fail(4'd5);
@@ -880,76 +1086,100 @@ module quart_accel_compute #(
         end
 
         C_SETUP2: begin
+          d_K <= w_mp[KTW-1:0];
+          // RESIZE: y's first value has landed in its stepper
+          if (r_kind == K_RESIZE) begin
+            r_y0_q <= w_ty_q;
+            r_y0_r <= w_ty_r;
+          end
           // row bytes of the input (CONV: in_w codes; RESIZE: in_w codes) and of the output
           if (r_kind == K_RESIZE)
-            d_irb <= rc_ienc == IENC_LUT4 ? ({19'd0, rc_in_w} + 32'd1) >> 1 : {19'd0, rc_in_w};
-          else d_irb <= c_ienc == IENC_LUT4 ? (d_in_w + 32'sd1) >>> 1 : d_in_w;
+            d_irb <= rc_ienc == IENC_LUT4 ? w_rinw[INP_AW:1] + {{(INP_AW - 1) {1'b0}}, w_rinw[0]}
+                                          : w_rinw[INP_AW-1:0];
+          else begin
+            d_irb <= c_ienc == IENC_LUT4 ? d_in_w[INP_AW:1] + {{(INP_AW - 1) {1'b0}}, d_in_w[0]}
+                                         : d_in_w[INP_AW-1:0];
+          end
           case (r_kind)
-            K_CONV: d_orb <= d_ob == 6'd4 ? ({21'd0, c_ow_n} + 32'd1) >> 1
-                          : d_ob == 6'd8 ? {21'd0, c_ow_n} : {19'd0, c_ow_n, 2'b00};
-            K_VEC: d_orb <= d_ob == 6'd4 ? ({20'd0, i_cols} + 32'd1) >> 1
-                          : d_ob == 6'd8 ? {20'd0, i_cols} : {18'd0, i_cols, 2'b00};
-            default: d_orb <= d_ob == 6'd4 ? ({18'd0, rc_out_w} + 32'd1) >> 1
-                            : d_ob == 6'd8 ? {18'd0, rc_out_w} : {16'd0, rc_out_w, 2'b00};
+            K_CONV: d_orb <= ocol({3'd0, c_ow_n} + {13'd0, d_ob == 6'd4}, d_ob);
+            K_VEC: d_orb <= ocol({2'd0, i_cols} + {13'd0, d_ob == 6'd4}, d_ob);
+            default: d_orb <= ocol(rc_out_w + {13'd0, d_ob == 6'd4}, d_ob);
           endcase
           r_state <= C_NEXT;
           r_cnt <= 4'd0;
         end
 
         C_NEXT: begin  // derived products, then table windows
-          d_chpitch <= d_in_h * d_irb;
-          d_dyirb <= {29'd0, c_dy} * d_irb;
-          if (r_cnt == 4'd0) r_cnt <= 4'd1;
-          else if (r_kind == K_CONV) begin
-            o_macs <= o_macs + {16'd0, d_K} * {16'd0, d_P} * {37'd0, c_oc_n};
-            if (c_ienc == IENC_LUT4 ? (d_chN > (32'd1 << (DEC_AW - 5))) : (d_chN > (32'd1 << (DEC_AW - 1))))
-              fail(4'd8);
+          if (r_cnt == 4'd0) begin
+            d_chpitch <= w_mp[INP_AW-1:0];
+            d_dyirb <= c_dy * d_irb;
+            d_syirb <= c_sy * d_irb;
+            r_cnt <= 4'd1;
+          end else if (r_kind == K_CONV) begin
+            if (r_rbit != 5'd0 || r_ty_op != 2'd0) ;  // grouped: the group count is still being divided out
             else begin
-              r_jb <= 32'd0;
-              r_after_win <= C_OCB;
-              if (c_ienc == IENC_LUT4) begin
-                r_job_src <= {12'd0, c_itab} + {16'd0, i_ic0, 4'd0};
-                r_job_n <= d_chN << 4;
-                r_job_dst <= {DEC_AW{1'b0}};
-              end else begin
-                r_job_src <= {12'd0, c_itab} + {20'd0, i_ic0};
-                r_job_n <= d_chN;
-                r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
+              if (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 5))) : (w_chN > (26'd1 << (DEC_AW - 1))))
+                fail(4'd8);
+              else begin
+                r_jb <= 11'd0;
+                r_gq <= 13'd0;
+                r_gr <= i_gphase;
+                b_ch <= 13'd0;
+                b_chofs <= {INP_AW{1'b0}};
+                b_wb <= {WIW{1'b0}};
+                b_ochan <= {OUT_AW{1'b0}};
+                b_achan <= {ACC_AW{1'b0}};
+                b_thr <= thr_of(i_oc0[TBL_AW-3:0]);
+                r_after_win <= C_OCB;
+                if (c_ienc == IENC_LUT4) begin
+                  r_job_src <= c_itab[TBL_AW-1:0] + {i_ic0[TBL_AW-5:0], 4'd0};
+                  r_job_n <= {w_chN[11:0], 4'd0};
+                  r_job_dst <= {DEC_AW{1'b0}};
+                end else begin
+                  r_job_src <= c_itab[TBL_AW-1:0] + i_ic0[TBL_AW-1:0];
+                  r_job_n <= w_chN[15:0];
+                  r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
+                end
+                r_state <= C_WIN;
+                r_job_i <= 16'd0;
               end
-              r_state <= C_WIN;
-              r_job_i <= 32'd0;
             end
           end else if (r_kind == K_VEC) begin
-            r_c <= 32'd0;
-            r_t <= 32'd0;
-            r_dr <= 32'd0;
-            r_dc <= 32'd0;
-            r_pj_ch0 <= {20'd0, i_c0};
-            r_pj_rows <= 32'd1;
-            r_pj_row <= 32'd0;
-            r_pj_k <= 32'd0;
-            r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_c <= 13'd0;
+            r_t <= 13'd0;
+            r_dr <= 11'd0;
+            r_dc <= 14'd0;
+            r_pj_ch0 <= i_c0;
+            r_pj_rows <= {{RW{1'b0}}, 1'b1};
+            r_pj_row <= {(RW + 1) {1'b0}};
+            r_pj_k <= 2'd0;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
             r_pj_active <= 1'b1;
             r_par_valid <= 1'b0;
-            r_rorow <= {12'd0, i_dst};
+            r_rorow <= i_dst[OUT_AW-1:0];
+            r_vthr <= thr_of(i_c0[TBL_AW-3:0]);
             r_state <= V_PAR;
           end else begin
-            if (rc_ienc == IENC_LUT4 && {19'd0, i_c_n} > (32'd1 << (DEC_AW - 5))) fail(4'd8);
+            if (rc_ienc == IENC_LUT4 && i_c_n > (13'd1 << (DEC_AW - 5))) fail(4'd8);
             else begin
-              r_c <= 32'd0;
+              r_c <= 13'd0;
+              r_rch <= {INP_AW{1'b0}};
+              r_rorow <= i_dst[OUT_AW-1:0];
+              r_vthr <= thr_of(i_c0[TBL_AW-3:0]);
               r_after_win <= R_CH;
-              r_job_src <= {12'd0, rc_itab} + {16'd0, i_c0, 4'd0};
-              r_job_n <= rc_ienc == IENC_LUT4 ? {15'd0, i_c_n, 4'd0} : 32'd0;
+              r_job_src <= rc_itab[TBL_AW-1:0] + {i_c0[TBL_AW-5:0], 4'd0};
+              r_job_n <= rc_ienc == IENC_LUT4 ? {i_c_n[11:0], 4'd0} : 16'd0;
               r_job_dst <= {DEC_AW{1'b0}};
-              r_job_i <= 32'd0;
+              r_job_i <= 16'd0;
               r_state <= C_WIN;
             end
           end
         end
 
         C_WIN: begin
+          if (r_job_i == 16'd0) d_ptirb <= w_mp[INP_AW-1:0];
           // skip when the decoder already holds these tables
-          if (r_job_i == 32'd0 && (r_job_n == 32'd0 || (r_win_valid && r_win_ienc == (r_kind == K_RESIZE ? rc_ienc : c_ienc)
+          if (r_job_i == 16'd0 && (r_job_n == 16'd0 || (r_win_valid && r_win_ienc == (r_kind == K_RESIZE ? rc_ienc : c_ienc)
                                    && r_win_src == r_job_src && r_win_n >= r_job_n))) begin
             r_state <= r_after_win;
           end else if (r_job_i == r_job_n) begin
@@ -961,30 +1191,42 @@ module quart_accel_compute #(
           end else begin
             r_job_rd <= 1'b1;
             r_job_wa <= r_job_dst + r_job_i[DEC_AW-1:0];
-            r_job_i <= r_job_i + 32'd1;
+            r_job_i <= r_job_i + 16'd1;
           end
         end
 
-        C_OCB: begin
+        C_OCB:
+        // a group phase of og or more: bring it below og first, one group per cycle
+        if (c_og != 12'd0 && r_gr >= c_og) begin
+          r_gr <= r_gr - c_og;
+          r_gq <= r_gq + 13'd1;
+          b_ch <= b_ch + c_ic_n;
+          b_chofs <= b_chofs + w_mp[INP_AW-1:0];
+        end else begin
+          d_gpitch <= w_mp[INP_AW-1:0];
           r_rv <= w_ocb_rows;
           for (k = 0; k < ROWS; k = k + 1) begin
-            r_grp[k] <= c_og == 12'd0 ? 32'd0
-                      : (r_jb + k + {20'd0, i_gphase}) / {20'd0, c_og};
-            r_wbase[k] <= (r_jb + k) * d_K;
+            r_grp[k] <= c_og == 12'd0 ? 13'd0 : w_gq[k];
+            r_wbase[k] <= w_wb[k];
           end
-          r_p0 <= 32'd0;
-          r_by <= 16'd0;
-          r_bx <= 16'd0;
+          r_p0 <= {PXW{1'b0}};
+          r_bx <= 11'd0;
+          b_iy0 <= -$signed({{(SW - 4) {1'b0}}, c_pt});
+          b_ix0 <= -$signed({{(SW - 4) {1'b0}}, c_pl});
+          b_lrow <= -d_ptirb;
+          b_orow0 <= {OUT_AW{1'b0}};
+          b_ox0 <= 11'd0;
+          b_apix0 <= {ACC_AW{1'b0}};
           // stage parameters of the block's channels, loaded during the taps of its first pass
-          if (i_fuse && !(r_par_valid && r_par_ch0 == {20'd0, i_oc0} + r_jb && r_par_rows >= w_ocb_rows)) begin
-            r_pj_ch0 <= {20'd0, i_oc0} + r_jb;
+          if (i_fuse && !(r_par_valid && r_par_ch0 == i_oc0 + {1'b0, r_jb} && r_par_rows >= w_ocb_rows)) begin
+            r_pj_ch0 <= i_oc0 + {1'b0, r_jb};
             r_pj_rows <= w_ocb_rows;
-            r_pj_row <= 32'd0;
-            r_pj_k <= 32'd0;
-            r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+            r_pj_row <= {(RW + 1) {1'b0}};
+            r_pj_k <= 2'd0;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
             r_pj_active <= 1'b1;
             r_par_valid <= 1'b1;
-            r_par_ch0 <= {20'd0, i_oc0} + r_jb;
+            r_par_ch0 <= i_oc0 + {1'b0, r_jb};
             r_par_rows <= w_ocb_rows;
           end
           r_state <= C_PIX;
@@ -994,27 +1236,25 @@ module quart_accel_compute #(
         R_PAR: if (w_pj_done) r_state <= R_ROW;
 
         C_PIX: begin
+          d_ochp <= w_mp[OUT_AW-1:0];
           for (k = 0; k < COLS; k = k + 1) begin
-            r_ly[k] <= w_cy[k];
-            r_lx[k] <= w_cx[k];
-            r_lvalid[k] <= (r_p0 + k) < d_P;
-            r_liy0[k] <= $signed({16'd0, w_cy[k]}) * $signed({29'd0, c_sy}) - $signed({28'd0, c_pt});
-            r_lix0[k] <= $signed({16'd0, w_cx[k]}) * $signed({29'd0, c_sx}) - $signed({28'd0, c_pl});
-            r_lrow[k] <= ($signed({16'd0, w_cy[k]}) * $signed({29'd0, c_sy}) - $signed({28'd0, c_pt}))
-                         * $signed(d_irb);
+            r_lvalid[k] <= k < r_cv_n;
+            r_liy0[k] <= w_ciy[k];
+            r_lix0[k] <= w_cix[k];
+            r_lrow[k] <= w_crow[k];
           end
-          r_cv <= (d_P - r_p0) < COLS ? (d_P - r_p0) : COLS;
+          r_cv <= r_cv_n;
           r_g <= r_grp[0];
           r_g_hi <= r_grp[r_rv[RW-1:0]-1'b1];
-          r_c <= 32'd0;
-          r_ch <= r_grp[0] * {19'd0, c_ic_n};
-          r_chofs <= r_grp[0] * {19'd0, c_ic_n} * d_chpitch;
-          r_t <= 32'd0;
+          r_c <= 13'd0;
+          r_ch <= b_ch;
+          r_chofs <= b_chofs;
+          r_t <= 13'd0;
           r_ky <= 4'd0;
           r_kx <= 4'd0;
           r_kyd <= 8'd0;
           r_kxd <= 8'd0;
-          r_kyirb <= 32'd0;
+          r_kyirb <= {INP_AW{1'b0}};
           r_ph <= 1'b0;
           r_first <= 1'b1;
           r_state <= C_TAP;
@@ -1023,7 +1263,7 @@ module quart_accel_compute #(
         C_TAP: begin
           r_first <= 1'b0;
           begin
-            r_t <= r_t + 32'd1;
+            r_t <= r_t + 13'd1;
             if (r_kx + 4'd1 != c_kw) begin
               r_kx <= r_kx + 4'd1;
               r_kxd <= r_kxd + {5'd0, c_dx};
@@ -1037,17 +1277,17 @@ module quart_accel_compute #(
               end else begin
                 r_ky <= 4'd0;
                 r_kyd <= 8'd0;
-                r_kyirb <= 32'd0;
+                r_kyirb <= {INP_AW{1'b0}};
                 r_chofs <= r_chofs + d_chpitch;
-                r_ch <= r_ch + 32'd1;
-                if (r_c + 32'd1 != {19'd0, c_ic_n}) r_c <= r_c + 32'd1;
+                r_ch <= r_ch + 13'd1;
+                if (r_c + 13'd1 != c_ic_n) r_c <= r_c + 13'd1;
                 else begin
-                  r_c <= 32'd0;
-                  r_t <= 32'd0;
+                  r_c <= 13'd0;
+                  r_t <= 13'd0;
                   if (r_g == r_g_hi) begin
                     r_state <= C_FLUSH;
                     r_cnt <= 4'd3;
-                  end else r_g <= r_g + 32'd1;
+                  end else r_g <= r_g + 13'd1;
                 end
               end
             end
@@ -1058,9 +1298,15 @@ module quart_accel_compute #(
         if (r_cnt == 4'd0) begin
           if (w_pj_done) begin
             r_state <= C_DRAIN;
-            r_dr <= 32'd0;
-            r_dc <= 32'd0;
+            r_dr <= 11'd0;
+            r_dc <= 14'd0;
             r_ph <= 1'b0;
+            r_dorow <= b_orow0;
+            r_dox <= b_ox0;
+            r_dapix <= b_apix0;
+            r_dochan <= b_ochan;
+            r_dachan <= b_achan;
+            r_dthr <= b_thr;
           end
         end else r_cnt <= r_cnt - 4'd1;
 
@@ -1069,17 +1315,41 @@ module quart_accel_compute #(
           if (w_drain_go) r_ph <= 1'b1;
         end else if (w_drain_go) begin
           r_ph <= 1'b0;
-          if (r_dc + 32'd1 != r_cv) r_dc <= r_dc + 32'd1;
+          r_dorow <= w_dorow_n;
+          r_dox <= w_dox_n;
+          r_dapix <= w_dapix_n;
+          if (r_dc[CW:0] + 1'b1 != r_cv) r_dc <= r_dc + 14'd1;
           else begin
-            r_dc <= 32'd0;
-            if (r_dr + 32'd1 != r_rv) r_dr <= r_dr + 32'd1;
-            else if (r_p0 + COLS < d_P) begin
-              r_p0 <= r_p0 + COLS;
-              r_by <= w_cy[COLS];
+            r_dc <= 14'd0;
+            r_dorow <= b_orow0;
+            r_dox <= b_ox0;
+            r_dapix <= b_apix0;
+            r_dochan <= r_dochan + d_ochp;
+            r_dachan <= r_dachan + {d_P[ACC_AW-3:0], 2'b00};
+            r_dthr <= r_dthr  + THR_STEP;
+            if (r_dr[RW:0] + 1'b1 != r_rv) r_dr <= r_dr + 11'd1;
+            else if (r_p0 + COLS[PXW-1:0] < d_P) begin
+              r_p0 <= r_p0 + COLS[PXW-1:0];
               r_bx <= w_cx[COLS];
+              b_iy0 <= w_ciy[COLS];
+              b_ix0 <= w_cix[COLS];
+              b_lrow <= w_crow[COLS];
+              b_orow0 <= w_dorow_n;
+              b_ox0 <= w_dox_n;
+              b_apix0 <= w_dapix_n;
               r_state <= C_PIX;
-            end else if (r_jb + w_ocb_rows < {21'd0, c_oc_n}) begin
-              r_jb <= r_jb + w_ocb_rows;
+            end else if (r_jb + {{(10 - RW) {1'b0}}, w_ocb_rows} < c_oc_n) begin
+              r_jb <= r_jb + {{(10 - RW) {1'b0}}, w_ocb_rows};
+              if (c_og != 12'd0) begin
+                r_gq <= w_gq_next;
+                r_gr <= w_gr[w_ocb_rows];
+              end
+              b_ch <= b_ch + w_gdelta * c_ic_n;
+              b_chofs <= b_chofs + w_gdelta * d_gpitch;
+              b_wb <= w_wb[w_ocb_rows];
+              b_ochan <= r_dochan + d_ochp;
+              b_achan <= r_dachan + {d_P[ACC_AW-3:0], 2'b00};
+              b_thr <= r_dthr  + THR_STEP;
               r_state <= C_OCB;
             end else begin
               r_state <= C_TAIL;
@@ -1091,22 +1361,23 @@ module quart_accel_compute #(
         V_RUN:
         if (w_vec_go) begin
           o_vec_outputs <= o_vec_outputs + 32'd1;
-          r_t <= r_t + 32'd1;
-          if (r_dc + 32'd1 != {20'd0, i_cols}) r_dc <= r_dc + 32'd1;
+          r_t <= r_t + 13'd1;
+          if (r_dc + 14'd1 != {2'd0, i_cols}) r_dc <= r_dc + 14'd1;
           else begin
-            r_dc <= 32'd0;
+            r_dc <= 14'd0;
             r_rorow <= r_rorow + d_orb;
-            if (r_dr + 32'd1 != {21'd0, i_rows}) r_dr <= r_dr + 32'd1;
+            if (r_dr + 11'd1 != i_rows) r_dr <= r_dr + 11'd1;
             else begin
-              r_dr <= 32'd0;
-              if (r_c + 32'd1 == {19'd0, i_c_n}) begin
+              r_dr <= 11'd0;
+              if (r_c + 13'd1 == i_c_n) begin
                 r_state <= C_TAIL;
                 r_cnt <= 4'd4;
               end else begin
-                r_c <= r_c + 32'd1;
-                r_pj_ch0 <= {20'd0, i_c0} + r_c + 32'd1;
-                r_pj_row <= 32'd0;
-                r_pj_k <= 32'd0;
+                r_c <= r_c + 13'd1;
+                r_vthr <= r_vthr  + THR_STEP;
+                r_pj_ch0 <= i_c0 + r_c[11:0] + 12'd1;
+                r_pj_row <= {(RW + 1) {1'b0}};
+                r_pj_k <= 2'd0;
                 r_pj_active <= 1'b1;
                 r_state <= V_PAR;
               end
@@ -1115,47 +1386,73 @@ module quart_accel_compute #(
         end
 
         R_CH: begin
-          r_pj_ch0 <= {20'd0, i_c0} + r_c;
-          r_pj_rows <= 32'd1;
-          r_pj_row <= 32'd0;
-          r_pj_k <= 32'd0;
-          r_pj_nw <= v_stage == STAGE_REQUANT ? 32'd3 : 32'd1;
+          r_pj_ch0 <= i_c0 + r_c[11:0];
+          r_pj_rows <= {{RW{1'b0}}, 1'b1};
+          r_pj_row <= {(RW + 1) {1'b0}};
+          r_pj_k <= 2'd0;
+          r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
           r_pj_active <= 1'b1;
           r_par_valid <= 1'b0;
-          r_dr <= 32'd0;
+          r_dr <= 11'd0;
+          // the channel's first row: y = y0, x = 0
+          r_ty_op <= 2'd1;
+          r_ty_iq <= r_y0_q;
+          r_ty_ir <= r_y0_r;
+          r_tx_op <= 2'd1;
+          r_tx_iq <= 20'd0;
+          r_tx_ir <= w_rden_x >> 1;
           r_state <= R_PAR;
         end
 
         R_ROW: begin
-          if (w_ry0 < {20'd0, i_iy0} || w_ry1 < {20'd0, i_iy0}
-              || w_ry0 >= {20'd0, i_iy0} + {21'd0, i_ih_n} || w_ry1 >= {20'd0, i_iy0} + {21'd0, i_ih_n})
-            fail(4'd4);
+          if (w_ry0 < i_iy0 || {1'b0, w_ry1} >= {1'b0, i_iy0} + {2'b00, i_ih_n}) fail(4'd4);
           else begin
-            r_rrowa <= (r_c * {21'd0, i_ih_n} + w_ry0 - {20'd0, i_iy0}) * d_irb;
-            r_rrowb <= (r_c * {21'd0, i_ih_n} + w_ry1 - {20'd0, i_iy0}) * d_irb;
-            r_rfy <= w_rfy;
-            r_rorow <= {12'd0, i_dst} + (r_c * {21'd0, i_ny} + r_dr) * d_orb;
-            r_dc <= 32'd0;
+            r_rrowa <= r_rch + w_mp[INP_AW-1:0];
+            r_rrowb <= r_rch + w_mp[INP_AW-1:0] + (w_ry1 != w_ry0 ? d_irb : {INP_AW{1'b0}});
+            r_rfy <= w_ty_q[7:0];
+            r_dc <= 14'd0;
             r_ph <= 1'b0;
+            // the next row's y
+            r_ty_op <= 2'd3;
+            r_ty_iq <= r_qa_y;
+            r_ty_ir <= r_ra_y;
             r_state <= R_PIX;
           end
         end
 
         R_PIX: begin
-          if (w_rs_issue) r_ph <= 1'b1;
+          // x steps with each issue (landing before the next one); after the row's last, x restarts
+          // at 0: (out_w - 1) / 2 over out_w - 1
+          if (w_rs_issue) begin
+            r_ph <= 1'b1;
+            if (r_dc + 14'd1 != rc_out_w) begin
+              r_tx_op <= 2'd3;
+              r_tx_iq <= r_qa_x;
+              r_tx_ir <= r_ra_x;
+            end else begin
+              r_tx_op <= 2'd1;
+              r_tx_iq <= 20'd0;
+              r_tx_ir <= w_rden_x >> 1;
+            end
+          end
           if (r_ph) begin
             r_ph <= 1'b0;
             o_vec_outputs <= o_vec_outputs + 32'd1;
-            if (r_dc + 32'd1 != {18'd0, rc_out_w}) r_dc <= r_dc + 32'd1;
-            else if (r_dr + 32'd1 != {21'd0, i_ny}) begin
-              r_dr <= r_dr + 32'd1;
-              r_state <= R_ROW;
-            end else if (r_c + 32'd1 != {19'd0, i_c_n}) begin
-              r_c <= r_c + 32'd1;
-              r_state <= R_CH;
-            end else begin
-              r_state <= C_TAIL;
-              r_cnt <= 4'd4;
+            if (r_dc + 14'd1 != rc_out_w) r_dc <= r_dc + 14'd1;
+            else begin
+              r_rorow <= r_rorow + d_orb;
+              if (r_dr + 11'd1 != i_ny) begin
+                r_dr <= r_dr + 11'd1;
+                r_state <= R_ROW;
+              end else if (r_c + 13'd1 != i_c_n) begin
+                r_c <= r_c + 13'd1;
+                r_rch <= r_rch + d_chpitch;
+                r_vthr <= r_vthr  + THR_STEP;
+                r_state <= R_CH;
+              end else begin
+                r_state <= C_TAIL;
+                r_cnt <= 4'd4;
+              end
             end
           end
         end
@@ -1172,8 +1469,9 @@ module quart_accel_compute #(
       endcase
     end
   end
-  wire w_unused_w = &{1'b0, r_pj_rrow[31:RW], w_ia[31:INP_AW], w_widx[31:WGT_AW+1], w_dacc[31:ACC_AW],
-                      w_dout[31:OUT_AW], w_vacc[31:ACC_AW], w_vout[31:OUT_AW], w_pj_addr[31:TBL_AW],
-                      i_wgt[19:WGT_AW], w_dthr[31:TBL_AW], w_vthr[31:TBL_AW]};
-  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx};
+  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[27:26], d_in_h[SW-1:14],
+                    c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
+                    rc_itab[19:TBL_AW], i_ic0[11], r_pj_ch0[11], w_rx0e[16:INP_AW+1], w_rx1e[16:INP_AW+1],
+                    w_pj_ch[TBL_AW-1:TBL_AW-2], w_rinw[15], w_rb1[4], w_rb9[4],
+                    i_inp[19:INP_AW], i_wgt[19:WGT_AW], i_acc[19:ACC_AW], i_dst[19:OUT_AW], i_src[19:ACC_AW]};
 endmodule

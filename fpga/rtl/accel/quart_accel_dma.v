@@ -9,7 +9,9 @@
 // Loads write whole buffer bytes (the pad nibble of an odd-length 4-bit row is 0, as the simulator).
 `default_nettype none
 
-module quart_accel_dma (
+module quart_accel_dma #(
+    parameter integer EW = 17  // element counter bits: a buffer's 4-bit elements (2^(largest buffer AW + 1)) fit
+) (
     input  wire           i_clk,
     input  wire           i_rst,
     // instruction (stored fields: n0, n1, n2 are count - 1)
@@ -29,6 +31,7 @@ module quart_accel_dma (
     input  wire [31:0]    i_base_tbl,
     output wire           o_busy,
     output wire           o_done,     // the last cycle of the instruction (a new one may start)
+    output wire [31:0]    o_bytes,    // with o_done: ceil(n0 * n1 * n2 * bits / 8), as the simulator counts
     // memory port
     output reg            o_req_valid,
     input  wire           i_req_ready,
@@ -58,6 +61,12 @@ module quart_accel_dma (
   reg [1:0] r_seg, r_eb;
   reg [11:0] r_n0, r_n1, r_n2, r_r, r_p;
   reg [31:0] r_row_e, r_plane_e, r_plane_step;
+  // the plane step rows * pitch by shift-and-add, two bits of rows per cycle from the start (done after
+  // ceil(bits(rows) / 2) cycles, before the first plane's rows end unless a plane is one short row)
+  reg [31:0] r_ps_a;
+  reg [13:0] r_ps_b;
+  wire w_plane_end = (r_r + 12'd1 == r_n1);
+  wire w_ps_wait = w_plane_end && (r_p + 12'd1 != r_n2) && (r_ps_b != 14'd0);
   reg [14:0] r_pitch;
   reg [19:0] r_baddr;
   reg [13:0] r_rb;  // buffer row bytes
@@ -65,6 +74,9 @@ module quart_accel_dma (
   reg [15:0] r_nb, r_k;  // segment bytes of the row, byte index
   reg r_shift;  // 4-bit row at an odd element: buffer nibbles straddle segment bytes
   reg [7:0] r_prev;
+  // elements of the rows done (n0 per row: no multiplier for the byte count); an instruction moves at most a
+  // buffer's bytes (the simulator checks it)
+  reg [EW-1:0] r_elems;
 
   wire w_e4 = (r_eb == 2'd0);
   wire w_n0_odd = r_n0[0];
@@ -104,6 +116,10 @@ module quart_accel_dma (
                  : (w_e4 && w_n0_odd && w_last_k) ? 2'b01 : 2'b11;
 
   assign o_busy = (r_state != S_IDLE);
+  wire [EW-1:0] w_elems = r_elems + {{(EW - 12) {1'b0}}, r_n0};
+  wire [EW+1:0] w_bytes = r_eb == 2'd0 ? {2'b00, w_elems[EW-1:1]} + {{(EW + 1) {1'b0}}, w_elems[0]}
+                        : r_eb == 2'd1 ? {2'b00, w_elems} : r_eb == 2'd2 ? {1'b0, w_elems, 1'b0} : {w_elems, 2'b00};
+  assign o_bytes = {{(30 - EW) {1'b0}}, w_bytes};
   assign o_done = (r_state == S_NEXT) && (r_r + 12'd1 == r_n1) && (r_p + 12'd1 == r_n2);
   wire w_unused = &{1'b0, w_nb[31:16], w_bit0[2:0]};
 
@@ -112,6 +128,11 @@ module quart_accel_dma (
       r_state <= S_IDLE;
       o_req_valid <= 1'b0;
     end else begin
+      if (r_ps_b != 14'd0) begin
+        r_plane_step <= r_plane_step + (r_ps_b[0] ? r_ps_a : 32'd0) + (r_ps_b[1] ? {r_ps_a[30:0], 1'b0} : 32'd0);
+        r_ps_a <= {r_ps_a[29:0], 2'b00};
+        r_ps_b <= {2'b00, r_ps_b[13:2]};
+      end
       case (r_state)
         S_IDLE: ;
         S_ROW: begin
@@ -146,9 +167,11 @@ module quart_accel_dma (
           r_k <= w_k_next;
           if (w_k_next == r_nb) r_state <= S_NEXT;
         end
-        default: begin  // S_NEXT
+        default:  // S_NEXT
+        if (!w_ps_wait) begin
           r_baddr <= r_baddr + {6'd0, r_rb};
-          if (r_r + 12'd1 == r_n1) begin
+          r_elems <= w_elems;
+          if (w_plane_end) begin
             r_r <= 12'd0;
             r_p <= r_p + 12'd1;
             r_plane_e <= r_plane_e + r_plane_step;
@@ -170,7 +193,9 @@ module quart_accel_dma (
         r_n1 <= {1'b0, i_n1} + 12'd1;
         r_n2 <= {1'b0, i_n2} + 12'd1;
         r_pitch <= i_pitch;
-        r_plane_step <= i_rows * i_pitch;
+        r_plane_step <= 32'd0;
+        r_ps_a <= {17'd0, i_pitch};
+        r_ps_b <= i_rows;
         r_row_e <= {2'b00, i_ext};
         r_plane_e <= {2'b00, i_ext};
         r_baddr <= i_addr;
@@ -182,6 +207,7 @@ module quart_accel_dma (
         endcase
         r_r <= 12'd0;
         r_p <= 12'd0;
+        r_elems <= {EW{1'b0}};
         r_first <= 1'b1;
         r_state <= S_ROW;
               end

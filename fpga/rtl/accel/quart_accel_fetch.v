@@ -41,7 +41,8 @@ module quart_accel_fetch #(
 `include "isa_defs.vh"
 
   localparam [3:0] F_IDLE = 4'd0, F_RD = 4'd1, F_LOOK = 4'd2,
-                   F_WORD = 4'd5, F_PATCH = 4'd6, F_DISP = 4'd7, F_END = 4'd8, F_HALT = 4'd9;
+                   F_WORD = 4'd5, F_PATCH = 4'd6, F_DISP = 4'd7, F_END = 4'd8, F_HALT = 4'd9,
+                   F_MUL = 4'd10;
   localparam integer LDW = $clog2(LD);
   localparam integer PW = $clog2(NPT + 1);
 
@@ -52,7 +53,6 @@ module quart_accel_fetch #(
   // word cache
   reg [127:0] r_cdata[0:(1<<CAW)-1];
   reg [15:0] r_ctag[0:(1<<CAW)-1];
-  reg [(1<<CAW)-1:0] r_cvalid;
   reg [127:0] r_cq;
   reg [15:0] r_cq_tag;
   reg r_cq_valid;
@@ -66,26 +66,39 @@ module quart_accel_fetch #(
   reg [LDW:0] r_depth;
   reg [5:0] r_np_left;
 
-  // patches
-  reg [15:0] r_ptarget[0:NPT-1];
-  reg [5:0] r_pfield[0:NPT-1];
-  reg r_pmode[0:NPT-1];
-  reg [31:0] r_pstride[0:NPT-1];
-  reg [LDW-1:0] r_plvl[0:NPT-1];
+  // patches: one table entry {level, stride, mode, field, target word} per LPATCH, in block RAM; the
+  // scan reads entry r_pe + 1 while it applies entry r_pe
+  localparam integer PEW = LDW + 32 + 1 + 6 + 16;
+  localparam integer PAW = $clog2(NPT);
+  reg [PEW-1:0] r_pmem[0:NPT-1];
+  reg [PEW-1:0] r_pq;
   reg [PW-1:0] r_npt, r_pe;
 
   wire [4:0] w_op = r_w[4:0];
   wire [LDW-1:0] w_top = r_depth[LDW-1:0] - {{(LDW - 1) {1'b0}}, 1'b1};
-  wire [PW-1:0] w_pidx = r_pe;
-  wire [LDW-1:0] w_plvl = r_plvl[w_pidx[$clog2(NPT)-1:0]];
+  wire [15:0] w_ptarget = r_pq[15:0];
+  wire [5:0] w_pfield = r_pq[21:16];
+  wire w_pmode = r_pq[22];
+  wire [31:0] w_pstride = r_pq[54:23];
+  wire [LDW-1:0] w_plvl = r_pq[PEW-1-:LDW];
   wire [16:0] w_iter = r_fiter[w_plvl];
-  wire [16:0] w_step = r_pmode[w_pidx[$clog2(NPT)-1:0]] ? {16'd0, w_iter[0]} : w_iter;
-  wire signed [49:0] w_delta = $signed(r_pstride[w_pidx[$clog2(NPT)-1:0]]) * $signed({1'b0, w_step});
-  wire [6:0] w_lsb = isa_field_lsb(w_op, r_pfield[w_pidx[$clog2(NPT)-1:0]]);
-  wire [127:0] w_delta128 = {{78{w_delta[49]}}, w_delta} << w_lsb;
-  wire w_hit = (r_ptarget[w_pidx[$clog2(NPT)-1:0]] == r_pc) && (w_lsb != 7'd127);
-
-  wire w_unused_pidx = &{1'b0, w_pidx};
+  wire [16:0] w_step = w_pmode ? {16'd0, w_iter[0]} : w_iter;
+  wire [6:0] w_lsb = isa_field_lsb(w_op, w_pfield);
+  wire w_hit = (w_ptarget == r_pc) && (w_lsb != 7'd127);
+  // a hit's stride * step by shift-and-add, one step bit per cycle (F_MUL; a toggle's step is 0 or 1),
+  // then added at the field's LSB: no 32 x 17 multiplier
+  reg [49:0] r_macc, r_mcand;
+  reg [16:0] r_mplier;
+  reg [6:0] r_mlsb;
+  wire [127:0] w_delta128 = {{78{r_macc[49]}}, r_macc} << r_mlsb;
+  wire [PW-1:0] w_prd = (r_state == F_PATCH) ? r_pe + 1'b1 : (r_state == F_MUL) ? r_pe : {PW{1'b0}};
+  wire w_unused_prd = &{1'b0, w_prd[PW-1:PAW]};
+  reg r_pwe;
+  reg [PEW-1:0] r_pwdata;
+  always @(posedge i_clk) begin
+    if (r_pwe) r_pmem[r_npt[PAW-1:0]] <= r_pwdata;
+    r_pq <= r_pmem[w_prd[PAW-1:0]];
+  end
   assign o_dvalid = (r_state == F_DISP);
   assign o_dinstr = r_w;
   assign o_busy = (r_state != F_IDLE) && (r_state != F_HALT);
@@ -106,7 +119,10 @@ module quart_accel_fetch #(
   always @(posedge i_clk) begin
     r_cq <= r_cdata[r_pc[CAW-1:0]];
     r_cq_tag <= r_ctag[r_pc[CAW-1:0]];
-    r_cq_valid <= r_cvalid[r_pc[CAW-1:0]];
+    // A word is cached iff its tag matches and it was prefetched in this run (words are prefetched in
+    // order from 0, so an older run's tag at that index has been overwritten): no valid bits. A word
+    // written in this very cycle is not counted yet (read-before-write) and is looked up again.
+    r_cq_valid <= (r_pc < r_pf_pc);
     if (r_pf_wait && i_prsp_valid) begin
       r_cdata[r_pf_pc[CAW-1:0]] <= i_prsp_data;
       r_ctag[r_pf_pc[CAW-1:0]] <= r_pf_pc;
@@ -154,8 +170,9 @@ module quart_accel_fetch #(
       r_state <= F_IDLE;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      r_cvalid <= {(1 << CAW) {1'b0}};
+      r_pwe <= 1'b0;
     end else if (i_start) begin
+      r_pwe <= 1'b0;
       r_state <= F_RD;
       r_pc <= 16'd0;
       r_depth <= {(LDW + 1) {1'b0}};
@@ -163,9 +180,10 @@ module quart_accel_fetch #(
       r_np_left <= 6'd0;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      r_cvalid <= {(1 << CAW) {1'b0}};
     end else begin
-      if (r_pf_wait && i_prsp_valid) r_cvalid[r_pf_pc[CAW-1:0]] <= 1'b1;
+      // the LPATCH entry is written at r_npt, then counted
+      r_pwe <= 1'b0;
+      if (r_pwe) r_npt <= r_npt + 1'b1;
       case (r_state)
         F_RD: r_state <= F_LOOK;  // cache read of r_pc in flight
         F_LOOK:
@@ -177,12 +195,9 @@ module quart_accel_fetch #(
         if (r_np_left != 6'd0) begin
           if (w_op != OP_LPATCH || r_npt == NPT[PW-1:0]) fail(4'd2);
           else begin
-            r_ptarget[r_npt[$clog2(NPT)-1:0]] <= r_fstart[w_top] + {8'd0, r_w[LPATCH_INDEX_LSB+:8]};
-            r_pfield[r_npt[$clog2(NPT)-1:0]] <= r_w[LPATCH_FIELD_LSB+:6];
-            r_pmode[r_npt[$clog2(NPT)-1:0]] <= r_w[LPATCH_MODE_LSB];
-            r_pstride[r_npt[$clog2(NPT)-1:0]] <= r_w[LPATCH_STRIDE_LSB+:32];
-            r_plvl[r_npt[$clog2(NPT)-1:0]] <= w_top;
-            r_npt <= r_npt + 1'b1;
+            r_pwe <= 1'b1;
+            r_pwdata <= {w_top, r_w[LPATCH_STRIDE_LSB+:32], r_w[LPATCH_MODE_LSB], r_w[LPATCH_FIELD_LSB+:6],
+                         r_fstart[w_top] + {8'd0, r_w[LPATCH_INDEX_LSB+:8]}};
             r_np_left <= r_np_left - 6'd1;
             r_pc <= r_pc + 16'd1;
             r_state <= F_RD;
@@ -207,9 +222,23 @@ module quart_accel_fetch #(
           r_state <= (r_npt == {PW{1'b0}}) ? F_DISP : F_PATCH;
         end
         F_PATCH: begin
-          if (w_hit) r_w <= r_w + w_delta128;
           r_pe <= r_pe + 1'b1;
-          if (r_pe + 1'b1 == r_npt) r_state <= F_DISP;
+          if (w_hit) begin
+            r_macc <= 50'd0;
+            r_mcand <= {{18{w_pstride[31]}}, w_pstride};
+            r_mplier <= w_step;
+            r_mlsb <= w_lsb;
+            r_state <= F_MUL;
+          end else if (r_pe + 1'b1 == r_npt) r_state <= F_DISP;
+        end
+        F_MUL:
+        if (r_mplier == 17'd0) begin
+          r_w <= r_w + w_delta128;
+          r_state <= (r_pe == r_npt) ? F_DISP : F_PATCH;
+        end else begin
+          if (r_mplier[0]) r_macc <= r_macc + r_mcand;
+          r_mcand <= {r_mcand[48:0], 1'b0};
+          r_mplier <= {1'b0, r_mplier[16:1]};
         end
         F_DISP:
         if (i_dready) begin
