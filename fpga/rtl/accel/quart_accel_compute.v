@@ -38,7 +38,7 @@ module quart_accel_compute #(
     parameter integer OUT_AW = 13,
     parameter integer DEC_AW = 12,  // decode table bits per lane: 2^(DEC_AW-5) lut4 channels
     parameter integer N_DSP = 0,    // COLS: rows 0-1 in the DSPs (W8 needs them); 0: all-LUT, W4 only
-    parameter integer SQ_D = 8      // output-stage queue: elements drained ahead of the stage
+    parameter integer SQ_D = 16     // output-stage queue: elements drained ahead of the stage
 ) (
     input  wire              i_clk,
     input  wire              i_rst,
