@@ -60,7 +60,7 @@ module soc_accel #(
   // Simulation speed (SOC_ACCEL_IDLE_GATE, set by the Verilator device build): while the core is idle
   // (no program running, no access to its registers, no transfer of its own on XMEM, nor in the 16
   // cycles after any of these) its clock stops, so the simulator skips the core's logic while the CPU
-  // receives an upload. An idle core holds its state, so results and cycle counts are those of the
+  // receives an upload. An idle core holds its state, so its results and cycle counts are those of the
   // free-running core. Not for synthesis: a gated clock in the fabric.
   wire w_xbusy, w_xwait;
 `ifdef SOC_ACCEL_IDLE_GATE
