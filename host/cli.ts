@@ -13,6 +13,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerLive } from "./commands/live.js";
 import { registerMesh } from "./commands/mesh.js";
 import { registerPerf } from "./commands/perf.js";
+import { registerSim } from "./commands/sim.js";
 
 const program = new Command();
 program.name("quart").description("4-bit monocular depth: compile, simulate, flash, run").version("0.1.0");
@@ -30,6 +31,7 @@ registerDevice(program);
 registerDevices(program);
 registerRun(program);
 registerBench(program);
+registerSim(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -55,7 +55,8 @@ export function contentsFromLowered(l: LoweredProgram, meta: Record<string, unkn
 
 const align = (n: number): number => Math.ceil(n / SECTION_ALIGN) * SECTION_ALIGN;
 
-export function encodeBlob(c: BlobContents): Uint8Array {
+/** `withMeta: false` leaves the optional META section out. */
+export function encodeBlob(c: BlobContents, opts: { withMeta?: boolean } = {}): Uint8Array {
   if (c.target.length > 16 || !/^[\x20-\x7e]*$/.test(c.target))
     throw new Error(`target name "${c.target}" must be ≤ 16 ASCII characters`);
   const sections: Array<[SectionKind, Uint8Array]> = [
@@ -63,7 +64,7 @@ export function encodeBlob(c: BlobContents): Uint8Array {
     ["WGHT", c.weights],
     ["TABL", c.tables],
     ["IODS", packr.pack(c.io)],
-    ["META", packr.pack(c.meta)],
+    ...(opts.withMeta === false ? [] : ([["META", packr.pack(c.meta)]] as Array<[SectionKind, Uint8Array]>)),
   ];
   let at = align(HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length);
   const placed = sections.map(([kind, bytes]) => {
@@ -103,6 +104,14 @@ export function encodeBlob(c: BlobContents): Uint8Array {
   if (c.program.length * INSTR_BYTES !== sections[0]![1].length)
     throw new Error("program encoding size mismatch");
   return out;
+}
+
+/**
+ * What a device stores of a blob: the same program, weights, tables and I/O descriptors without META
+ * (reports and the embedded quantized graph, read only by host tools — two thirds of a PyDNet blob).
+ */
+export function deviceImageOf(c: BlobContents): Uint8Array {
+  return encodeBlob(c, { withMeta: false });
 }
 
 /** Writes the blob through a temporary file and a rename: readers never see half a blob. */

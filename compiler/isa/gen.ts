@@ -10,6 +10,7 @@ import { renderBlobMarkdown } from "../blob/doc.js";
 import { runGenerator, staleGenerated } from "../generated.js";
 import { projectRoot } from "../paths.js";
 import { renderC, renderMarkdown, renderVerilog } from "./render.js";
+import { renderExp2Rom } from "./render-roms.js";
 import { validateSpec } from "./spec.js";
 import { TARGETS, validateTarget } from "./targets.js";
 
@@ -20,6 +21,7 @@ export function generatedFiles(): Map<string, string> {
   return new Map([
     ["docs/isa.md", renderMarkdown()],
     ["fpga/rtl/accel/isa_defs.vh", renderVerilog()],
+    ["fpga/rtl/accel/quart_exp2_rom.vh", renderExp2Rom()],
     ["firmware/include/quart_isa.h", renderC()],
     ["docs/blob.md", renderBlobMarkdown()],
   ]);

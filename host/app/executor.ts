@@ -1,8 +1,7 @@
 /**
- * The one place where `quart live` (and later other device-facing commands) chooses what computes
- * the depth. Today: the float model on this host. The device engineer adds `--device`/`--sim` here:
- * a LiveExecutor whose `computeOn` is "device" and whose `lastFrame()` reports the device's cycle
- * counter and the bytes that crossed the link; nothing above this file changes.
+ * What computes the depth for `quart live`: the float model on this host (here), or a compiled blob on
+ * a device (host/app/device-executor.ts), whose `lastFrame()` reports the device's cycle counters and
+ * the bytes that crossed the link.
  */
 import { extname } from "node:path";
 import { type DepthExecutor, floatExecutor } from "../../compiler/eval/evaluate-model.js";
@@ -20,6 +19,10 @@ export interface FrameMeasurements {
   deviceCycles: number | null;
   /** Bytes sent plus received over the device link for the frame. */
   linkBytes: number | null;
+  /** Cycles of the whole RUN on the device: the firmware's data movement plus the accelerator's. */
+  firmwareCycles?: number | null;
+  /** The device's clock, to turn cycles into rates. */
+  clockHz?: number | null;
 }
 
 export interface LiveExecutor {
@@ -51,7 +54,7 @@ export function openExecutor(request: ExecutorRequest): LiveExecutor {
   const ext = extname(request.model).toLowerCase();
   if (ext === ".bin")
     throw new UserError(
-      `${request.model}: compiled models run on the accelerator, which quart live cannot drive yet; use the float model (.tflite/.onnx)`,
+      `${request.model}: a compiled model runs on the accelerator; give --sim or --port <device>, or use the float model (.tflite/.onnx)`,
     );
   const graph = loadModel(request.model);
   return hostExecutor(floatExecutor(graph), "float executor on this host");

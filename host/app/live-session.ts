@@ -1,7 +1,8 @@
 /**
  * The live loop, independent of how it is shown: frames from a source through the executor, with
  * the throughput figures kept apart —
- * - compute: the executor's run time alone (host time for host executors),
+ * - compute: for a device, its accelerator cycles at its clock (and apart, the whole RUN's cycles, the
+ *   firmware's data movement included); for a host executor, its run time,
  * - end to end: frames completed over the loop's wall time (frame read, preprocessing, compute and
  *   whatever `onFrame` does, i.e. drawing),
  * - device cycles and link bytes: as the executor reports them (null without a device).
@@ -44,6 +45,14 @@ export interface LiveSummary {
   end_to_end_fps: number | null;
   /** Mean device cycles per frame; null without a device. */
   device_cycles: number | null;
+  /** Mean cycles of the whole RUN on the device (firmware data movement included); null without a device. */
+  firmware_cycles: number | null;
+  /** The device's clock; null without a device. */
+  clock_hz: number | null;
+  /** Compute rate: the device's cycles at its clock, or the host executor's run time. */
+  compute_fps: number | null;
+  /** The device's rate with the firmware's data movement (whole RUN at its clock); null without a device. */
+  device_fps_with_firmware: number | null;
   /** Link throughput in KB/s (1000 bytes) over the loop's wall time; null without a device. */
   link_kbps: number | null;
   /** Camera frames skipped to stay current. */
@@ -73,6 +82,8 @@ export async function runLive(options: RunLiveOptions): Promise<LiveSummary> {
   const exec = executor.executor;
   const computeMs: number[] = [];
   const cycles: number[] = [];
+  const fwCycles: number[] = [];
+  let clockHz: number | null = null;
   let linkBytes = 0;
   let linkKnown = false;
   const start = now();
@@ -91,6 +102,9 @@ export async function runLive(options: RunLiveOptions): Promise<LiveSummary> {
       computeMs.push(ms);
       const measurements = executor.lastFrame();
       if (measurements.deviceCycles !== null) cycles.push(measurements.deviceCycles);
+      if (measurements.firmwareCycles !== undefined && measurements.firmwareCycles !== null)
+        fwCycles.push(measurements.firmwareCycles);
+      if (measurements.clockHz) clockHz = measurements.clockHz;
       if (measurements.linkBytes !== null) {
         linkBytes += measurements.linkBytes;
         linkKnown = true;
@@ -98,9 +112,13 @@ export async function runLive(options: RunLiveOptions): Promise<LiveSummary> {
       const recent = computeMs.slice(-window);
       const t = now();
       const k = Math.min(window, done.length);
+      const onDevice = executor.computeOn === "device" && clockHz !== null && cycles.length > 0;
+      const mean = (xs: readonly number[]) => sum(xs.slice(-window)) / Math.min(window, xs.length);
       const figures: LiveFigures = {
         deviceCycles: measurements.deviceCycles,
-        computeFps: 1000 / (sum(recent) / recent.length),
+        computeFps: onDevice ? clockHz! / mean(cycles) : 1000 / (sum(recent) / recent.length),
+        firmwareFps: onDevice && fwCycles.length ? clockHz! / mean(fwCycles) : null,
+        clockHz,
         hostComputeMs: executor.computeOn === "host" ? ms : null,
         endToEndFps: (1000 * k) / (t - done[done.length - k]!),
         linkKBps: linkKnown ? linkBytes / (t - start) : null,
@@ -129,14 +147,21 @@ export async function runLive(options: RunLiveOptions): Promise<LiveSummary> {
   const seconds = (now() - start) / 1000;
   const n = computeMs.length;
   const meanMs = n ? sum(computeMs) / n : null;
+  const deviceCycles = cycles.length ? sum(cycles) / cycles.length : null;
+  const firmwareCycles = fwCycles.length ? sum(fwCycles) / fwCycles.length : null;
+  const hostFps = meanMs !== null && executor.computeOn === "host" ? 1000 / meanMs : null;
   return {
     frames: n,
     stopped,
     seconds,
-    host_compute_fps: meanMs !== null && executor.computeOn === "host" ? 1000 / meanMs : null,
+    host_compute_fps: hostFps,
     mean_compute_ms: meanMs,
     end_to_end_fps: n && seconds > 0 ? n / seconds : null,
-    device_cycles: cycles.length ? sum(cycles) / cycles.length : null,
+    device_cycles: deviceCycles,
+    firmware_cycles: firmwareCycles,
+    clock_hz: clockHz,
+    compute_fps: clockHz && deviceCycles ? clockHz / deviceCycles : hostFps,
+    device_fps_with_firmware: clockHz && firmwareCycles ? clockHz / firmwareCycles : null,
     link_kbps: linkKnown && seconds > 0 ? linkBytes / 1000 / seconds : null,
     dropped_frames: source.dropped(),
   };

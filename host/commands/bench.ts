@@ -3,9 +3,8 @@
  * cycles per frame, the compute FPS they give at the board's clock, the end-to-end FPS the host sees
  * (link and firmware included), and the link's byte rate.
  */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { readBlob } from "../../compiler/blob/reader.js";
+import type { Blob } from "../../compiler/blob/reader.js";
 import { perfModel } from "../../compiler/isa/perf.js";
 import { targetByName } from "../../compiler/isa/targets.js";
 import { prng } from "../../compiler/prng.js";
@@ -13,10 +12,18 @@ import type { Codes } from "../../compiler/ptq/qgraph.js";
 import { UserError } from "../app/output.js";
 import { withSession } from "../device/device.js";
 import { runBlobOnDevice } from "../device/run.js";
-import { addDeviceOptions, type DeviceOptions, deviceOpener, inputCodesFor, switchBaud } from "./device.js";
+import {
+  addDeviceOptions,
+  checkDeviceIsa,
+  type DeviceOptions,
+  deviceOpener,
+  inputCodesFor,
+  readBlobFile,
+  switchBaud,
+} from "./device.js";
 
 /** Input codes for a bench: a file as `quart run` takes it, or seeded random codes of the input's size. */
-function benchInput(blob: ReturnType<typeof readBlob>, file: string | undefined): Codes {
+function benchInput(blob: Blob, file: string | undefined): Codes {
   if (file) return inputCodesFor(blob, file);
   const d = blob.io.input;
   const n = d.shape.reduce((a, b) => a * b, 1);
@@ -40,12 +47,12 @@ export function registerBench(program: Command): void {
         const frames = Number(opts.frames);
         if (!Number.isInteger(frames) || frames < 1)
           throw new UserError(`--frames must be a positive integer`);
-        const bytes = new Uint8Array(readFileSync(blobFile));
-        const blob = readBlob(bytes);
+        const { bytes, blob } = readBlobFile(blobFile);
         const codes = benchInput(blob, opts.input);
         await withSession(deviceOpener(opts), async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client } = session;
+          checkDeviceIsa(session.info, blob, blobFile);
           await client.load(bytes);
           const cycles: number[] = [];
           const runCycles: number[] = [];

@@ -4,8 +4,10 @@
  * progress on stderr, failures as one line.
  */
 import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { type Blob, readBlob } from "../../compiler/blob/reader.js";
+import { deviceImageOf } from "../../compiler/blob/writer.js";
 import { readImage } from "../../compiler/data/image.js";
 import { readNpy, writeNpyAtomic } from "../../compiler/data/npy.js";
 import { imageToInput } from "../../compiler/eval/preprocess.js";
@@ -13,17 +15,25 @@ import { perfModel } from "../../compiler/isa/perf.js";
 import { targetByName } from "../../compiler/isa/targets.js";
 import type { Codes } from "../../compiler/ptq/qgraph.js";
 import { runBlob } from "../../sim/isa/run.js";
-import { progress } from "../app/progress.js";
+import { UserError } from "../app/output.js";
+import { transferProgress } from "../app/transfer-progress.js";
 import { DEFAULT_BAUD, type Device, openSerialDevice, type Session, withSession } from "../device/device.js";
 import { listPorts, simAvailable } from "../device/discover.js";
-import { formatInfo, infoReport } from "../device/report.js";
-import { runBlobOnDevice } from "../device/run.js";
-import { openSimDevice } from "../device/sim.js";
-import { DeviceError } from "../protocol/index.js";
+import { formatInfo, infoReport, parseFirmwareId } from "../device/report.js";
+import { quantizeBlobInput, runBlobOnDevice, uploadImage } from "../device/run.js";
+import { openSimForCommand, SIM_SPEED_FACTOR } from "../device/sim.js";
+import { readSimState } from "../device/sim-state.js";
+import { openTcpDevice, parseTcpTarget } from "../device/tcp.js";
+import { listUsbDevices, matchUsbSelector, openUsbDevice } from "../device/usb-link.js";
+import { DeviceError, type DeviceInfo } from "../protocol/index.js";
 
 export interface DeviceOptions {
   sim?: boolean;
   port?: string;
+  /** A USB bulk device: VID:PID or BUS-ADDRESS. */
+  usb?: string;
+  /** A simulated SoC served over TCP by `quart sim --tcp`: HOST:PORT or PORT. */
+  tcp?: string;
   baud?: string;
   /** Rate both ends switch to after connecting (SET_BAUD). */
   switchBaud?: string;
@@ -31,20 +41,41 @@ export interface DeviceOptions {
   simFaults?: string;
 }
 
-/** The Device the options name; exactly one of --sim and --port. */
+/** The Device the options name; exactly one of --sim, --port and --usb. */
 export function deviceOpener(opts: DeviceOptions): () => Promise<Device> {
-  if (Boolean(opts.sim) === Boolean(opts.port)) throw new Error("give either --sim or --port <device>");
+  const chosen = [opts.sim, opts.port, opts.usb, opts.tcp].filter(
+    (x) => x !== undefined && x !== false,
+  ).length;
+  if (chosen !== 1)
+    throw new UserError(
+      "give one device: --sim, --port <device>, --usb <vid:pid|bus-address> or --tcp <host:port>",
+    );
   const baud = opts.baud !== undefined ? Number(opts.baud) : undefined;
   if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new Error(`bad --baud ${opts.baud}`);
   const p = opts.simFaults !== undefined ? Number(opts.simFaults) : undefined;
   if (p !== undefined && !(p >= 0 && p < 1))
     throw new Error(`bad --sim-faults ${opts.simFaults} (0 <= p < 1)`);
   if (p !== undefined && !opts.sim) throw new Error("--sim-faults needs --sim");
-  if (opts.sim) {
-    if (baud !== undefined && baud !== DEFAULT_BAUD)
-      throw new Error(`the sim runs the firmware at its reset rate, ${DEFAULT_BAUD} baud`);
-    return () => openSimDevice({ faults: p ? { drop: p, flip: p, direction: "both" } : undefined });
+  if (opts.tcp !== undefined) {
+    const target = opts.tcp;
+    parseTcpTarget(target);
+    if (p !== undefined) throw new UserError("--sim-faults needs --sim (give faults to quart sim for --tcp)");
+    // The far end's speed is unknown here: the timers assume the slowest simulation sim.ts plans for.
+    return () => openTcpDevice(target, { baud: baud ?? DEFAULT_BAUD, speed: SIM_SPEED_FACTOR / 2 });
   }
+  if (opts.usb !== undefined) {
+    const selector = opts.usb;
+    if (baud !== undefined)
+      throw new UserError("--baud applies to serial ports; a USB bulk device has no line rate");
+    matchUsbSelector(selector);
+    return () => openUsbDevice(selector);
+  }
+  if (opts.sim)
+    return () =>
+      openSimForCommand({
+        requestedBaud: baud,
+        faults: p ? { drop: p, flip: p, direction: "both" } : undefined,
+      });
   return () => openSerialDevice(opts.port!, { baud });
 }
 
@@ -65,8 +96,13 @@ export async function switchBaud(session: Session, opts: DeviceOptions): Promise
 
 export function addDeviceOptions(cmd: Command): Command {
   return cmd
-    .option("--sim", "use a fresh Verilator sim of the SoC (builds it on first use)")
+    .option(
+      "--sim",
+      "the simulated SoC: the one `quart sim` keeps running, else a fresh one for this command (built on first use)",
+    )
     .option("--port <device>", "serial port of the board, e.g. /dev/ttyUSB1")
+    .option("--usb <vid:pid|bus-address>", "a USB bulk device (see quart devices)")
+    .option("--tcp <host:port>", "the simulated SoC served by quart sim --tcp")
     .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`)
     .option("--switch-baud <n>", "after connecting, switch both ends to this rate (e.g. 3000000)")
     .option("--sim-faults <p>", "sim only: drop and bit-flip each byte on the line with probability p")
@@ -102,7 +138,7 @@ export function registerDevice(program: Command): void {
         let blob: Uint8Array;
         try {
           if (!statSync(file).isFile()) throw new Error("not a file");
-          blob = new Uint8Array(readFileSync(file));
+          blob = uploadImage(new Uint8Array(readFileSync(file)));
         } catch (e) {
           throw new Error(
             `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -113,7 +149,9 @@ export function registerDevice(program: Command): void {
           const baud = await switchBaud(session, opts);
           const { device, client, info } = session;
           checkFitsSlot(file, blob.length, info.stageCapacity);
-          const bar = progress(`flash ${device.kind}`, blob.length, { quiet: opts.quiet || opts.json });
+          const bar = await transferProgress(`flash ${device.kind} ${basename(file)}`, blob.length, {
+            quiet: opts.quiet || opts.json,
+          });
           let res: Awaited<ReturnType<typeof client.load>>;
           try {
             res = await client.load(blob, {
@@ -166,6 +204,41 @@ function checkFitsSlot(file: string, bytes: number, capacity: number): void {
 }
 
 /**
+ * A model blob from a file, checked; unreadable or corrupt files end as one line. `bytes` is what goes
+ * up the link: the blob's device image (without META, which only host tools read).
+ */
+export function readBlobFile(file: string): { bytes: Uint8Array; blob: Blob } {
+  let bytes: Uint8Array;
+  try {
+    if (!statSync(file).isFile()) throw new Error("not a file");
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const blob = readBlob(bytes);
+    return { bytes: deviceImageOf(blob), blob };
+  } catch (e) {
+    throw new UserError(`${file} is not a usable model blob: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Refuses a blob for another instruction set than the device's firmware runs (INFO.firmware names the
+ * ISA version and hash); firmware whose id is not recognised is let through (quart info shows it).
+ */
+export function checkDeviceIsa(info: DeviceInfo, blob: Blob, name: string): void {
+  const id = parseFirmwareId(info.firmware);
+  if (!id) return;
+  if (id.isaVersion !== blob.header.isaVersion || id.isaHash !== blob.header.isaHash >>> 0)
+    throw new UserError(
+      `${name} is for ISA v${blob.header.isaVersion} (hash ${hex8(blob.header.isaHash)}), the device runs v${id.isaVersion} (hash ${hex8(id.isaHash)}): update the firmware or recompile the model`,
+    );
+}
+
+const hex8 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+
+/**
  * Input codes for a blob from a file: a .npy of uint8 codes (NCHW, as sim/isa/run.ts takes them), a
  * float32/float64 .npy or an image, quantized with the blob's lin8 input encoding.
  */
@@ -185,18 +258,15 @@ export function inputCodesFor(blob: Blob, file: string): Codes {
     x = Float32Array.from(a.data);
   } else {
     const [, , h, w] = d.shape as [number, number, number, number];
-    x = imageToInput(readImage(file), w, h);
+    let image: ReturnType<typeof readImage>;
+    try {
+      image = readImage(file);
+    } catch (e) {
+      throw new UserError(`cannot read ${file} as an image: ${(e as Error).message.split("\n")[0]}`);
+    }
+    x = imageToInput(image, w, h);
   }
-  const enc = d.encoding;
-  if (enc.kind !== "lin8" || !enc.zeros) throw new Error(`the model input is ${enc.kind}, not lin8`);
-  const plane = d.shape[2]! * d.shape[3]!;
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const c = Math.floor(i / plane) % d.shape[1]!;
-    const q = Math.round(x[i]! / enc.scales[c]!) + enc.zeros[c]! + 128;
-    out[i] = q < 0 ? 0 : Math.min(q, 255);
-  }
-  return out;
+  return quantizeBlobInput(blob, x);
 }
 
 export function registerRun(program: Command): void {
@@ -215,14 +285,14 @@ export function registerRun(program: Command): void {
         inputFile: string,
         opts: DeviceOptions & { json?: boolean; output?: string; check?: boolean },
       ) => {
-        const bytes = new Uint8Array(readFileSync(blobFile));
-        const blob = readBlob(bytes);
+        const { bytes, blob } = readBlobFile(blobFile);
         const codes = inputCodesFor(blob, inputFile);
         const open = deviceOpener(opts);
         await withSession(open, async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client } = session;
           checkFitsSlot(blobFile, bytes.length, session.info.stageCapacity);
+          checkDeviceIsa(session.info, blob, blobFile);
           const load = await client.load(bytes);
           const r = await runBlobOnDevice(client, blob, codes);
           const model = perfModel(blob.program, targetByName(blob.target)).cycles;
@@ -279,14 +349,24 @@ export function registerDevices(program: Command): void {
   program
     .command("devices")
     .description(
-      "list serial ports (boards recognised by USB VID:PID) and whether the simulator is available",
+      "list serial ports (boards recognised by USB VID:PID), USB bulk devices, and the simulator (running or available)",
     )
     .option("--json", "print one JSON object")
     .action(async (opts: { json?: boolean }) => {
       const ports = await listPorts();
       const sim = simAvailable();
+      const usb = await listUsbDevices();
+      const running = readSimState();
+      const simOut = {
+        ...sim,
+        running: running
+          ? { pid: running.pid, port: running.pty, baud: running.baud, tcp: running.tcp }
+          : null,
+      };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ports, sim }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ports, usb: usb.devices, usb_error: usb.error, sim: simOut }, null, 2)}\n`,
+        );
         return;
       }
       for (const p of ports) {
@@ -296,8 +376,20 @@ export function registerDevices(program: Command): void {
         );
       }
       if (ports.length === 0) process.stdout.write("no serial ports\n");
+      for (const d of usb.devices)
+        process.stdout.write(
+          `usb ${d.id}${d.bus !== null ? ` at ${d.bus}-${d.address}` : ""}${d.product ? ` ${d.product}` : ""}  ← ${d.name} (bulk IN ${d.bulk.in}, OUT ${d.bulk.out}); use --usb ${d.id}\n`,
+        );
+      if (usb.devices.length === 0)
+        process.stdout.write(`no USB bulk devices${usb.error ? ` (${usb.error})` : ""}\n`);
       process.stdout.write(
-        `sim: ${sim.available ? `available (${sim.verilator}); use --sim` : "unavailable (install verilator)"}\n`,
+        `sim: ${
+          running
+            ? `quart sim running on ${running.pty}${running.tcp ? ` and tcp port ${running.tcp}` : ""} (pid ${running.pid}); --sim attaches to it`
+            : sim.available
+              ? `available (${sim.verilator}); use --sim, or start quart sim to keep one running`
+              : "unavailable (install verilator)"
+        }\n`,
       );
     });
 }

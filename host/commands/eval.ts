@@ -7,14 +7,39 @@ import { readFileBytes } from "../../compiler/data/files.js";
 import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
 import { fakeQuantExecutor, goldenExecutor } from "../../compiler/eval/quantized-executors.js";
 import { loadModel } from "../../compiler/import/index.js";
+import { parseInputSize, withInputSize } from "../../compiler/ir/input-size.js";
 import { decodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { isaExecutor } from "../../sim/isa/executor.js";
+import { openDeviceExecutor } from "../app/device-executor.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
 import { progress } from "../app/progress.js";
+import { openSimForCommand } from "../device/sim.js";
+import { checkDeviceIsa, readBlobFile as readDeviceBlobFile } from "./device.js";
 
 const EXECUTORS = ["float", "golden", "fakequant", "isa", "rtl", "sim"] as const;
 
-function executorFor(modelPath: string, exec: string): DepthExecutor {
+/**
+ * `--exec sim`: the blob on the whole simulated device through the host protocol (the running `quart sim`
+ * if there is one, else a fresh SoC), flashed when not already active.
+ */
+async function simExecutor(modelPath: string): Promise<DepthExecutor> {
+  const { bytes, blob } = readDeviceBlobFile(modelPath);
+  const dev = await openDeviceExecutor({
+    name: basename(modelPath),
+    bytes,
+    blob,
+    open: () => openSimForCommand(),
+    prepare: async (session) => checkDeviceIsa(session.info, blob, modelPath),
+  });
+  return { ...dev.executor, name: "sim", close: () => dev.close() };
+}
+
+async function executorFor(modelPath: string, exec: string, inputSize?: string): Promise<DepthExecutor> {
+  const isFloat = !modelPath.endsWith(".bin") && !modelPath.endsWith(".qgraph");
+  if (inputSize !== undefined && !isFloat)
+    throw new UserError(
+      "--input-size applies to float models; a compiled model keeps the size it was compiled at",
+    );
   if (!(EXECUTORS as readonly string[]).includes(exec)) {
     throw new UserError(`unknown executor "${exec}" (one of ${EXECUTORS.join(", ")})`);
   }
@@ -23,8 +48,9 @@ function executorFor(modelPath: string, exec: string): DepthExecutor {
     if (exec === "golden") return goldenExecutor(qgraphOfBlob(blob));
     if (exec === "fakequant") return fakeQuantExecutor(qgraphOfBlob(blob));
     if (exec === "isa") return isaExecutor(blob);
+    if (exec === "sim") return simExecutor(modelPath);
     throw new UserError(
-      `executor "${exec}" is not available in this build (golden, fakequant and isa run a .bin)`,
+      `executor "${exec}" is not available in this build (golden, fakequant, isa and sim run a .bin)`,
     );
   }
   if (modelPath.endsWith(".qgraph")) {
@@ -37,7 +63,13 @@ function executorFor(modelPath: string, exec: string): DepthExecutor {
   }
   if (exec !== "float")
     throw new UserError(`executor "${exec}" needs a compiled model; ${basename(modelPath)} is a float model`);
-  return floatExecutor(loadModel(modelPath));
+  const graph = loadModel(modelPath);
+  if (inputSize === undefined) return floatExecutor(graph);
+  try {
+    return floatExecutor(withInputSize(graph, parseInputSize(inputSize)));
+  } catch (e) {
+    throw new UserError(`--input-size: ${(e as Error).message}`);
+  }
 }
 
 export function registerEval(program: Command): void {
@@ -47,26 +79,42 @@ export function registerEval(program: Command): void {
     .requiredOption("--data <folder>", "data set folder (rgbd-folder v1, NYUv2 BTS, KITTI Eigen, DIODE)")
     .option("--exec <executor>", `executor: ${EXECUTORS.join(" | ")}`, "float")
     .option("--limit <n>", "evaluate only the first n frames", (v) => Number.parseInt(v, 10))
+    .option(
+      "--input-size <HxW>",
+      "run a float model at another input resolution (as quart compile --input-size)",
+    )
     .option("--json", "print one JSON object")
     .option("--per-image", "include per-image rows in the table")
     .action(
       async (
         modelPath: string,
-        opts: { data: string; exec: string; limit?: number; json?: boolean; perImage?: boolean },
+        opts: {
+          data: string;
+          exec: string;
+          limit?: number;
+          inputSize?: string;
+          json?: boolean;
+          perImage?: boolean;
+        },
       ) => {
         if (opts.limit !== undefined && !(opts.limit > 0))
           throw new UserError("--limit must be a positive integer");
-        const exec = executorFor(modelPath, opts.exec);
         const dataset = openDataset(opts.data);
+        const exec = await executorFor(modelPath, opts.exec, opts.inputSize);
         const total = Math.min(opts.limit ?? dataset.samples.length, dataset.samples.length);
         const bar = progress(`eval ${exec.name}`, total);
-        const report = await evaluateModel(exec, dataset, {
-          ...(opts.limit ? { limit: opts.limit } : {}),
-          onProgress: (done, _t, m) =>
-            bar.update(done, `AbsRel ${m.absRel.toFixed(3)} δ1 ${m.delta1.toFixed(3)}`),
-        });
+        let report: Awaited<ReturnType<typeof evaluateModel>>;
+        try {
+          report = await evaluateModel(exec, dataset, {
+            ...(opts.limit ? { limit: opts.limit } : {}),
+            onProgress: (done, _t, m) =>
+              bar.update(done, `AbsRel ${m.absRel.toFixed(3)} δ1 ${m.delta1.toFixed(3)}`),
+          });
+        } finally {
+          // A device executor holds a port (and a sim) open until closed.
+          await exec.close?.();
+        }
         bar.done();
-        await exec.close?.();
         if (opts.json) {
           printJson({ model: modelPath, ...report });
           return;

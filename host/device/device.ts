@@ -6,12 +6,18 @@
  */
 import { existsSync } from "node:fs";
 import { SerialPort } from "serialport";
-import { type ChannelOptions, DeviceClient, type DeviceInfo, type Link } from "../protocol/index.js";
+import {
+  type ChannelOptions,
+  DeviceClient,
+  type DeviceInfo,
+  type Link,
+  ProtocolVersionError,
+} from "../protocol/index.js";
 import { SerialLink } from "./serial-link.js";
 
 /** How a device was reached, and what the user should know about that. */
 export interface Device {
-  readonly kind: "serial" | "sim";
+  readonly kind: "serial" | "sim" | "usb";
   /** The port path, or "sim" with its pty. */
   readonly label: string;
   readonly link: Link;
@@ -54,9 +60,13 @@ export async function openSerialDevice(
   if (!existsSync(path)) throw new DeviceOpenError(`serial port ${path} does not exist`);
   const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
-    port.open((err) =>
-      err ? reject(new DeviceOpenError(`cannot open serial port ${path}: ${oneLine(err)}`)) : resolve(),
-    ),
+    port.open((err) => {
+      if (!err) resolve();
+      // serialport takes an exclusive lock on the port: failing it means someone else has it open.
+      else if (/cannot lock port|resource temporarily unavailable|EBUSY/i.test(oneLine(err)))
+        reject(new DeviceOpenError(`serial port ${path} is busy: another program has it open`));
+      else reject(new DeviceOpenError(`cannot open serial port ${path}: ${oneLine(err)}`));
+    }),
   ).catch(async (e) => {
     await opts.onClose?.();
     throw e;
@@ -108,6 +118,7 @@ export async function openSession(device: Device): Promise<Session> {
     return { device, client, info: client.info! };
   } catch (e) {
     await device.close();
+    if (e instanceof ProtocolVersionError) throw new DeviceOpenError(`${device.label}: ${oneLine(e)}`);
     throw new DeviceOpenError(`no answer from the device on ${device.label}: ${oneLine(e)}`);
   }
 }

@@ -240,6 +240,8 @@ export class DeviceClient {
       signal?: AbortSignal;
       layout?: readonly number[];
       maxCycles?: number;
+      /** Wait for RUN_DONE in device time (default replyTimeoutMs("RUN"); stretched on a slow link). */
+      replyTimeoutMs?: number;
     } = {},
   ): Promise<RunResult> {
     return this.exclusive(async () => {
@@ -253,7 +255,8 @@ export class DeviceClient {
       if (outChunk < LIMITS.chunkMax) request.out_chunk = outChunk;
       if (options.layout) request.layout = [...options.layout];
       if (options.maxCycles !== undefined) request.max_cycles = options.maxCycles;
-      const done = await this.requestLocked("RUN", request, replyTimeoutMs("RUN"), (part) => {
+      const wait = options.replyTimeoutMs ?? replyTimeoutMs("RUN");
+      const done = await this.requestLocked("RUN", request, wait, (part) => {
         if (part.off !== received) throw new ProtocolError(`RUN_OUTPUT at ${part.off}, expected ${received}`);
         parts.push(part.data);
         received += part.data.length;

@@ -9,8 +9,15 @@ import { fmtCount, fmtMs, fmtRate, truncate } from "./format.js";
 export interface LiveFigures {
   /** Device clock cycles per frame, when a device reports them; null otherwise. */
   deviceCycles: number | null;
-  /** Frames per second of the compute alone (the executor's run). */
+  /**
+   * Frames per second of the compute alone: on a device, its accelerator cycles at the board's clock;
+   * on this host, the executor's run time.
+   */
   computeFps: number | null;
+  /** On a device: frames per second of the whole RUN at the board's clock (the firmware's data movement included). */
+  firmwareFps?: number | null;
+  /** The device's clock, for the compute figure's label. */
+  clockHz?: number | null;
   /** Milliseconds per frame when the compute runs on this host (float executor); null on a device. */
   hostComputeMs: number | null;
   /** Frames per second of the whole loop: frame read, preprocessing, compute, drawing. */
@@ -38,9 +45,18 @@ export function figureGroups(f: LiveFigures): FigureGroup[] {
     },
     {
       label: "compute",
-      value: `${fmtRate(f.computeFps)} FPS${f.hostComputeMs === null ? "" : ` (${fmtMs(f.hostComputeMs)} ms on host)`}`,
+      value:
+        `${fmtRate(f.computeFps)} FPS` +
+        (f.hostComputeMs !== null
+          ? ` (${fmtMs(f.hostComputeMs)} ms on host)`
+          : f.clockHz
+            ? ` at ${fmtRate(f.clockHz / 1e6)} MHz`
+            : ""),
       color: "green",
     },
+    ...(f.firmwareFps === undefined || f.firmwareFps === null
+      ? []
+      : [{ label: "with firmware", value: `${fmtRate(f.firmwareFps)} FPS`, color: "blue" }]),
     { label: "end-to-end", value: `${fmtRate(f.endToEndFps)} FPS`, color: "cyan" },
     { label: "link", value: `${fmtRate(f.linkKBps)} KB/s`, color: "yellow" },
   ];

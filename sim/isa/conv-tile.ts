@@ -123,25 +123,32 @@ export function decodeInputTile(
   return { values, maxAbs };
 }
 
-/** The tile's n signed weights from byte `at` (W4: two per byte, low nibble first). */
+/**
+ * The tile's n weights from byte `at` (W4: two per byte, low nibble first): two's complement model
+ * weights, or offset-binary activation operands (q − 8, q − 128) when `offsetBinary`.
+ */
 export function decodeWeights(
   wgt: Uint8Array,
   at: number,
   n: number,
   w8: boolean,
   w: Float32Array = new Float32Array(n),
+  offsetBinary = false,
 ): Float32Array {
   if (w8) {
-    for (let i = 0; i < n; i++) w[i] = (wgt[at + i]! << 24) >> 24;
+    if (offsetBinary) for (let i = 0; i < n; i++) w[i] = wgt[at + i]! - 128;
+    else for (let i = 0; i < n; i++) w[i] = (wgt[at + i]! << 24) >> 24;
     return w;
   }
+  // a nibble q is q − 8 in offset binary, (q ^ 8) − 8 in two's complement
+  const flip = offsetBinary ? 0 : 8;
   const pairs = n >> 1;
   for (let p = 0; p < pairs; p++) {
     const byte = wgt[at + p]!;
-    w[2 * p] = ((byte & 15) ^ 8) - 8;
-    w[2 * p + 1] = ((byte >> 4) ^ 8) - 8;
+    w[2 * p] = ((byte & 15) ^ flip) - 8;
+    w[2 * p + 1] = ((byte >> 4) ^ flip) - 8;
   }
-  if (n & 1) w[n - 1] = ((wgt[at + pairs]! & 15) ^ 8) - 8;
+  if (n & 1) w[n - 1] = ((wgt[at + pairs]! & 15) ^ flip) - 8;
   return w;
 }
 

@@ -121,9 +121,9 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
   const taps = t.kh * t.kw;
   const nW = t.ocN * t.icN * taps;
   const w = scratch.floats("weights", nW);
-  // Activation operands (transposed or offset-binary) take the general path; model weights the fast one.
-  if (cc.wt || cc.wofs) w.set(convWeights(b.WGT, cc, ins.wgt!));
-  else decodeWeights(b.WGT, ins.wgt!, nW, cc.wbits === EV.wbits.W8, w);
+  const w8 = cc.wbits === EV.wbits.W8;
+  if (cc.wt) transposeWeights(decodeWeights(b.WGT, ins.wgt!, nW, w8, undefined, cc.wofs === 1), cc, w);
+  else decodeWeights(b.WGT, ins.wgt!, nW, w8, w, cc.wofs === 1);
   const values = scratch.floats("input", decodedLength(t));
   const input = decodeInputTile(b.INP, ins.inp!, b.TBL, tab, lut, t, values, shared);
   const sums = convSums(input, w, t, scratch);
@@ -148,27 +148,16 @@ export function execConv(b: Buffers, cc: Fields, v: Fields, ins: Fields): ConvRe
 }
 
 /**
- * The weight tile in [oc][ic·kh·kw] order: signed (two's complement) or offset-binary elements, stored
- * as such or transposed ([ic][oc], 1×1 kernels).
+ * Transposed weights (activation operands stored [ic][oc], 1×1 kernels) into the [oc][ic] order of
+ * model weights.
  */
-export function convWeights(wgt: Uint8Array, cc: Fields, addr: number): Int8Array {
+function transposeWeights(stored: Float32Array, cc: Fields, w: Float32Array): void {
   const ocN = cc.oc_n!;
   const K = cc.ic_n! * cc.kh! * cc.kw!;
-  const w8 = cc.wbits === EV.wbits.W8;
-  need(!cc.wt || K === cc.ic_n!, "CONV: transposed weights need a 1×1 kernel");
+  need(K === cc.ic_n!, "CONV: transposed weights need a 1×1 kernel");
   // Transposed rows are DMA rows of oc_n elements, which start on a byte.
-  need(!cc.wt || w8 || ocN % 2 === 0, "CONV: transposed 4-bit weights need an even oc_n");
-  const raw = (i: number): number => (w8 ? wgt[addr + i]! : (wgt[addr + (i >> 1)]! >> ((i & 1) * 4)) & 15);
-  const value = cc.wofs
-    ? (i: number): number => raw(i) - (w8 ? 128 : 8)
-    : w8
-      ? (i: number): number => (raw(i) << 24) >> 24
-      : (i: number): number => (raw(i) << 28) >> 28;
-  const w = new Int8Array(ocN * K);
-  if (cc.wt) {
-    for (let c = 0; c < K; c++) for (let j = 0; j < ocN; j++) w[j * K + c] = value(c * ocN + j);
-  } else for (let i = 0; i < w.length; i++) w[i] = value(i);
-  return w;
+  need(cc.wbits === EV.wbits.W8 || ocN % 2 === 0, "CONV: transposed 4-bit weights need an even oc_n");
+  for (let c = 0; c < K; c++) for (let j = 0; j < ocN; j++) w[j * K + c] = stored[c * ocN + j]!;
 }
 
 export function vecFootprint(v: Fields, ins: Fields): Footprint {

@@ -33,12 +33,18 @@ export interface TbSpec {
   readonly defines?: readonly string[];
   /** Project-relative `include directories. */
   readonly includeDirs?: readonly string[];
+  /** Project-relative files the sources `include: hashed into the build cache's key, not compiled. */
+  readonly includes?: readonly string[];
   /** Top-level parameter overrides (iverilog -P). */
   readonly params?: Readonly<Record<string, number>>;
 }
 
 function cacheDir(kind: string, spec: TbSpec, extra: readonly string[]): string {
-  const files = [...spec.files.map((f) => fromRoot(f)), ...(spec.libs ?? [])];
+  const files = [
+    ...spec.files.map((f) => fromRoot(f)),
+    ...(spec.includes ?? []).map((f) => fromRoot(f)),
+    ...(spec.libs ?? []),
+  ];
   const params = Object.entries(spec.params ?? {}).map(([k, v]) => `${k}=${v}`);
   const key = hashInputs(files, [
     kind,

@@ -336,7 +336,19 @@ test("quart live rejects bad invocations with a one-line reason", async () => {
     [["live", "--frames", frames, "--model", tiny, "--limit", "0"], /--limit must be a positive integer/],
     [["live", "--frames", join(dir, "absent"), "--model", tiny], /folder not found/],
     [["live", "--frames", frames, "--model", join(dir, "absent.onnx")], /cannot read model/],
-    [["live", "--frames", frames, "--model", bin], /compiled models run on the accelerator/],
+    [
+      ["live", "--frames", frames, "--model", bin],
+      /a compiled model runs on the accelerator; give --sim or --port/,
+    ],
+    [
+      ["live", "--frames", frames, "--model", tiny, "--sim"],
+      /the device runs compiled models; compile it first/,
+    ],
+    [["live", "--frames", frames, "--model", bin, "--sim"], /model\.bin is not a usable model blob/],
+    [
+      ["live", "--frames", frames, "--model", join(dir, "absent.bin"), "--sim"],
+      /cannot read .*absent\.bin: ENOENT/,
+    ],
     [
       ["live", "--frames", frames, "--model", tiny, "--size", "64x48"],
       /--size and --fps apply to --video and --camera/,

@@ -7,7 +7,12 @@ import { test } from "node:test";
 import { perfOfBlob } from "../../../compiler/blob/perf.js";
 import { BlobError, CHECK_ORDER, readBlob, readBlobFile } from "../../../compiler/blob/reader.js";
 import { BLOB_CHECKS, HEADER_BYTES, TRAILER_BYTES } from "../../../compiler/blob/spec.js";
-import { contentsFromLowered, encodeBlob, writeBlobFile } from "../../../compiler/blob/writer.js";
+import {
+  contentsFromLowered,
+  deviceImageOf,
+  encodeBlob,
+  writeBlobFile,
+} from "../../../compiler/blob/writer.js";
 import { normalizeInstr } from "../../../compiler/isa/encode.js";
 import { ISA_HASH, ISA_VERSION } from "../../../compiler/isa/spec.js";
 import { asic28 } from "../../../compiler/isa/targets.js";
@@ -51,6 +56,25 @@ test("a blob round-trips: program, segments, descriptors and metadata", () => {
   assert.equal(blob.fused, true);
   assert.match(blob.sha256, /^[0-9a-f]{64}$/);
   for (const s of blob.header.sections) assert.equal(s.offset % 16, 0);
+});
+
+test("a device image is the same blob without META: everything the device reads is identical", () => {
+  const full = readBlob(sampleBlob());
+  const image = deviceImageOf(full);
+  const dev = readBlob(image);
+  assert.deepEqual(
+    dev.header.sections.map((s) => s.kind),
+    ["PROG", "WGHT", "TABL", "IODS"],
+  );
+  assert.ok(image.length < sampleBlob().length);
+  assert.deepEqual(dev.programBytes, full.programBytes);
+  assert.deepEqual(dev.weights, full.weights);
+  assert.deepEqual(dev.tables, full.tables);
+  assert.deepEqual(dev.io, full.io);
+  assert.deepEqual(dev.meta, {});
+  assert.equal(dev.header.actBytes, full.header.actBytes);
+  // the image of an image is itself: uploads of either compare equal on the device
+  assert.deepEqual(deviceImageOf(dev), image);
 });
 
 test("the writer writes atomically and leaves no temporary file", () => {

@@ -151,7 +151,12 @@ describe("device session on the simulated SoC", { skip }, () => {
         /^quart: serial port \/dev\/quart-no-such-port does not exist\n$/,
       ],
       [["info", "--port", "/dev/null"], /^quart: cannot open serial port \/dev\/null: [^\n]+\n$/],
-      [["info"], /^quart: give either --sim or --port <device>\n$/],
+      [
+        ["info"],
+        /^quart: give one device: --sim, --port <device>, --usb <vid:pid\|bus-address> or --tcp <host:port>\n$/,
+      ],
+      [["info", "--sim", "--port", "/dev/null"], /^quart: give one device: /],
+      [["info", "--usb", "12:34:56"], /^quart: bad --usb "12:34:56": give VID:PID/],
       [["flash", "/nonexistent.bin", "--sim"], /^quart: cannot read \/nonexistent\.bin: ENOENT\n$/],
     ] as const) {
       const r = await quart([...args]);

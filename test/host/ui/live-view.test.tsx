@@ -106,6 +106,33 @@ test("device figures are shown as separate groups: cycles, compute, end-to-end, 
   assert.ok(!text.includes("on host"), "no host time for a device executor");
 });
 
+test("a device with its clock: compute at the clock and the whole RUN with the firmware, as separate groups", () => {
+  const figures: LiveFigures = {
+    deviceCycles: 30_211,
+    computeFps: 794.4,
+    firmwareFps: 389.3,
+    clockHz: 24e6,
+    hostComputeMs: null,
+    endToEndFps: 2.2,
+    linkKBps: 0.41,
+  };
+  for (const columns of [40, 80, 120]) {
+    const lines = screenLines(renderToString(<LiveView {...props(columns, 30, { figures })} />, { columns }));
+    assert.ok(widest(lines) <= columns, `${widest(lines)} > ${columns}`);
+    const text = plain(lines.join("\n"));
+    for (const group of [
+      "device 30.21 k cycles/frame",
+      "compute 794 FPS at 24.0 MHz",
+      "with firmware 389 FPS",
+      "end-to-end 2.20 FPS",
+      "link 0.410 KB/s",
+    ])
+      assert.ok(text.includes(group), `"${group}" at ${columns} columns:\n${text}`);
+  }
+  const one = plain(renderToString(<LiveView {...props(120, 30, { figures })} />, { columns: 120 }));
+  assert.match(one, /device [^│\n]+ │ compute [^│\n]+ │ with firmware [^│\n]+ │ end-to-end /);
+});
+
 test("before the first frame the view says it is waiting and keeps its size", () => {
   const lines = screenLines(
     renderToString(<LiveView {...props(80, 30, { input: null, depth: null })} />, { columns: 80 }),

@@ -195,6 +195,15 @@ test("tiles too wide for exact float32 sums take the float64 path and stay exact
 test("W4 weight nibbles decode as signed, low nibble first, odd counts included", () => {
   assert.deepEqual(Array.from(decodeWeights(Uint8Array.from([0x8f, 0x07]), 0, 3, false)), [-1, -8, 7]);
   assert.deepEqual(Array.from(decodeWeights(Uint8Array.from([0x80, 0x7f]), 0, 2, true)), [-128, 127]);
+  // offset binary (activation operands): q − 8, q − 128
+  assert.deepEqual(
+    Array.from(decodeWeights(Uint8Array.from([0x8f, 0x07]), 0, 3, false, undefined, true)),
+    [7, 0, -1],
+  );
+  assert.deepEqual(
+    Array.from(decodeWeights(Uint8Array.from([0x80, 0x7f]), 0, 2, true, undefined, true)),
+    [0, -1],
+  );
 });
 
 test("out-of-range tiles are refused once, with the reference's messages", () => {
