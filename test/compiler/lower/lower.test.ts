@@ -72,7 +72,7 @@ test("an arena larger than the target's memory is refused with both sizes", () =
   const r = seededRandom(1);
   const b = new QGraphBuilder(r);
   // more than the ACT arena the SoC's XMEM layout leaves
-  const x = b.value("input", [1, 3, 512, 512], randomLin8(r, 3));
+  const x = b.value("input", [1, 3, 1024, 1024], randomLin8(r, 3));
   const y = b.conv(x, {
     ...randomConvChoice(r, 3, "lut4"),
     out: 8,
