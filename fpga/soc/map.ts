@@ -71,13 +71,13 @@ export const XMEM_BYTES = 8 * MiB;
  * How the firmware divides XMEM (offsets from its base). Two model slots, because LOAD stages into the
  * slot that is not active and an interrupted upload must leave the running model intact; each holds the
  * device image of a PyDNet-mobile W4A4 blob (the host uploads program, weights and tables without the
- * META section only host tools read: 1.3–1.5 MB from 64×320 to 192×640 inputs). Then the input frame
- * (codes as received: 192×640×3 fits), the output codes RUN_OUTPUT streams, and the ACT arena gets the
- * rest (3.875 MiB): the activation memory the icebreaker target lowers for (compiler/isa/targets.ts);
- * PyDNet needs 2.34 MiB at its own 192×640 input.
+ * META section only host tools read: 1.42 MB at a 128×320 input, 1.83 MB at its own 192×640, where the
+ * program grows). Then the input frame (codes as received: 192×640×3 fits), the output codes RUN_OUTPUT
+ * streams, and the ACT arena gets the rest (3.375 MiB): the activation memory the icebreaker target
+ * lowers for (compiler/isa/targets.ts); PyDNet needs 2.34 MiB at 192×640.
  */
 export const XMEM_LAYOUT = (() => {
-  const slot = 1.75 * MiB;
+  const slot = 2 * MiB;
   const input = { offset: 2 * slot, size: 512 * KiB };
   const output = { offset: input.offset + input.size, size: 128 * KiB };
   const act = { offset: output.offset + output.size, size: XMEM_BYTES - (output.offset + output.size) };
