@@ -15,7 +15,7 @@ import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
-import { ACCEL_SIM_TOOLS, type AccelParams, runAccel } from "../../../sim/rtl/accel.js";
+import { ACCEL_SIM_TOOLS, type AccelParams, harnessTarget, runAccel } from "../../../sim/rtl/accel.js";
 import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom } from "../../helpers/onnx-random.js";
@@ -41,35 +41,6 @@ interface CaseResult {
 }
 
 const results: CaseResult[] = [];
-
-/**
- * A target as the core harness (sim/verilator/accel_main.cpp) times it: each segment and the program on
- * a memory of its own, no arbiter. The core's timing model was measured with an on-chip ACT arena (a
- * byte per cycle) and weights, tables and program in quad-SPI flash; the SoC's shared PSRAM and its
- * arbiter are checked on the simulated device (test/host/device/run.test.ts, pydnet.test.ts).
- */
-function harnessTarget(t: Target): Target {
-  const flash = {
-    kind: "quad-SPI flash (harness)",
-    bytes: t.segments.WGT.bytes,
-    bytesPerCycle: 0.5,
-    latencyCycles: 20,
-    rowOverheadCycles: 20,
-  };
-  const arena = {
-    kind: "on-chip arena (harness)",
-    bytes: t.segments.ACT.bytes,
-    bytesPerCycle: 1,
-    latencyCycles: 2,
-    rowOverheadCycles: 3,
-  };
-  return {
-    ...t,
-    sharedMemory: undefined,
-    fetchBytesPerCycle: 0.5,
-    segments: { ACT: arena, WGT: flash, TBL: flash },
-  };
-}
 
 /** Lowers g for t, runs it on the simulator and on the RTL; asserts identical ACT arenas. */
 async function check(
