@@ -410,11 +410,86 @@ const TOKEN_OF: Record<
   store: { pop_prev: "c2s", push_prev: "s2c" },
 };
 
+/** A DMA instruction or a program word fetch as scheduled: its port, when it ran, the cycles it held the memory. */
+interface DmaSpan {
+  q: ModuleName | "fetch";
+  start: number;
+  stop: number;
+  mem: number;
+}
+
+/**
+ * Cycles the other queues' DMAs held the shared memory during each DMA's span (Target.sharedMemory):
+ * under round-robin arbitration a transfer waits for the ones of the other ports in between, so a DMA
+ * is stretched by the memory time the other queues used while it ran. Each queue runs its DMAs one at a
+ * time, so its memory use is a piecewise-linear cumulative function of time, read at both ends of the
+ * span.
+ */
+function sharedMemoryWaits(spans: readonly DmaSpan[]): Float64Array {
+  const byQueue = new Map<DmaSpan["q"], DmaSpan[]>();
+  for (const d of spans) {
+    const list = byQueue.get(d.q) ?? [];
+    list.push(d);
+    byQueue.set(d.q, list);
+  }
+  const cumulative = new Map<DmaSpan["q"], { list: DmaSpan[]; before: Float64Array }>();
+  for (const [q, list] of byQueue) {
+    list.sort((x, y) => x.start - y.start);
+    const before = new Float64Array(list.length + 1);
+    list.forEach((d, i) => {
+      before[i + 1] = before[i]! + d.mem;
+    });
+    cumulative.set(q, { list, before });
+  }
+  // memory time queue q had used by time `at`
+  const usedBy = (c: { list: DmaSpan[]; before: Float64Array }, at: number): number => {
+    let lo = 0;
+    let hi = c.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (c.list[mid]!.start < at) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    const d = c.list[lo - 1]!;
+    const span = d.stop - d.start;
+    const part = span > 0 ? Math.min(1, (at - d.start) / span) : 1;
+    return c.before[lo - 1]! + part * d.mem;
+  };
+  return Float64Array.from(spans, (d) => {
+    let other = 0;
+    for (const [q, c] of cumulative) if (q !== d.q) other += usedBy(c, d.stop) - usedBy(c, d.start);
+    return other;
+  });
+}
+
+/** Rounds of the shared-memory fixed point: waits from one schedule stretch the DMAs of the next. */
+const SHARED_MEMORY_ROUNDS = 4;
+
 export function perfModel(
   program: readonly Instr[],
   t: Target,
   layers: readonly PerfLayer[] = [],
 ): PerfReport {
+  let run = schedule(program, t, layers);
+  if (!t.sharedMemory) return run.report;
+  // Damped: a wait computed from a schedule with too little stretch overestimates the next one.
+  let waits = new Float64Array(run.spans.length);
+  for (let round = 0; round < SHARED_MEMORY_ROUNDS; round++) {
+    const next = sharedMemoryWaits(run.spans);
+    waits = waits.map((w, i) => (round === 0 ? next[i]! : (w + next[i]!) / 2));
+    run = schedule(program, t, layers, waits);
+  }
+  return run.report;
+}
+
+function schedule(
+  program: readonly Instr[],
+  t: Target,
+  layers: readonly PerfLayer[],
+  dmaWaits?: Float64Array,
+): { report: PerfReport; spans: DmaSpan[] } {
+  const spans: DmaSpan[] = [];
   const free: Record<ModuleName, number> = { load: 0, compute: 0, store: 0 };
   const busy = { fetch: 0, load: 0, compute: 0, store: 0 };
   const tokens: Record<string, number[]> = { l2c: [], c2l: [], c2s: [], s2c: [] };
@@ -449,7 +524,15 @@ export function perfModel(
   // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
   // loop buffer, so a word already fetched costs nothing again.
   const fetchWord = (w: number): number => {
-    if (w >= fetchedUpTo) {
+    if (w >= fetchedUpTo && t.sharedMemory) {
+      // a transfer per word, waiting for the DMAs on the same memory
+      for (; fetchedUpTo <= w; fetchedUpTo++) {
+        const mem = INSTR_BYTES / t.fetchBytesPerCycle;
+        const start = fetchClock;
+        fetchClock += mem + (dmaWaits?.[spans.length] ?? 0);
+        spans.push({ q: "fetch", start, stop: fetchClock, mem });
+      }
+    } else if (w >= fetchedUpTo) {
       fetchClock += ((w + 1 - fetchedUpTo) * INSTR_BYTES) / t.fetchBytesPerCycle;
       fetchedUpTo = w + 1;
     }
@@ -472,7 +555,15 @@ export function perfModel(
     if (d.instr.op === "VCFG") cfg.vcfg = f;
     if (d.instr.op === "VCFG" || d.instr.op === "VEC" || d.instr.op === "RESIZE") cfg.tables.par = undefined;
     if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
-    const { cycles, arrayMacs: am, vectorOps = 0 } = instrCycles(t, d.instr, cfg);
+    const timed = instrCycles(t, d.instr, cfg);
+    const { arrayMacs: am, vectorOps = 0 } = timed;
+    let cycles = timed.cycles;
+    let memCycles = 0;
+    if (t.sharedMemory && op.cls === "dma") {
+      // the DMA engine's own cycles per row do not hold the memory
+      memCycles = cycles - f.n1! * f.n2! * t.sharedMemory.engineCyclesPerRow;
+      cycles += Math.round(dmaWaits?.[spans.length] ?? 0);
+    }
     vectorTotal += vectorOps;
     if (am > 0) {
       const w8 = cfg.ccfg?.wbits === EV.wbits.W8;
@@ -481,6 +572,7 @@ export function perfModel(
       operandBytes += am * ((w8 ? 1 : 0.5) / t.array.cols + 1 / t.array.rows);
     }
     const stop = start + cycles;
+    if (t.sharedMemory && op.cls === "dma") spans.push({ q, start, stop, mem: memCycles });
     free[q] = stop;
     busy[q] += cycles;
     end = Math.max(end, stop);
@@ -537,7 +629,7 @@ export function perfModel(
     vector_uj: vecPj / 1e6,
     macs_per_uj: totalUj > 0 ? macs / totalUj : 0,
   };
-  return {
+  const report: PerfReport = {
     target: t.name,
     clockHz: t.clockHz,
     cycles: end,
@@ -553,4 +645,5 @@ export function perfModel(
     layers: lp,
     energy,
   };
+  return { report, spans };
 }

@@ -2,6 +2,7 @@
  * Accelerator targets as data: the array, the on-chip buffers, external memories and the timing the
  * performance model uses. The lowering tiles for these sizes and the simulator allocates exactly them.
  */
+import { constant, SOC_CLOCK_HZ, XMEM_LAYOUT } from "../../fpga/soc/map.js";
 import { ENUMS, OPCODES } from "./spec.js";
 
 export type BufferName = "INP" | "WGT" | "TBL" | "ACC" | "OUT";
@@ -87,6 +88,13 @@ export interface Target {
   readonly segments: Readonly<Record<SegmentName, ExternalMemory>>;
   /** Program fetch: bytes per cycle from where the program is stored. */
   readonly fetchBytesPerCycle: number;
+  /**
+   * Every segment and the program sit in one external memory that serves one transfer at a time (the
+   * SoC's XMEM arbiter): the performance model queues the DMA instructions of the three queues and the
+   * program fetch on that memory. `engineCyclesPerRow`: the part of a DMA row's overhead spent in the
+   * DMA engine, not holding the memory. Absent: each segment and the fetch have their own bandwidth.
+   */
+  readonly sharedMemory?: { readonly engineCyclesPerRow: number };
   readonly hostLink: string;
   /** Energy per operation (pJ) for the performance model's per-frame energy. */
   readonly energy: EnergyTable;
@@ -114,13 +122,30 @@ export interface EnergyTable {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const SPI_FLASH: ExternalMemory = {
-  kind: "quad-SPI flash (16 MiB, QSPI at the 24 MHz system clock: 4 bits per clock)",
-  bytes: 16 * MiB,
-  bytesPerCycle: 0.5,
-  latencyCycles: 20,
-  rowOverheadCycles: 20,
-};
+/**
+ * A segment on the SoC's external PSRAM (fpga/soc/map.ts XMEM_*: the timing of the simulated device and
+ * of the board's memory at SCLK = clk). A DMA row is one PSRAM transfer: the read latency plus the DMA
+ * engine's own 2 cycles per row, then a byte every XMEM_BYTE_CYCLES, paying the latency again at every
+ * XMEM_BURST_BYTES boundary (the bandwidth below spreads that over the bytes).
+ */
+const XMEM_DMA_ENGINE_CYCLES = 2;
+
+function xmemSegment(bytes: number, use: string): ExternalMemory {
+  const lat = constant("XMEM_READ_LATENCY");
+  const byte = constant("XMEM_BYTE_CYCLES");
+  const burst = constant("XMEM_BURST_BYTES");
+  return {
+    kind: `QSPI PSRAM (${use}, ${bytes / KiB} KiB of the SoC's XMEM)`,
+    bytes,
+    bytesPerCycle: burst / (burst * byte + lat),
+    latencyCycles: 0,
+    rowOverheadCycles: lat + XMEM_DMA_ENGINE_CYCLES,
+  };
+}
+
+/** Program words come from the model slot in XMEM: 16 bytes per transfer, its latency and the hand-over. */
+const XMEM_FETCH_BYTES_PER_CYCLE =
+  16 / (constant("XMEM_READ_LATENCY") + 16 * constant("XMEM_BYTE_CYCLES") + 2);
 
 /**
  * iCEBreaker (iCE40UP5K). 4 output channels × 8 pixels = 32 W4A8 MACs per cycle (fpga/rtl/accel: 16
@@ -128,13 +153,15 @@ const SPI_FLASH: ExternalMemory = {
  * cycle (channel 0 only, 1 cycle per tap: `w8Pass`). Outputs go through a one-element-at-a-time
  * output stage (4 cycles for a lut4 code, 29 for a lin8 requant), which paces the drain of fused
  * convolutions and VEC/RESIZE (`vector.stage`); the pass schedule in perf.ts models it.
- * SPRAM: 2 blocks are the SoC RAM, 1 block holds INP/OUT/ACC, 1 block is the activation arena; WGT and
- * TBL are EBRs (12 of the 30). Weights, tables and the program stream from the SPI flash.
+ * The SoC as built (fpga/rtl/soc): INP/OUT/ACC in SPRAM, WGT and TBL in EBRs; the program, weights and
+ * tables are read in place from the model slot in the external PSRAM (XMEM), and the ACT arena is the
+ * part of XMEM the firmware's layout leaves for activations (map.ts XMEM_LAYOUT). The CPU, the program
+ * port and the three DMA ports share that one memory through a round-robin arbiter.
  */
 export const icebreaker: Target = {
   name: "icebreaker",
-  doc: "iCEBreaker iCE40UP5K prototype: 4×8 W4A8 array, SPRAM buffers, weights in quad-SPI flash, UART host link",
-  clockHz: 24_000_000,
+  doc: "iCEBreaker iCE40UP5K prototype: 4×8 W4A8 array, SPRAM buffers, model and activations in an 8 MiB QSPI PSRAM, UART host link",
+  clockHz: SOC_CLOCK_HZ,
   array: { rows: 4, cols: 8 },
   modes: ["W4A8", "W8A8"],
   // Measured on fpga/rtl/accel/quart_accel.v with the area-optimised array and output stage.
@@ -176,23 +203,17 @@ export const icebreaker: Target = {
   },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
   segments: {
-    ACT: {
-      kind: "SPRAM block (32 KiB, 16 bit per cycle; the DMA port moves a byte per cycle)",
-      bytes: 32 * KiB,
-      // The RTL's DMA engines are byte-wide; a row costs the SPRAM address phase (1) + 2 DMA cycles.
-      bytesPerCycle: 1,
-      latencyCycles: 2,
-      rowOverheadCycles: 3,
-    },
-    WGT: SPI_FLASH,
-    TBL: SPI_FLASH,
+    ACT: xmemSegment(XMEM_LAYOUT.act.size, "ACT arena"),
+    WGT: xmemSegment(XMEM_LAYOUT.slotSize, "weights in the model slot"),
+    TBL: xmemSegment(XMEM_LAYOUT.slotSize, "tables in the model slot"),
   },
-  fetchBytesPerCycle: 0.5,
+  fetchBytesPerCycle: XMEM_FETCH_BYTES_PER_CYCLE,
+  sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES },
   hostLink: "UART (FTDI), 115200 baud after reset, up to 3 Mbaud",
   energy: {
     doc:
       "iCE40UP5K at 24 MHz, from the UltraPlus power estimator's order of magnitude: DSP/LUT MACs ~20 pJ, " +
-      "SPRAM/EBR ~10 pJ/byte, quad-SPI flash ~150 pJ/byte",
+      "SPRAM/EBR ~10 pJ/byte, QSPI PSRAM ~150 pJ/byte",
     macW4: 20,
     macW8: 30,
     macFp32: 400,

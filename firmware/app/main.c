@@ -2,7 +2,7 @@
  * The device application: the quart protocol (firmware/protocol/) on the SoC UART.
  *
  * Runs from RAM (linked by `make boot`, started by the boot ROM loader, firmware/loader/). Model memory:
- * with the accelerator (ACCEL.ID reads SOC_ACCEL_ID_RESET) two XMEM_SLOT_SIZE slots in the external memory
+ * with the accelerator (ACCEL.ID reads SOC_ACCEL_ID_RESET) two SOC_XMEM_SLOT_SIZE slots in the external memory
  * (XMEM), else the RAM model area split in two. LOAD writes the slot that is not active, LOAD_END verifies
  * it and commit() swaps the slots, so a failed or interrupted load leaves the active model untouched.
  *
@@ -31,14 +31,11 @@
 /* The iCEBreaker's FTDI tops out at 3 Mbaud (UART divisor 8 at 24 MHz). */
 #define APP_MAX_BAUD 3000000u
 
-/* XMEM plan: two model slots, the input frame, the output codes, the ACT arena. */
-#define XMEM_SLOT_SIZE (1024u * 1024u)
-#define XMEM_INPUT (SOC_XMEM_BASE + 2u * XMEM_SLOT_SIZE)
-#define XMEM_INPUT_SIZE (512u * 1024u)
-#define XMEM_OUTPUT (XMEM_INPUT + XMEM_INPUT_SIZE)
-#define XMEM_OUTPUT_SIZE (512u * 1024u)
-#define XMEM_ACT (SOC_XMEM_BASE + SOC_XMEM_SIZE / 2u)
-#define XMEM_ACT_SIZE (SOC_XMEM_SIZE / 2u)
+/* XMEM plan (fpga/soc/map.ts XMEM_LAYOUT): two model slots, the input frame, the output codes, the ACT
+ * arena. The compiler sizes activations for the same arena (the icebreaker target). */
+#define XMEM_INPUT (SOC_XMEM_BASE + SOC_XMEM_INPUT_OFFSET)
+#define XMEM_OUTPUT (SOC_XMEM_BASE + SOC_XMEM_OUTPUT_OFFSET)
+#define XMEM_ACT (SOC_XMEM_BASE + SOC_XMEM_ACT_OFFSET)
 #define RAM_INPUT_CAPACITY (64u * 1024u)
 /* 10 s of device time: the default watchdog of one accelerator run (RUN.max_cycles overrides it). */
 #ifndef RUN_TIMEOUT_CYCLES
@@ -51,7 +48,7 @@ static int have_accel;
 static uint32_t slot_size;
 
 static uint8_t *slot(uint32_t i) {
-  return have_accel ? (uint8_t *)(SOC_XMEM_BASE + i * XMEM_SLOT_SIZE) : (uint8_t *)(MODEL_BASE + i * RAM_SLOT_SIZE);
+  return have_accel ? (uint8_t *)(SOC_XMEM_BASE + i * SOC_XMEM_SLOT_SIZE) : (uint8_t *)(MODEL_BASE + i * RAM_SLOT_SIZE);
 }
 
 /* The active blob as the accelerator needs it (commit() parses the header and section table). */
@@ -136,11 +133,15 @@ static void copy_to_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
 }
 
 /* Copy out of XMEM a word at a time (each load is a whole PSRAM transfer; the library's memcpy moves
- * bytes). */
+ * bytes). Into an aligned destination the word is stored whole: the CPU's shifter takes a cycle per
+ * bit, so splitting a word into bytes costs more than the PSRAM transfer. */
 static void copy_from_xmem(uint8_t *d, const uint8_t *s, uint32_t n) {
   while (n && ((uintptr_t)s & 3u)) {
     *d++ = *(const volatile uint8_t *)s++;
     n--;
+  }
+  if (((uintptr_t)d & 3u) == 0) {
+    for (; n >= 4; n -= 4, d += 4, s += 4) *(uint32_t *)(void *)d = *(const volatile uint32_t *)s;
   }
   for (; n >= 4; n -= 4, d += 4, s += 4) {
     uint32_t w = *(const volatile uint32_t *)s;
@@ -202,7 +203,7 @@ static void parse_blob(const uint8_t *b, uint32_t size) {
     }
   }
   if (found != 7u) return;
-  if (model.act_bytes > XMEM_ACT_SIZE) {
+  if (model.act_bytes > SOC_XMEM_ACT_SIZE) {
     model.ok = APP_ST_OUT_OF_RANGE;
     return;
   }
@@ -223,7 +224,7 @@ static int commit(void *ctx, uint32_t size, uint32_t crc) {
 static int input_write(void *ctx, uint32_t off, const uint8_t *p, uint32_t n) {
   (void)ctx;
   if (!have_accel) return 0; /* no accelerator: accepted and discarded */
-  if (off > XMEM_INPUT_SIZE || n > XMEM_INPUT_SIZE - off) return APP_ST_OUT_OF_RANGE;
+  if (off > SOC_XMEM_INPUT_SIZE || n > SOC_XMEM_INPUT_SIZE - off) return APP_ST_OUT_OF_RANGE;
   copy_to_xmem((uint8_t *)(XMEM_INPUT + off), p, n);
   return 0;
 }
@@ -327,7 +328,7 @@ static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   if (!lw || n_layout != 18u) return APP_ST_BAD_LAYOUT;
   if ((rc = get_layout(lw, &in)) != 0 || (rc = get_layout(lw + 9, &out)) != 0) return rc;
   if (in_len != codes_bytes(&in)) return APP_ST_BAD_LAYOUT;
-  if (codes_bytes(&out) > XMEM_OUTPUT_SIZE) return APP_ST_OUT_OF_RANGE;
+  if (codes_bytes(&out) > SOC_XMEM_OUTPUT_SIZE) return APP_ST_OUT_OF_RANGE;
   t0 = cycles32();
   for (i = 0; i < model.act_bytes; i += 4) *(volatile uint32_t *)(XMEM_ACT + i) = 0;
   scatter_input(&in);
@@ -470,9 +471,9 @@ static qp_app_t app = {
 int main(void) {
   sys_leds(SOC_SYSCTL_LEDS_GREEN_MASK);
   have_accel = mmio_read(ACCEL_REG(ID)) == SOC_ACCEL_ID_RESET;
-  slot_size = have_accel ? XMEM_SLOT_SIZE : RAM_SLOT_SIZE;
+  slot_size = have_accel ? SOC_XMEM_SLOT_SIZE : RAM_SLOT_SIZE;
   app.stage_capacity = slot_size;
-  app.input_capacity = have_accel ? XMEM_INPUT_SIZE : RAM_INPUT_CAPACITY;
+  app.input_capacity = have_accel ? SOC_XMEM_INPUT_SIZE : RAM_INPUT_CAPACITY;
   model.ok = APP_ST_RUN_UNSUPPORTED;
   make_firmware_id();
   app.baud = SOC_CLOCK_HZ / (mmio_read(SOC_UART_DIVISOR_ADDR) & SOC_UART_DIVISOR_VALUE_MASK);

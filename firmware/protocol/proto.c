@@ -137,12 +137,13 @@ static void load_end(qp_device_t *d, const qp_body_t *b) {
 
 /* Reads the staging area back a step at a time; at the end commits only a matching blob. */
 static void verify_step(qp_device_t *d) {
-  uint8_t buf[64];
+  uint32_t words[16]; /* word aligned: the app may store words, the CRC reads words */
+  uint8_t *buf = (uint8_t *)words;
   uint32_t budget = QP_DEVICE_VERIFY_STEP;
   qp_body_t r;
   while (budget && d->verify_off < d->load_size) {
     uint32_t n = d->load_size - d->verify_off;
-    if (n > sizeof buf) n = sizeof buf;
+    if (n > sizeof words) n = sizeof words;
     if (n > budget) n = budget;
     if (d->app->stage_read(d->app->ctx, d->verify_off, buf, n)) {
       d->state = QP_ST_IDLE;
@@ -150,7 +151,7 @@ static void verify_step(qp_device_t *d) {
       send_error(d, QP_OP_LOAD_END, QP_E_STORAGE, 1, d->verify_off);
       return;
     }
-    d->verify_crc = qp_crc32(d->verify_crc, buf, n);
+    d->verify_crc = qp_crc32_bulk(d->verify_crc, buf, n);
     d->verify_off += n;
     budget -= n;
   }
@@ -246,7 +247,7 @@ static void stream_step(qp_device_t *d) {
         send_error(d, QP_OP_RUN, QP_E_STORAGE, 1, d->out_off);
         return;
       }
-      d->out_crc = qp_crc32(d->out_crc, data, n);
+      d->out_crc = qp_crc32_bulk(d->out_crc, data, n);
       d->out_off += n;
       qp_link_tx_commit(&d->link, QP_OP_RUN_OUTPUT, (uint16_t)w.len);
     } else {

@@ -16,4 +16,8 @@ static inline uint32_t qp_crc32_byte(uint32_t reg, uint8_t b) {
 /* Continues a finished CRC like the host's crc32(bytes, previous): pass 0 to start. */
 uint32_t qp_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
 
+/* The same CRC for bulk data (blob readback, output streams): a byte table (1 KiB, built on first use)
+ * and a word at a time where `p` is aligned. */
+uint32_t qp_crc32_bulk(uint32_t crc, const uint8_t *p, uint32_t n);
+
 #endif

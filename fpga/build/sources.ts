@@ -136,7 +136,8 @@ export const LINT_TARGETS: ReadonlyArray<{
     top: "soc_top",
     files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
     includes: ACCEL_INCLUDE_DIRS,
-    defines: ["SOC_ACCEL"],
+    // as the simulated device builds it: the core's clock stops while it is idle
+    defines: ["SOC_ACCEL", "SOC_ACCEL_IDLE_GATE"],
   },
   {
     top: "soc_top",

@@ -63,6 +63,27 @@ export const SOC_CLOCK_HZ = 24_000_000;
 export const UART_RESET_BAUD = 115_200;
 export const UART_RESET_DIVISOR = Math.round(SOC_CLOCK_HZ / UART_RESET_BAUD);
 
+const MiB = 1024 * KiB;
+/** The external memory (XMEM region): 8 MiB QSPI PSRAM. */
+export const XMEM_BYTES = 8 * MiB;
+
+/**
+ * How the firmware divides XMEM (offsets from its base). Two model slots, because LOAD stages into the
+ * slot that is not active and an interrupted upload must leave the running model intact; each holds the
+ * device image of a PyDNet-mobile W4A4 blob (the host uploads program, weights and tables without the
+ * META section only host tools read: 1.42 MB at a 128×320 input, 1.83 MB at its own 192×640, where the
+ * program grows). Then the input frame (codes as received: 192×640×3 fits), the output codes RUN_OUTPUT
+ * streams, and the ACT arena gets the rest (3.375 MiB): the activation memory the icebreaker target
+ * lowers for (compiler/isa/targets.ts); PyDNet needs 2.34 MiB at 192×640.
+ */
+export const XMEM_LAYOUT = (() => {
+  const slot = 2 * MiB;
+  const input = { offset: 2 * slot, size: 512 * KiB };
+  const output = { offset: input.offset + input.size, size: 128 * KiB };
+  const act = { offset: output.offset + output.size, size: XMEM_BYTES - (output.offset + output.size) };
+  return { slotSize: slot, input, output, act } as const;
+})();
+
 export const socMap: SocMap = {
   name: "quart-soc",
   regions: [
@@ -375,7 +396,7 @@ export const socMap: SocMap = {
     {
       name: "XMEM",
       base: 0x4000_0000,
-      size: 8192 * KiB,
+      size: XMEM_BYTES,
       kind: "ram",
       doc: "External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up.",
     },
@@ -407,6 +428,33 @@ export const socMap: SocMap = {
       value: 0x4143_4330,
       doc: 'ACCEL.ID of a build without the core, "ACC0"',
       width: 32,
+    },
+    {
+      name: "XMEM_SLOT_SIZE",
+      value: XMEM_LAYOUT.slotSize,
+      doc: "bytes of each of the two model slots at the XMEM base (LOAD stages into the one not active); the largest blob",
+    },
+    {
+      name: "XMEM_INPUT_OFFSET",
+      value: XMEM_LAYOUT.input.offset,
+      doc: "XMEM offset of the input frame RUN receives (codes, NCHW)",
+    },
+    { name: "XMEM_INPUT_SIZE", value: XMEM_LAYOUT.input.size, doc: "bytes of the input frame buffer" },
+    {
+      name: "XMEM_OUTPUT_OFFSET",
+      value: XMEM_LAYOUT.output.offset,
+      doc: "XMEM offset of the output codes RUN_OUTPUT streams",
+    },
+    { name: "XMEM_OUTPUT_SIZE", value: XMEM_LAYOUT.output.size, doc: "bytes of the output code buffer" },
+    {
+      name: "XMEM_ACT_OFFSET",
+      value: XMEM_LAYOUT.act.offset,
+      doc: "XMEM offset of the accelerator's ACT arena (ACT_BASE)",
+    },
+    {
+      name: "XMEM_ACT_SIZE",
+      value: XMEM_LAYOUT.act.size,
+      doc: "bytes of the ACT arena: the rest of XMEM, the activation memory of the icebreaker target",
     },
     {
       name: "XMEM_READ_LATENCY",

@@ -148,10 +148,7 @@ export function registerDevice(program: Command): void {
         await withSession(open, async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client, info } = session;
-          if (blob.length > info.stageCapacity)
-            throw new Error(
-              `${file} is ${blob.length} bytes (${kib(blob.length)}); the device takes at most ${info.stageCapacity} (${kib(info.stageCapacity)} model slot)`,
-            );
+          checkFitsSlot(file, blob.length, info.stageCapacity);
           const bar = await transferProgress(`flash ${device.kind} ${basename(file)}`, blob.length, {
             quiet: opts.quiet || opts.json,
           });
@@ -195,6 +192,14 @@ export function registerDevice(program: Command): void {
           }
         });
       },
+    );
+}
+
+/** Refuses, before any upload, a blob larger than the device's model slot (INFO.stage_capacity). */
+function checkFitsSlot(file: string, bytes: number, capacity: number): void {
+  if (bytes > capacity)
+    throw new Error(
+      `${file} is ${bytes} bytes (${kib(bytes)}); the device takes at most ${capacity} (${kib(capacity)} model slot)`,
     );
 }
 
@@ -286,6 +291,7 @@ export function registerRun(program: Command): void {
         await withSession(open, async (session) => {
           const baud = await switchBaud(session, opts);
           const { device, client } = session;
+          checkFitsSlot(blobFile, bytes.length, session.info.stageCapacity);
           checkDeviceIsa(session.info, blob, blobFile);
           const load = await client.load(bytes);
           const r = await runBlobOnDevice(client, blob, codes);
@@ -311,6 +317,7 @@ export function registerRun(program: Command): void {
               port: device.label,
               baud,
               flashed: !load.skipped,
+              flash_seconds: load.skipped ? 0 : load.seconds,
               output_shape: blob.io.output.shape,
               output: opts.output ?? null,
               accel_cycles: r.cycles,

@@ -51,6 +51,8 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   ];
   const defines = [
     "SOC_ACCEL",
+    // the core's clock stops while it is idle (fpga/rtl/soc/soc_accel.v): uploads simulate faster
+    "SOC_ACCEL_IDLE_GATE",
     ...(opts.xmemPins ? ["SOC_XMEM_PINS"] : []),
     ...(dspLib ? ["SOC_ACCEL_DSP", ...ICE40_SIM_DEFINES] : []),
   ];

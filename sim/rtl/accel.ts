@@ -159,6 +159,36 @@ function ratio(x: number): [number, number] {
   return [Math.max(1, Math.round(x * 64)), 64];
 }
 
+/**
+ * A target as the core harness (sim/verilator/accel_main.cpp) times it: each segment and the program on
+ * a memory of its own, no arbiter. The core's timing model was measured with an on-chip ACT arena (a
+ * byte per cycle) and weights, tables and program in quad-SPI flash; the SoC's shared PSRAM and its
+ * arbiter are checked on the simulated device (test/host/device/run.test.ts, pydnet.test.ts). Lower and
+ * time with it when comparing the core with the performance model here.
+ */
+export function harnessTarget(t: Target): Target {
+  const flash = {
+    kind: "quad-SPI flash (harness)",
+    bytes: t.segments.WGT.bytes,
+    bytesPerCycle: 0.5,
+    latencyCycles: 20,
+    rowOverheadCycles: 20,
+  };
+  const arena = {
+    kind: "on-chip arena (harness)",
+    bytes: t.segments.ACT.bytes,
+    bytesPerCycle: 1,
+    latencyCycles: 2,
+    rowOverheadCycles: 3,
+  };
+  return {
+    ...t,
+    sharedMemory: undefined,
+    fetchBytesPerCycle: 0.5,
+    segments: { ACT: arena, WGT: flash, TBL: flash },
+  };
+}
+
 export interface RunAccelOptions {
   readonly params?: AccelParams;
   readonly maxCycles?: number;

@@ -13,6 +13,7 @@ import {
   socMapHash,
   UART_RESET_DIVISOR,
   validateMap,
+  XMEM_LAYOUT,
 } from "../../fpga/soc/map.js";
 import { fromRoot } from "../../sim/device/paths.js";
 
@@ -80,4 +81,27 @@ test("the linker memory regions are the ROM and RAM regions", () => {
   const ld = readFileSync(fromRoot("firmware/link/memory.ld"), "utf8");
   assert.match(ld, /rom \(rx\) : ORIGIN = 0x00000000, LENGTH = 0x00002000/);
   assert.match(ld, /ram \(rwx\) : ORIGIN = 0x00010000, LENGTH = 0x00010000/);
+});
+
+test("the XMEM layout: two model slots, input, output and the ACT arena tile the region without overlap", () => {
+  const parts = [
+    { name: "slot 0", offset: 0, size: constant("XMEM_SLOT_SIZE") },
+    { name: "slot 1", offset: constant("XMEM_SLOT_SIZE"), size: constant("XMEM_SLOT_SIZE") },
+    { name: "input", offset: constant("XMEM_INPUT_OFFSET"), size: constant("XMEM_INPUT_SIZE") },
+    { name: "output", offset: constant("XMEM_OUTPUT_OFFSET"), size: constant("XMEM_OUTPUT_SIZE") },
+    { name: "act", offset: constant("XMEM_ACT_OFFSET"), size: constant("XMEM_ACT_SIZE") },
+  ];
+  let at = 0;
+  for (const p of parts) {
+    assert.equal(p.offset, at, `${p.name} starts where the previous part ends`);
+    // the firmware moves words into XMEM and the DMA bases are word addresses
+    assert.equal(p.offset % 4, 0, `${p.name} is word aligned`);
+    assert.ok(p.size > 0);
+    at += p.size;
+  }
+  assert.equal(at, region("XMEM").size);
+  assert.deepEqual(
+    [XMEM_LAYOUT.slotSize, XMEM_LAYOUT.act.offset, XMEM_LAYOUT.act.size],
+    [constant("XMEM_SLOT_SIZE"), constant("XMEM_ACT_OFFSET"), constant("XMEM_ACT_SIZE")],
+  );
 });

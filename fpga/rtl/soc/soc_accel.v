@@ -57,10 +57,37 @@ module soc_accel #(
 `else
   localparam integer N_DSP = 0;
 `endif
+  // Simulation speed (SOC_ACCEL_IDLE_GATE, set by the Verilator device build): while the core is idle
+  // (no program running, no access to its registers, no transfer of its own on XMEM, nor in the 16
+  // cycles after any of these) its clock stops, so the simulator skips the core's logic while the CPU
+  // receives an upload. An idle core holds its state, so its results and cycle counts are those of the
+  // free-running core. Not for synthesis: a gated clock in the fabric.
+  wire w_xbusy, w_xwait;
+`ifdef SOC_ACCEL_IDLE_GATE
+  wire w_start_write = w_write && i_idx == `SOC_ACCEL_CTRL_IDX && i_wdata[0];
+  reg r_running;
+  always @(posedge i_clk) begin
+    if (w_core_rst) r_running <= 1'b0;
+    else if (w_start_write) r_running <= 1'b1;
+    else if (w_irq) r_running <= 1'b0;
+  end
+  wire w_core_active = w_core_rst | i_valid | r_running | w_preq_valid | (|w_mreq_valid) | w_xbusy;
+  reg [4:0] r_idle_tail;
+  always @(posedge i_clk) begin
+    if (w_core_active) r_idle_tail <= 5'd16;
+    else if (r_idle_tail != 5'd0) r_idle_tail <= r_idle_tail - 5'd1;
+  end
+  // the enable changes while the clock is low, so the gated clock has no glitch
+  reg r_core_clk_en = 1'b1;
+  always @(negedge i_clk) r_core_clk_en <= w_core_active | (r_idle_tail != 5'd0);
+  wire w_core_clk = i_clk & r_core_clk_en;
+`else
+  wire w_core_clk = i_clk;
+`endif
   quart_accel #(
       .N_DSP(N_DSP)
   ) u_core (
-      .i_clk(i_clk),
+      .i_clk(w_core_clk),
       .i_rst(w_core_rst),
       .i_reg_we(w_write & w_core_reg),
       .i_reg_addr({i_idx[5:0], 2'b00}),
@@ -88,7 +115,6 @@ module soc_accel #(
       .o_mwmask(w_mwmask)
   );
 
-  wire w_xbusy, w_xwait;
   wire w_mem_start, w_mem_we, w_mem_abort, w_mem_busy, w_mem_slot, w_mem_move;
   wire [XAW-1:0] w_mem_addr;
   wire [15:0] w_mem_len;

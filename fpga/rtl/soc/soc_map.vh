@@ -2,7 +2,7 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'h4f6d59b4
+`define SOC_MAP_HASH 32'h09dc70df
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
@@ -13,6 +13,13 @@
 `define SOC_RAM_APP_IMAGE_SIZE 20480 // largest application image (header + code + constants + .data initialisers) at the RAM base
 `define SOC_RAM_MODEL_SIZE 24576 // RAM bytes after the application area for model blobs: two halves (staging and active)
 `define SOC_ACCEL_STUB_ID 32'd1094927152 // ACCEL.ID of a build without the core, "ACC0"
+`define SOC_XMEM_SLOT_SIZE 2097152 // bytes of each of the two model slots at the XMEM base (LOAD stages into the one not active); the largest blob
+`define SOC_XMEM_INPUT_OFFSET 4194304 // XMEM offset of the input frame RUN receives (codes, NCHW)
+`define SOC_XMEM_INPUT_SIZE 524288 // bytes of the input frame buffer
+`define SOC_XMEM_OUTPUT_OFFSET 4718592 // XMEM offset of the output codes RUN_OUTPUT streams
+`define SOC_XMEM_OUTPUT_SIZE 131072 // bytes of the output code buffer
+`define SOC_XMEM_ACT_OFFSET 4849664 // XMEM offset of the accelerator's ACT arena (ACT_BASE)
+`define SOC_XMEM_ACT_SIZE 3538944 // bytes of the ACT arena: the rest of XMEM, the activation memory of the icebreaker target
 `define SOC_XMEM_READ_LATENCY 16 // XMEM cycles before the first byte of a read: CE setup, QPI command (2), address (6), wait cycles (6), turnaround
 `define SOC_XMEM_WRITE_LATENCY 10 // XMEM cycles before the first byte of a write: CE setup, QPI command (2), address (6), turnaround
 `define SOC_XMEM_BYTE_CYCLES 2 // XMEM cycles per data byte (QPI, 4 bits per clock, SCLK = SoC clock)

@@ -19,6 +19,7 @@ import {
   TARGETS,
   validateTarget,
 } from "../../../compiler/isa/targets.js";
+import { constant } from "../../../fpga/soc/map.js";
 
 test("the spec is self-consistent: unique opcodes, fields inside 128 bits, no overlaps", () => {
   validateSpec();
@@ -65,11 +66,14 @@ test("targets: icebreaker gives ≥ 32 MACs per cycle, asic28 is the paper's 1 G
   assert.equal(asic28.clockHz, 1e9);
   assert.equal(asic28.segments.ACT.bytesPerCycle * asic28.clockHz, 19.2e9);
   assert.ok(asic28.modes.includes("W4A4") && asic28.modes.includes("FP32"));
-  // The UP5K has 128 KiB of SPRAM; the SoC takes 64 KiB, the accelerator the rest plus EBRs.
-  const spram =
-    icebreaker.buffers.INP + icebreaker.buffers.OUT + icebreaker.buffers.ACC + icebreaker.segments.ACT.bytes;
+  // The UP5K has 128 KiB of SPRAM; the SoC takes 64 KiB, the accelerator's buffers the rest plus EBRs.
+  const spram = icebreaker.buffers.INP + icebreaker.buffers.OUT + icebreaker.buffers.ACC;
   assert.ok(spram <= 64 * 1024);
   assert.ok(icebreaker.buffers.WGT + icebreaker.buffers.TBL <= 30 * 512 - 8 * 1024);
+  // Activations live in the ACT arena the SoC's XMEM layout leaves, model sections in a model slot.
+  assert.equal(icebreaker.segments.ACT.bytes, constant("XMEM_ACT_SIZE"));
+  assert.equal(icebreaker.segments.WGT.bytes, constant("XMEM_SLOT_SIZE"));
+  assert.equal(icebreaker.clockHz, constant("CLOCK_HZ"));
 });
 
 test("validateTarget refuses buffers the address fields cannot reach", () => {

@@ -19,9 +19,10 @@ const missing =
 
 /**
  * .text + .rodata of all protocol objects at -Os (unused functions included): a regression guard set
- * just above the measured ~12.8 KB. RV32I has no compressed instructions (rv32imc would be ~9 KB).
+ * just above the measured ~15.0 KB, of which 1 KiB is the byte table of the bulk CRC-32 (the blob
+ * readback at LOAD_END). RV32I has no compressed instructions (rv32imc would be ~9 KB).
  */
-const CODE_BUDGET = 14 * 1024;
+const CODE_BUDGET = 15.5 * 1024;
 
 test("firmware/protocol compiles for rv32i with -Werror and fits its code budget", { skip: missing }, (t) => {
   const root = projectRoot();

@@ -15,7 +15,7 @@ import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
-import { ACCEL_SIM_TOOLS, type AccelParams, runAccel } from "../../../sim/rtl/accel.js";
+import { ACCEL_SIM_TOOLS, type AccelParams, harnessTarget, runAccel } from "../../../sim/rtl/accel.js";
 import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom } from "../../helpers/onnx-random.js";
@@ -45,12 +45,13 @@ const results: CaseResult[] = [];
 /** Lowers g for t, runs it on the simulator and on the RTL; asserts identical ACT arenas. */
 async function check(
   g: QGraph,
-  t: Target,
+  target: Target,
   name: string,
   input?: Uint8Array,
   fuse = true,
   params?: AccelParams,
 ): Promise<CaseResult> {
+  const t = harnessTarget(target);
   const lowered = lowerQGraph(g, t, { fuse });
   const x = input ?? randomInputCodes(g, 7);
   const m = new IsaMachine(t, lowered);

@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ISA_HASH } from "../../../compiler/isa/spec.js";
-import { socMapHash } from "../../../fpga/soc/map.js";
+import { constant, socMapHash } from "../../../fpga/soc/map.js";
 import { DEFAULT_BAUD, withSession } from "../../../host/device/device.js";
 import { openSimDevice, SIM_FRESH_NOTE } from "../../../host/device/sim.js";
 import { crc32, DeviceError } from "../../../host/protocol/index.js";
@@ -129,13 +129,18 @@ describe("device session on the simulated SoC", { skip }, () => {
   });
 
   test("the CLI refuses an oversized file with a one-line reason", async () => {
+    // one KiB more than a model slot of the SoC's XMEM layout
+    const size = constant("XMEM_SLOT_SIZE") + 1024;
     const file = join(tempDir("flash"), "big.bin");
-    writeFileSync(file, randomBytes(2048 * 1024));
+    writeFileSync(file, randomBytes(size));
     const r = await quart(["flash", file, "--sim"]);
     assert.equal(r.code, 1);
+    const kib = (size / 1024).toFixed(1);
     assert.match(
       r.stderr,
-      /^quart: .*big\.bin is 2097152 bytes \(2048\.0 KiB\); the device takes at most \d+ .*\n$/,
+      new RegExp(
+        `^quart: .*big\\.bin is ${size} bytes \\(${kib} KiB\\); the device takes at most ${constant("XMEM_SLOT_SIZE")} .*\n$`,
+      ),
     );
   });
 

@@ -3,7 +3,7 @@
  * serial protocol: a small random graph lowered for the icebreaker target → blob → LOAD over the pty → RUN
  * → the output codes must equal the instruction-level simulator's (sim/isa runBlob) bit for bit, and the
  * MAC and DMA counters its counters. The device's accelerator cycles are compared with the performance
- * model, for the target as declared and for the target with every segment on the PSRAM's timing.
+ * model of the icebreaker target (every segment and the program on the SoC's PSRAM timing).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,10 +15,9 @@ import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.j
 import { encodeNpy } from "../../../compiler/data/npy.js";
 import { assemble } from "../../../compiler/isa/asm.js";
 import { perfModel } from "../../../compiler/isa/perf.js";
-import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
+import { icebreaker } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import type { QGraph } from "../../../compiler/ptq/qgraph.js";
-import { constant, region } from "../../../fpga/soc/map.js";
 import { withSession } from "../../../host/device/device.js";
 import { runBlobOnDevice } from "../../../host/device/run.js";
 import { openSimDevice } from "../../../host/device/sim.js";
@@ -31,27 +30,6 @@ import { skipUnless, tempDir } from "../../fpga/cpu/cpu-harness.js";
 import { randomInputCodes, randomQGraph } from "../../helpers/random-qgraph.js";
 
 const skip = skipUnless([...SIM_TOOLS, ...FIRMWARE_TOOLS]);
-
-/** The icebreaker target with every segment and the program on the SoC's external PSRAM (map.ts XMEM_*). */
-export function psramTarget(t: Target = icebreaker): Target {
-  const lat = constant("XMEM_READ_LATENCY");
-  const byte = constant("XMEM_BYTE_CYCLES");
-  const burst = constant("XMEM_BURST_BYTES");
-  const psram = {
-    kind: "QSPI PSRAM (behavioural model)",
-    bytes: region("XMEM").size,
-    // a burst pays the latency again every `burst` bytes
-    bytesPerCycle: burst / (burst * byte + lat),
-    latencyCycles: 0,
-    // every DMA row is a new PSRAM transfer: the latency, plus the DMA engine's own 2 cycles
-    rowOverheadCycles: lat + 2,
-  };
-  return {
-    ...t,
-    segments: { ACT: psram, WGT: psram, TBL: psram },
-    fetchBytesPerCycle: 16 / (lat + 16 * byte + 2),
-  };
-}
 
 /** A small graph that fits the icebreaker buffers and arena. */
 function smallGraph(acc32Output: boolean): QGraph {
@@ -89,13 +67,11 @@ describe("a compiled model on the simulated SoC", { skip, timeout: 300_000 }, ()
           assert.equal(r.counters.loadt_bytes, dma.LOADT, `${c.name}: LOADT bytes`);
           assert.equal(r.counters.store_bytes, dma.STORE, `${c.name}: STORE bytes`);
           assert.equal(r.counters.tokens, 0, `${c.name}: tokens left`);
-          const declared = perfModel(c.lowered.program, icebreaker).cycles;
-          const psram = perfModel(c.lowered.program, psramTarget()).cycles;
-          const ratio = r.cycles / psram;
+          const model = perfModel(c.lowered.program, icebreaker).cycles;
+          const ratio = r.cycles / model;
           console.log(
             `${c.name}: ${c.bytes.length} B blob, device ${r.cycles} accelerator cycles (whole RUN ${r.counters.run_cycles}); ` +
-              `perf model ${declared} (icebreaker) → ${(r.cycles / declared).toFixed(3)}×, ` +
-              `${psram} (PSRAM timing) → ${ratio.toFixed(3)}×; xmem busy ${r.counters.xmem_busy}, wait ${r.counters.xmem_wait}`,
+              `perf model ${model} (icebreaker) → ${ratio.toFixed(3)}×; xmem busy ${r.counters.xmem_busy}, wait ${r.counters.xmem_wait}`,
           );
           // The model knows the PSRAM's latency and rate but not the arbitration between the ports.
           assert.ok(ratio > 0.8 && ratio < 1.6, `${c.name}: device/PSRAM-model cycle ratio ${ratio}`);
