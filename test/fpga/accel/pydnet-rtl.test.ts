@@ -18,8 +18,11 @@ import { missingShared, pydnetModelPath, sharedPath } from "../../../compiler/pa
 import { quantizeInput, runGolden } from "../../../compiler/ptq/golden.js";
 import { compileModel } from "../../../host/commands/compile.js";
 import { missingTools } from "../../../sim/device/tools.js";
-import { ACCEL_SIM_TOOLS } from "../../../sim/rtl/accel.js";
+import { ACCEL_SIM_TOOLS, harnessTarget } from "../../../sim/rtl/accel.js";
 import { runModelOnAccel } from "../../../sim/rtl/accel-model.js";
+
+/** The icebreaker configuration as the core harness times it: its own memory per segment, no arbiter. */
+const target = harnessTarget(icebreaker);
 
 const learn = sharedPath("data", "mosd-learn");
 const frames = sharedPath("data", "mosd-test");
@@ -44,10 +47,10 @@ test("PyDNet-mobile W4A4 at 64×192 on the accelerator RTL: bit-identical, every
   const q = compiled.qgraph;
   const io = ioOf(q);
   assert.deepEqual([io.h, io.w], [64, 192]);
-  const lowered = lowerQGraph(q, icebreaker, { ignoreArenaLimit: true });
+  const lowered = lowerQGraph(q, target, { ignoreArenaLimit: true });
   const data = openDataset(frames);
   const x = quantizeInput(imageToInput(data.loadRgb(data.samples[0]!), io.w, io.h), io.inV);
-  const r = await runModelOnAccel(lowered, icebreaker, x);
+  const r = await runModelOnAccel(lowered, target, x);
   assert.equal(r.firstArenaDiff, -1, `ACT byte ${r.firstArenaDiff} differs between RTL and simulator`);
   assert.ok(r.outputIdentical, "output tensor differs between RTL and simulator");
   const gold = await runGolden(q, x);
