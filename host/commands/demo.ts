@@ -19,6 +19,7 @@ import { graphStats } from "../../compiler/ir/printer.js";
 import { missingShared, pydnetModelPath, sharedPath } from "../../compiler/paths.js";
 import { isaExecutor } from "../../sim/isa/executor.js";
 import type { Counters } from "../../sim/isa/machine.js";
+import { DEVICE_TARGET, type DeviceStageResult, runDemoOnSimDevice } from "../app/demo-device.js";
 import { printJson, UserError } from "../app/output.js";
 import { halfBlockLines } from "../ui/halfblock.js";
 import { compileModel } from "./compile.js";
@@ -47,7 +48,9 @@ function fps(r: EvalReport): number {
  * to W4A4 with QuartDepth and run in integer arithmetic (the golden model) on real RGB-D frames next
  * to the float model, then packed into a blob and executed by the accelerator's instruction-level
  * simulator, which must reproduce the golden bits; depth is drawn in the terminal with accuracy, the
- * host's measured throughput and the accelerator's modelled cycles.
+ * host's measured throughput and the accelerator's modelled cycles. Last, the same quantized model
+ * lowered for the icebreaker SoC runs one frame on the simulated device over its serial link (a few
+ * minutes of RTL simulation; --no-device skips it).
  */
 export function registerDemo(program: Command): void {
   program
@@ -57,8 +60,9 @@ export function registerDemo(program: Command): void {
     )
     .option("--frames <n>", "mosd-test frames to score", (v) => Number.parseInt(v, 10), 5)
     .option("--images <n>", "calibration images", (v) => Number.parseInt(v, 10), 8)
+    .option("--no-device", "skip the frame on the simulated SoC (the RTL over its serial link)")
     .option("--json", "print one JSON object")
-    .action(async (opts: { frames: number; images: number; json?: boolean }) => {
+    .action(async (opts: { frames: number; images: number; device: boolean; json?: boolean }) => {
       const model = pydnetModelPath();
       const learn = sharedPath("data", "mosd-learn");
       const test = sharedPath("data", "mosd-test");
@@ -93,6 +97,9 @@ export function registerDemo(program: Command): void {
       const isaSeconds = (Date.now() - t1) / 1000;
       const bitExact = Buffer.from(isaOut.raw).equals(Buffer.from(goldenOut.raw));
       const perf = perfOfBlob(blob);
+      let device: DeviceStageResult | null = null;
+      if (opts.device)
+        device = await runDemoOnSimDevice(compiled.qgraph, input, goldenOut.raw, { quiet: false });
       const summary = {
         model: compiled.graph.name,
         macs_per_frame: stats.macs,
@@ -118,7 +125,7 @@ export function registerDemo(program: Command): void {
           mac_utilization: perf.mac_utilization,
           simulator_seconds: isaSeconds,
         },
-        device: null,
+        device,
       };
       if (opts.json) {
         printJson(summary);
@@ -159,9 +166,21 @@ export function registerDemo(program: Command): void {
         `  modelled: ${perf.cycles} cycles/frame = ${perf.fps.toFixed(1)} FPS at ${(perf.clockHz / 1e6).toFixed(0)} MHz, ` +
           `MAC utilization ${(100 * perf.mac_utilization).toFixed(1)}%`,
       );
+      if (!device) {
+        w("device: skipped (--no-device); quart run model.bin input --sim runs a blob on the simulated SoC");
+        return;
+      }
+      const fmt = (x: number | null, d = 2) => (x === null ? "?" : x.toFixed(d));
       w(
-        `device (RTL SoC over the serial link): this ${(blobBytes.length / 2 ** 20).toFixed(1)} MiB model is larger than its model slot ` +
-          "(quart info --sim reports it); small models run there with quart run --sim — see README, Status",
+        `device (${DEVICE_TARGET} SoC in RTL simulation, over its serial link): ${device.image_bytes} B image ` +
+          `${device.flashed ? `flashed in ${device.flash_seconds.toFixed(0)} s of simulation` : "already active"}, ` +
+          `output ${device.bit_exact_with_golden ? "bit-identical to" : "DIFFERENT from"} the golden model`,
+      );
+      w(
+        `  ${device.accel_cycles ?? "?"} accelerator cycles (model ${device.model_cycles}): ` +
+          `${fmt(device.compute_fps)} FPS compute at ${fmt(device.clock_hz && device.clock_hz / 1e6, 0)} MHz, ` +
+          `${fmt(device.fps_with_firmware)} FPS with the firmware's data movement; ` +
+          `${device.sim_run_seconds.toFixed(0)} s of simulation on this host`,
       );
     });
 }
