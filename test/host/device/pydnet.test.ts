@@ -7,6 +7,7 @@
  * cycles within 5 % of the performance model of the same target.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -97,5 +98,48 @@ describe("PyDNet-mobile W4A4 on the simulated device", { skip, timeout: 1_800_00
         `(flash ${out.flash_seconds.toFixed(1)} s, run ${out.host_seconds.toFixed(1)} s)`,
     );
     assert.ok(Math.abs(ratio - 1) <= 0.05, `device/model cycle ratio ${ratio}`);
+
+    // The live view headless on the real frame folder (issue 7): the same blob on a device, per-frame
+    // device cycles and the three rates kept apart, the depth the golden executor's.
+    const tLive = performance.now();
+    const live = JSON.parse(
+      await quartCli(
+        [
+          "live",
+          "--frames",
+          join(testSet, "rgb"),
+          "--sim",
+          "--switch-baud",
+          "3000000",
+          "--model",
+          blobFile,
+        ].concat(["--limit", "1", "--json"]),
+        1_500_000,
+      ),
+    ) as {
+      per_frame: Array<{
+        name: string | null;
+        device_cycles: number;
+        firmware_cycles: number;
+        compute_fps: number;
+        device_fps_with_firmware: number;
+        end_to_end_fps: number;
+      }>;
+      outputs_sha256: string;
+    };
+    assert.equal(live.per_frame.length, 1);
+    const f = live.per_frame[0]!;
+    assert.equal(f.name, "test0.png", "natural name order starts at the frame run above");
+    assert.equal(f.device_cycles, out.accel_cycles, "the same frame takes the same cycles");
+    assert.ok(f.firmware_cycles > f.device_cycles);
+    assert.ok(Math.abs(f.compute_fps - 24e6 / f.device_cycles) < 1e-6 * f.compute_fps);
+    assert.ok(f.compute_fps > f.device_fps_with_firmware && f.device_fps_with_firmware > f.end_to_end_fps);
+    const goldRaw = new Uint8Array(gold.codes.buffer, gold.codes.byteOffset, gold.codes.byteLength);
+    assert.equal(live.outputs_sha256, createHash("sha256").update(goldRaw).digest("hex"));
+    console.log(
+      `quart live (${f.name}): ${f.device_cycles} device cycles, ${f.compute_fps.toFixed(3)} FPS compute, ` +
+        `${f.device_fps_with_firmware.toFixed(3)} FPS with the firmware, ${f.end_to_end_fps.toFixed(4)} FPS end to end ` +
+        `(simulator wall clock); ${((performance.now() - tLive) / 1000).toFixed(1)} s`,
+    );
   });
 });
