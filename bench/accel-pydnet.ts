@@ -11,49 +11,20 @@
  * Verilator. Prints JSON (with `--table`, the per-layer table as Markdown on stderr); exits non-zero
  * when an output differs.
  */
-import { openDataset } from "../compiler/data/datasets.js";
-import { imageToInput } from "../compiler/eval/preprocess.js";
-import { ioOf } from "../compiler/eval/quantized-executors.js";
 import { icebreaker } from "../compiler/isa/targets.js";
 import { lowerQGraph } from "../compiler/lower/index.js";
-import { missingShared, pydnetModelPath, sharedPath } from "../compiler/paths.js";
-import { quantizeInput, runGolden } from "../compiler/ptq/golden.js";
-import { compileModel } from "../host/commands/compile.js";
+import { runGolden } from "../compiler/ptq/golden.js";
 import { harnessTarget } from "../sim/rtl/accel.js";
 import { runModelOnAccel } from "../sim/rtl/accel-model.js";
+import { benchPydnet } from "./pydnet-input.js";
 
 /** The icebreaker configuration as the core harness times it: its own memory per segment, no arbiter. */
 const target = harnessTarget(icebreaker);
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
-
-const method = option("method", "rtn");
-const images = Number(option("images", "2")) || 2;
-const model = pydnetModelPath();
-const learn = sharedPath("data", "mosd-learn");
-const test = sharedPath("data", "mosd-test");
-const missing = missingShared([model, learn, test]);
-if (missing) {
-  process.stderr.write(`${missing}\n`);
-  process.exit(1);
-}
-
-const compiled = await compileModel(model, {
-  calib: learn,
-  recipe: "w4a4",
-  method,
-  images,
-  seed: 1,
-  quiet: true,
-});
-const io = ioOf(compiled.qgraph);
-const lowered = lowerQGraph(compiled.qgraph, target, { ignoreArenaLimit: true });
-const dataset = openDataset(test);
-const codes = quantizeInput(imageToInput(dataset.loadRgb(dataset.samples[0]!), io.w, io.h), io.inV);
-const gold = await runGolden(compiled.qgraph, codes);
+const pyd = await benchPydnet();
+const lowered = lowerQGraph(pyd.qgraph, target, { ignoreArenaLimit: true });
+const codes = pyd.codes(0);
+const gold = await runGolden(pyd.qgraph, codes);
 const r = await runModelOnAccel(lowered, target, codes);
 const goldenIdentical = r.codes.length === gold.codes.length && r.codes.every((v, i) => v === gold.codes[i]);
 const ratios = r.layers.map((l) => l.ratio);
@@ -74,11 +45,11 @@ if (process.argv.includes("--table")) {
 process.stdout.write(
   `${JSON.stringify(
     {
-      model: compiled.graph.name,
+      model: pyd.qgraph.name,
       input: lowered.input.shape,
       target: target.name,
       recipe: "w4a4",
-      method,
+      method: pyd.method,
       act_bytes: lowered.actBytes,
       output_identical_to_simulator: r.outputIdentical,
       arena_identical_to_simulator: r.firstArenaDiff === -1,

@@ -10,61 +10,31 @@
  */
 import { packModel } from "../compiler/blob/pack.js";
 import { readBlob } from "../compiler/blob/reader.js";
-import { openDataset } from "../compiler/data/datasets.js";
-import { imageToInput } from "../compiler/eval/preprocess.js";
-import { ioOf } from "../compiler/eval/quantized-executors.js";
-import { missingShared, pydnetModelPath, sharedPath } from "../compiler/paths.js";
-import { quantizeInput, runGolden } from "../compiler/ptq/golden.js";
+import { runGolden } from "../compiler/ptq/golden.js";
 import type { Codes } from "../compiler/ptq/qgraph.js";
-import { compileModel } from "../host/commands/compile.js";
 import { runBlob } from "../sim/isa/run.js";
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
+import { benchPydnet, option } from "./pydnet-input.js";
 
 function sameCodes(a: Codes, b: Codes): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 const repeat = Number(option("repeat", "2")) || 2;
-const method = option("method", "rtn");
-const images = Number(option("images", "2")) || 2;
 // The simulator's default (what `quart eval --exec isa` runs): the hazard checker is on for this arena.
 const checkHazards = !process.argv.includes("--no-hazards");
 const TARGET = "asic28";
 
-const model = pydnetModelPath();
-const learn = sharedPath("data", "mosd-learn");
-const test = sharedPath("data", "mosd-test");
-const missing = missingShared([model, learn, test]);
-if (missing) {
-  process.stderr.write(`${missing}\n`);
-  process.exit(1);
-}
-
-const compiled = await compileModel(model, {
-  calib: learn,
-  recipe: "w4a4",
-  method,
-  images,
-  seed: 1,
-  quiet: true,
-});
-const blob = readBlob(packModel(compiled.qgraph, { target: TARGET }));
-const io = ioOf(compiled.qgraph);
-const dataset = openDataset(test);
+const pyd = await benchPydnet();
+const blob = readBlob(packModel(pyd.qgraph, { target: TARGET }));
 
 const seconds: number[] = [];
 let mismatches = 0;
 for (let i = 0; i < repeat; i++) {
-  const sample = dataset.samples[i % dataset.samples.length]!;
-  const codes = quantizeInput(imageToInput(dataset.loadRgb(sample), io.w, io.h), io.inV);
+  const codes = pyd.codes(i);
   const t = performance.now();
   const isa = runBlob(blob, codes, { checkHazards });
   seconds.push((performance.now() - t) / 1000);
-  const gold = await runGolden(compiled.qgraph, codes);
+  const gold = await runGolden(pyd.qgraph, codes);
   if (!sameCodes(isa.codes, gold.codes)) mismatches++;
 }
 const sorted = [...seconds].sort((a, b) => a - b);
@@ -72,10 +42,10 @@ const round = (s: number) => Number(s.toFixed(3));
 process.stdout.write(
   `${JSON.stringify(
     {
-      model: compiled.graph.name,
+      model: pyd.qgraph.name,
       target: TARGET,
       recipe: "w4a4",
-      method,
+      method: pyd.method,
       frames: repeat,
       hazard_checker: checkHazards,
       seconds_per_frame: {
