@@ -32,7 +32,7 @@ function tallGraph(outKind: "lut4" | "lin8" = "lut4") {
   const r = seededRandom(5);
   const b = new QGraphBuilder(r);
   // tall enough for many equal row tiles at the icebreaker tiling (PSRAM timing favours tall tiles)
-  const x = b.value("input", [1, 4, 512, 40], randomLin8(r, 4));
+  const x = b.value("input", [1, 4, 1024, 40], randomLin8(r, 4));
   const y = b.conv(x, {
     ...randomConvChoice(r, 4, outKind),
     out: 8,
