@@ -10,7 +10,7 @@
  * first node where two branches meet; both are reported with the node and the sizes that would work.
  */
 import { describeNode, type Graph, GraphError, makeNode, type Node, type ValueInfo } from "./graph.js";
-import { inferNode } from "./shapes.js";
+import { inferNode, normalizeAxis } from "./shapes.js";
 
 export interface InputSize {
   readonly height: number;
@@ -70,7 +70,7 @@ function checkFixedShapes(node: Node, oldIn: ValueInfo, newIn: ValueInfo): void 
   if (!changed.some(Boolean)) return;
   let fixed = false;
   if (node.op === "Reshape") fixed = true;
-  if (node.op === "Split") fixed = changed[(node.attrs.axis + oldIn.shape.length) % oldIn.shape.length]!;
+  if (node.op === "Split") fixed = changed[normalizeAxis(node.attrs.axis, oldIn.shape.length)]!;
   if (node.op === "Slice")
     fixed = changed.some(
       (c, i) => c && !(node.attrs.starts[i] === 0 && node.attrs.ends[i]! >= oldIn.shape[i]!),

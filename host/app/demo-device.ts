@@ -9,6 +9,7 @@ import { perfOfBlob } from "../../compiler/blob/perf.js";
 import { readBlob } from "../../compiler/blob/reader.js";
 import { deviceImageOf } from "../../compiler/blob/writer.js";
 import type { QGraph } from "../../compiler/ptq/qgraph.js";
+import { switchBaud } from "../commands/device.js";
 import { openSimForCommand } from "../device/sim.js";
 import { openDeviceExecutor } from "./device-executor.js";
 import { progress } from "./progress.js";
@@ -52,8 +53,7 @@ export async function runDemoOnSimDevice(
     blob,
     open: () => openSimForCommand(),
     prepare: async (session) => {
-      if (session.device.baud !== FLASH_BAUD)
-        Object.assign(session.info, await session.client.setBaud(FLASH_BAUD));
+      await switchBaud(session, { switchBaud: String(FLASH_BAUD) });
     },
     onFlashProgress: (p) => bar.update(p.bytes, `${(p.rate / 1024).toFixed(1)} KiB/s`),
   });

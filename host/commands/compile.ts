@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../../compiler/data/atomic-write.js";
 import { writePngAtomic } from "../../compiler/data/image.js";
 import { depthIo } from "../../compiler/eval/evaluate-model.js";
 import { loadModel } from "../../compiler/import/index.js";
+import type { Graph } from "../../compiler/ir/graph.js";
 import { parseInputSize, withInputSize } from "../../compiler/ir/input-size.js";
 import { TARGETS } from "../../compiler/isa/targets.js";
 import { sharedPath } from "../../compiler/paths.js";
@@ -44,21 +45,24 @@ export function checkRecipe(recipe: string, method: string): { recipe: Recipe; m
   return { recipe: recipe as Recipe, method };
 }
 
+/** A float model, at `inputSize` (HEIGHTxWIDTH, --input-size) when given; a size it refuses ends as one line. */
+export function loadFloatModel(modelPath: string, inputSize?: string): Graph {
+  const graph = loadModel(modelPath);
+  if (inputSize === undefined) return graph;
+  try {
+    return withInputSize(graph, parseInputSize(inputSize));
+  } catch (e) {
+    throw new UserError(`--input-size: ${(e as Error).message}`);
+  }
+}
+
 /** Quantizes a float model; shared by compile, compare and ablate. */
 export async function compileModel(
   modelPath: string,
   opts: Omit<CompileOptions, "output" | "target" | "fuse">,
 ) {
   const { recipe, method } = checkRecipe(opts.recipe, opts.method);
-  const loaded = loadModel(modelPath);
-  let graph = loaded;
-  if (opts.inputSize !== undefined) {
-    try {
-      graph = withInputSize(loaded, parseInputSize(opts.inputSize));
-    } catch (e) {
-      throw new UserError(`--input-size: ${(e as Error).message}`);
-    }
-  }
+  const graph = loadFloatModel(modelPath, opts.inputSize);
   const io = depthIo(graph);
   const calib = loadCalibration(opts.calib, { width: io.w, height: io.h }, opts.images);
   const start = Date.now();

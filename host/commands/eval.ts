@@ -6,14 +6,13 @@ import { openDataset } from "../../compiler/data/datasets.js";
 import { readFileBytes } from "../../compiler/data/files.js";
 import { type DepthExecutor, evaluateModel, floatExecutor } from "../../compiler/eval/evaluate-model.js";
 import { fakeQuantExecutor, goldenExecutor } from "../../compiler/eval/quantized-executors.js";
-import { loadModel } from "../../compiler/import/index.js";
-import { parseInputSize, withInputSize } from "../../compiler/ir/input-size.js";
 import { decodeQGraphFile } from "../../compiler/ptq/qgraph-codec.js";
 import { isaExecutor } from "../../sim/isa/executor.js";
 import { openDeviceExecutor } from "../app/device-executor.js";
 import { formatTable, printJson, UserError } from "../app/output.js";
 import { progress } from "../app/progress.js";
 import { openSimForCommand } from "../device/sim.js";
+import { loadFloatModel } from "./compile.js";
 import { checkDeviceIsa, readBlobFile as readDeviceBlobFile } from "./device.js";
 
 const EXECUTORS = ["float", "golden", "fakequant", "isa", "rtl", "sim"] as const;
@@ -63,13 +62,7 @@ async function executorFor(modelPath: string, exec: string, inputSize?: string):
   }
   if (exec !== "float")
     throw new UserError(`executor "${exec}" needs a compiled model; ${basename(modelPath)} is a float model`);
-  const graph = loadModel(modelPath);
-  if (inputSize === undefined) return floatExecutor(graph);
-  try {
-    return floatExecutor(withInputSize(graph, parseInputSize(inputSize)));
-  } catch (e) {
-    throw new UserError(`--input-size: ${(e as Error).message}`);
-  }
+  return floatExecutor(loadFloatModel(modelPath, inputSize));
 }
 
 export function registerEval(program: Command): void {
