@@ -42,9 +42,8 @@ module quart_norm_tb;
       .o_out_a(out_a)
   );
 
-  reg [31:0] mem[0:MAXW-1];
-  reg [1023:0] vecfile;
-  integer nw, pixels, p, k, at, cycles, start;
+  `include "tb_vectors.vh"
+  integer pixels, p, k, at, cycles, start;
   reg took;
   integer setup;
 
@@ -56,12 +55,7 @@ module quart_norm_tb;
 
   initial begin
     cycles = 0;
-    if (!$value$plusargs("vec=%s", vecfile)) begin
-      $display("FAIL no +vec");
-      $finish;
-    end
-    if (!$value$plusargs("nw=%d", nw)) nw = MAXW;
-    $readmemh(vecfile, mem, 0, nw - 1);
+    load_vectors;
     pixels = mem[0];
     at = 1;
     // stimulus changes on falling edges, so the block samples settled inputs on rising ones

@@ -60,9 +60,8 @@ module quart_out_stage_tb;
   reg [31:0] thr_mem[0:4095];
   always @(posedge clk) thr_k <= thr_mem[{thr_tag, thr_idx}];
 
-  reg [31:0] mem[0:MAXW-1];
-  reg [1023:0] vecfile;
-  integer nw, n, e, k, base, cycles;
+  `include "tb_vectors.vh"
+  integer n, e, k, base, cycles;
 
   always @(posedge clk) begin
     cycles = cycles + 1;
@@ -72,12 +71,7 @@ module quart_out_stage_tb;
 
   initial begin
     cycles = 0;
-    if (!$value$plusargs("vec=%s", vecfile)) begin
-      $display("FAIL no +vec");
-      $finish;
-    end
-    if (!$value$plusargs("nw=%d", nw)) nw = MAXW;
-    $readmemh(vecfile, mem, 0, nw - 1);
+    load_vectors;
     n = mem[0];
     for (k = 0; k < 4096; k = k + 1) thr_mem[k] = 32'h7fffffff;
     @(negedge clk);

@@ -37,9 +37,8 @@ module quart_softmax_tb;
       .o_out_p(out_p)
   );
 
-  reg [31:0] mem[0:MAXW-1];
-  reg [1023:0] vecfile;
-  integer nw, cols, col, k, at, cycles, start, cn, ps;
+  `include "tb_vectors.vh"
+  integer cols, col, k, at, cycles, start, cn, ps;
   reg took;
 
   always @(posedge clk) begin
@@ -49,12 +48,7 @@ module quart_softmax_tb;
 
   initial begin
     cycles = 0;
-    if (!$value$plusargs("vec=%s", vecfile)) begin
-      $display("FAIL no +vec");
-      $finish;
-    end
-    if (!$value$plusargs("nw=%d", nw)) nw = MAXW;
-    $readmemh(vecfile, mem, 0, nw - 1);
+    load_vectors;
     cols = mem[0];
     at = 1;
     // stimulus changes on falling edges, so the block samples settled inputs on rising ones

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isqrt, normReciprocal, normValue } from "../../../compiler/ptq/golden-tokens.js";
-import { ACCEL_NORM_SOURCES } from "../../../fpga/build/sources.js";
+import { ACCEL_NORM_SOURCES, ACCEL_TB_VECTORS } from "../../../fpga/build/sources.js";
 import {
   buildTb,
   IVERILOG_TOOLS,
@@ -78,7 +78,12 @@ function setupCycles(): number {
 describe("quart_norm (iverilog) vs the golden LayerNorm", { skip: skipUnless(IVERILOG_TOOLS) }, () => {
   test("every normalized value is identical, at the documented cycles per pixel", async () => {
     const pixels = makePixels();
-    const vvp = await buildTb({ top: "quart_norm_tb", files: ["fpga/rtl/accel/quart_norm_tb.v", ...FILES] });
+    const vvp = await buildTb({
+      top: "quart_norm_tb",
+      files: ["fpga/rtl/accel/quart_norm_tb.v", ...FILES],
+      includeDirs: ["fpga/rtl/accel"],
+      includes: [ACCEL_TB_VECTORS],
+    });
     const words: number[] = [pixels.length];
     for (const p of pixels) words.push(p.v.length, p.eps, ...p.v.map((x) => x >>> 0));
     const vec = writeVectors(vvp, "norm", words);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { applyActivation, outputStage } from "../../../compiler/ptq/golden.js";
 import type { Activation, OutputStage } from "../../../compiler/ptq/qgraph.js";
-import { ACCEL_OUT_STAGE_SOURCES } from "../../../fpga/build/sources.js";
+import { ACCEL_OUT_STAGE_SOURCES, ACCEL_TB_VECTORS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import {
   buildTb,
@@ -141,6 +141,8 @@ async function runStage(cases: readonly Case[], constRequant = false): Promise<T
   const vvp = await buildTb({
     top: "quart_out_stage_tb",
     files: ["fpga/rtl/accel/quart_out_stage_tb.v", ...FILES],
+    includeDirs: ["fpga/rtl/accel"],
+    includes: [ACCEL_TB_VECTORS],
     ...(constRequant ? { params: { CONST_REQUANT: 1 } } : {}),
   });
   const words: number[] = [cases.length];

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { softmaxColumn } from "../../../compiler/ptq/golden-tokens.js";
-import { ACCEL_SOFTMAX_SOURCES } from "../../../fpga/build/sources.js";
+import { ACCEL_SOFTMAX_SOURCES, ACCEL_TB_VECTORS } from "../../../fpga/build/sources.js";
 import {
   buildTb,
   IVERILOG_TOOLS,
@@ -65,6 +65,7 @@ describe("quart_softmax (iverilog) vs the golden softmax", { skip: skipUnless(IV
       top: "quart_softmax_tb",
       ...SPEC,
       files: ["fpga/rtl/accel/quart_softmax_tb.v", ...SPEC.files],
+      includes: [...SPEC.includes, ACCEL_TB_VECTORS],
     });
     const words: number[] = [cols.length];
     for (const c of cols) words.push(c.m, c.n, c.s.length, ...c.s.map((x) => x >>> 0));
