@@ -3,7 +3,7 @@
 #define QUART_APP_STATUS_H
 
 /* Bumped when the app's behaviour visible to the host changes (INFO.firmware "fw<N>"). */
-#define APP_FIRMWARE_VERSION 2
+#define APP_FIRMWARE_VERSION 3
 
 /* RUN: no accelerator in this build (ERROR RUN_FAILED, detail = this). */
 #define APP_ST_RUN_UNSUPPORTED 0x4e53 /* "NS" */
@@ -16,6 +16,9 @@
 #define APP_ST_RUN_TIMEOUT 0x5254 /* "RT" */
 /* RUN: the accelerator stopped on an error (it was reset); bits 15:8 hold STATUS' error source and code. */
 #define APP_ST_ACCEL_ERROR 0x450000 /* "E" << 16 */
+/* LOAD_END: the blob or its commit record read back from flash differs from what was written (the
+ * previous model stays stored and active; ERROR COMMIT_FAILED, detail = this). */
+#define APP_ST_FLASH_VERIFY 0x4656 /* "FV" */
 /* A staging/input/output access outside its area. */
 #define APP_ST_OUT_OF_RANGE 0x4f52 /* "OR" */
 

@@ -12,13 +12,24 @@
  * (received into an XMEM buffer) at the input layout, starts the core, polls STATUS until DONE, an error
  * or the watchdog (RUN.max_cycles, default RUN_TIMEOUT_CYCLES; then it resets the core: the device stays usable), gathers the output codes into an
  * XMEM buffer that RUN_OUTPUT streams, and reports the core's counters (RUN_COUNTERS below).
+ *
+ * Persistence (with the QSPI flash, FLASHCTL): after LOAD_END verified the staged blob in XMEM, the
+ * commit programs it into the flash slot not holding the stored model (erase, quad page programs, a
+ * CRC-32 read back through the quad-read window), then writes a commit record last, into the record
+ * sector the previous record does not use; only then does the staged XMEM slot become active. Boot
+ * takes the newest record whose blob checks out, copies the blob from flash into XMEM slot 0 and
+ * activates it. So power lost at any point, an interrupted LOAD or a blob that fails a check leaves the
+ * previous model stored and active. The core reads the copy in XMEM: it has no path to the flash, and
+ * the PSRAM's timing is the one the icebreaker target models.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "app_status.h"
+#include "flash.h"
 #include "mmio.h"
 #include "proto.h"
+#include "qp_crc32.h"
 #include "quart_isa.h"
 #include "soc_map.h"
 #include "sys.h"
@@ -210,14 +221,180 @@ static void parse_blob(const uint8_t *b, uint32_t size) {
   model.ok = 0;
 }
 
-static int commit(void *ctx, uint32_t size, uint32_t crc) {
+/* ---- the model in flash */
+
+#define REC_MAGIC 0x4c444d51u /* "QMDL" */
+#define REC_WORDS 8u
+
+static int have_flash;
+/* The newest valid commit record: the model boot activates. */
+static struct {
+  int valid;
+  uint32_t seq, slot, size, crc;
+} stored;
+
+static uint32_t flash_slot_off(uint32_t s) { return s ? SOC_FLASH_SLOT1_OFFSET : SOC_FLASH_SLOT0_OFFSET; }
+static uint32_t record_off(uint32_t seq) { return SOC_FLASH_RECORD_OFFSET + (seq & 1u) * SOC_FLASH_SECTOR_SIZE; }
+
+/* Record: magic, seq, slot, size, crc, 0, 0, CRC-32 of the first 7 words. */
+static void record_make(uint32_t *r, uint32_t seq, uint32_t slot_, uint32_t size, uint32_t crc) {
+  r[0] = REC_MAGIC;
+  r[1] = seq;
+  r[2] = slot_;
+  r[3] = size;
+  r[4] = crc;
+  r[5] = r[6] = 0;
+  r[7] = qp_crc32_bulk(0, (const uint8_t *)r, 28);
+}
+
+static int record_read(uint32_t off, uint32_t *r) {
+  const volatile uint32_t *f = fl_map(off);
+  uint32_t i;
+  for (i = 0; i < REC_WORDS; i++) r[i] = f[i];
+  return r[0] == REC_MAGIC && r[7] == qp_crc32_bulk(0, (const uint8_t *)r, 28) && r[2] < 2u &&
+         r[3] <= SOC_FLASH_SLOT_SIZE && r[3] <= slot_size;
+}
+
+/* Commit job: programs the flash slot, checks it, writes the record (commit_step, one piece per poll). */
+enum { J_ERASE, J_PROGRAM, J_VERIFY, J_REC_ERASE, J_REC_PROGRAM, J_REC_CHECK };
+static struct {
+  uint8_t phase;
+  uint32_t size, crc, fslot, off, seq, vcrc;
+} job;
+/* Bytes the commit's read-back checks per step: 1 KiB is one quad-read burst and about 30 k cycles. */
+#define VERIFY_STEP 1024u
+static uint32_t vbuf[VERIFY_STEP / 4u];
+
+static void activate_staged(uint32_t size);
+
+static int commit_step(void *ctx) {
+  uint32_t base = flash_slot_off(job.fslot), rec[REC_WORDS], got[REC_WORDS], n, i;
   (void)ctx;
-  (void)crc;
-  if (size > slot_size) return APP_ST_OUT_OF_RANGE;
+  if (fl_busy()) return QP_PENDING;
+  switch (job.phase) {
+    case J_ERASE:
+      if (job.off < job.size) {
+        /* a 64 KiB block erases 3.3 times as fast as its 16 sectors; a blob's tail takes sectors */
+        int block = (job.off % SOC_FLASH_BLOCK_SIZE) == 0 && job.size - job.off > 3u * SOC_FLASH_SECTOR_SIZE;
+        fl_erase(base + job.off, block);
+        job.off += block ? SOC_FLASH_BLOCK_SIZE : SOC_FLASH_SECTOR_SIZE;
+        return QP_PENDING;
+      }
+      job.phase = J_PROGRAM;
+      job.off = 0;
+      return QP_PENDING;
+    case J_PROGRAM:
+      if (job.off < job.size) {
+        /* from the staged copy in XMEM; the last page's tail past the blob is whatever the slot holds */
+        fl_program(base + job.off, (const volatile uint32_t *)(slot(active_slot ^ 1u) + job.off),
+                   SOC_FLASH_PAGE_SIZE / 4u);
+        job.off += SOC_FLASH_PAGE_SIZE;
+        return QP_PENDING;
+      }
+      job.phase = J_VERIFY;
+      job.off = 0;
+      job.vcrc = 0;
+      return QP_PENDING;
+    case J_VERIFY: {
+      const volatile uint32_t *f = fl_map(base + job.off);
+      n = job.size - job.off;
+      if (n > VERIFY_STEP) n = VERIFY_STEP;
+      for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[i];
+      job.vcrc = qp_crc32_bulk(job.vcrc, (const uint8_t *)vbuf, n);
+      job.off += n;
+      if (job.off < job.size) return QP_PENDING;
+      if (job.vcrc != job.crc) return APP_ST_FLASH_VERIFY;
+      job.phase = J_REC_ERASE;
+    }
+      /* fall through */
+    case J_REC_ERASE:
+      fl_erase(record_off(job.seq), 0);
+      job.phase = J_REC_PROGRAM;
+      return QP_PENDING;
+    case J_REC_PROGRAM:
+      record_make(rec, job.seq, job.fslot, job.size, job.crc);
+      fl_program(record_off(job.seq), rec, REC_WORDS);
+      job.phase = J_REC_CHECK;
+      return QP_PENDING;
+    default:
+      record_make(rec, job.seq, job.fslot, job.size, job.crc);
+      if (!record_read(record_off(job.seq), got) || memcmp(got, rec, sizeof rec) != 0) return APP_ST_FLASH_VERIFY;
+      stored.valid = 1;
+      stored.seq = job.seq;
+      stored.slot = job.fslot;
+      stored.size = job.size;
+      stored.crc = job.crc;
+      activate_staged(job.size);
+      return 0;
+  }
+}
+
+/* Boot: the newest record whose blob reads back with its CRC-32 is copied into XMEM slot 0 and made
+ * active. Returns 1 when a model was activated. */
+static int restore_from_flash(void) {
+  uint32_t r[2][REC_WORDS];
+  int ok[2], k;
+  ok[0] = record_read(record_off(0), r[0]);
+  ok[1] = record_read(record_off(1), r[1]);
+  for (k = 0; k < 2; k++) {
+    /* the newer valid record first (sequence numbers wrap: compare by difference) */
+    int pick = ok[0] && ok[1] ? ((int32_t)(r[1][1] - r[0][1]) > 0) ^ k : ok[0] ? (k ? -1 : 0) : ok[1] ? (k ? -1 : 1) : -1;
+    uint32_t off, crc = 0, size, n, i;
+    const volatile uint32_t *f;
+    if (pick < 0) break;
+    size = r[pick][3];
+    f = fl_map(flash_slot_off(r[pick][2]));
+    for (off = 0; off < size; off += n) {
+      n = size - off < VERIFY_STEP ? size - off : VERIFY_STEP;
+      for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[(off >> 2) + i];
+      crc = qp_crc32_bulk(crc, (const uint8_t *)vbuf, n);
+      copy_to_xmem(slot(0) + off, (const uint8_t *)vbuf, (n + 3u) & ~3u);
+    }
+    if (crc != r[pick][4]) continue;
+    stored.valid = 1;
+    stored.seq = r[pick][1];
+    stored.slot = r[pick][2];
+    stored.size = size;
+    stored.crc = crc;
+    active_slot = 0;
+    parse_blob(slot(0), size);
+    return 1;
+  }
+  /* no record: the next commit starts with slot 0 and record 1 */
+  return 0;
+}
+
+static int stored_info(void *ctx, uint32_t out[3]) {
+  (void)ctx;
+  if (!stored.valid) return 0;
+  out[0] = stored.size;
+  out[1] = stored.crc;
+  out[2] = stored.seq;
+  return 1;
+}
+
+static void activate_staged(uint32_t size) {
   active_slot ^= 1u;
   /* any blob commits (the protocol stores bytes); only a blob the accelerator can run is runnable */
   if (have_accel) parse_blob(slot(active_slot), size);
   else model.ok = APP_ST_RUN_UNSUPPORTED;
+}
+
+/* Without flash the staged slot becomes active at once (app.commit_step is NULL then); with it, the
+ * commit_step job programs the flash first. */
+static int commit(void *ctx, uint32_t size, uint32_t crc) {
+  (void)ctx;
+  if (size > slot_size) return APP_ST_OUT_OF_RANGE;
+  if (!have_flash) {
+    activate_staged(size);
+    return 0;
+  }
+  job.phase = J_ERASE;
+  job.size = size;
+  job.crc = crc;
+  job.off = 0;
+  job.fslot = stored.valid ? stored.slot ^ 1u : 0u;
+  job.seq = stored.valid ? stored.seq + 1u : 1u;
   return 0;
 }
 
@@ -315,6 +492,7 @@ static const uint32_t run_counter_regs[] = {
 #define N_RUN_COUNTERS (sizeof run_counter_regs / sizeof run_counter_regs[0])
 
 static uint32_t out_len_bytes;
+
 
 static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   layout_t in, out;
@@ -460,6 +638,8 @@ static qp_app_t app = {
     .stage_write = stage_write,
     .stage_read = stage_read,
     .commit = commit,
+    .commit_step = 0,
+    .stored = stored_info,
     .input_write = input_write,
     .run = run,
     .output_read = output_read,
@@ -477,8 +657,12 @@ int main(void) {
   model.ok = APP_ST_RUN_UNSUPPORTED;
   make_firmware_id();
   app.baud = SOC_CLOCK_HZ / (mmio_read(SOC_UART_DIVISOR_ADDR) & SOC_UART_DIVISOR_VALUE_MASK);
+  /* Flash persistence needs the XMEM slots to stage in and run from. */
+  have_flash = have_accel && fl_present();
+  if (have_flash) app.commit_step = commit_step;
   ms_last_cycle = cycles32();
   proto_init(&dev, &app, now_ms());
+  if (have_flash && restore_from_flash()) proto_set_model(&dev, stored.size, stored.crc);
   /* The UART removes COBS and checks each frame's CRC-32 (CTRL.FRAMED): per byte the CPU only stores
    * what arrived, which keeps up with 3 Mbaud (80 cycles a byte) where the software path could not. */
   {

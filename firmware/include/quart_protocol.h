@@ -114,6 +114,9 @@
 #define QP_K_INFO_UPTIME_MS 8 /* u32: milliseconds since boot */
 #define QP_K_INFO_MODEL_SIZE 9 /* u32: size of the active model; absent when none */
 #define QP_K_INFO_MODEL_CRC 10 /* u32: CRC-32 of the active model; absent when none */
+#define QP_K_INFO_STORED_SIZE 11 /* u32: size of the model kept in non-volatile storage (flash), which the device activates at boot; absent when none */
+#define QP_K_INFO_STORED_CRC 12 /* u32: CRC-32 of the stored model; absent when none */
+#define QP_K_INFO_STORED_SEQ 13 /* u32: commit number of the stored model (counts LOADs committed to flash) */
 #define QP_K_LOAD_READY_HAVE 0 /* u32: bytes already staged for this blob: the host continues at this offset */
 #define QP_K_LOAD_READY_CHUNK_MAX 1 /* u32: largest chunk data field accepted */
 #define QP_K_LOAD_READY_ACTIVE 2 /* bool: the blob is already the active model */
@@ -172,6 +175,9 @@
   X(INFO, UPTIME_MS, 0x50, 8, QP_FT_U32, 1, 0) \
   X(INFO, MODEL_SIZE, 0x50, 9, QP_FT_U32, 0, 0) \
   X(INFO, MODEL_CRC, 0x50, 10, QP_FT_U32, 0, 0) \
+  X(INFO, STORED_SIZE, 0x50, 11, QP_FT_U32, 0, 0) \
+  X(INFO, STORED_CRC, 0x50, 12, QP_FT_U32, 0, 0) \
+  X(INFO, STORED_SEQ, 0x50, 13, QP_FT_U32, 0, 0) \
   X(LOAD_READY, HAVE, 0x51, 0, QP_FT_U32, 1, 0) \
   X(LOAD_READY, CHUNK_MAX, 0x51, 1, QP_FT_U32, 1, 0) \
   X(LOAD_READY, ACTIVE, 0x51, 2, QP_FT_BOOL, 1, 0) \

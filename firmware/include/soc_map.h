@@ -2,16 +2,16 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0x09dc70dfu
+#define SOC_MAP_HASH 0x72054063u
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
 #define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO entries (9 bit: two EBR) */
 #define SOC_UART_TX_FIFO_DEPTH 16u /* TX FIFO bytes */
 #define SOC_SYSCTL_RESET_KEY 45063u /* value to write to SYSCTL.RESET */
 #define SOC_RESET_CYCLES 16u /* cycles the reset is held after any reset request */
-#define SOC_RAM_APP_SIZE 40960u /* RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack */
-#define SOC_RAM_APP_IMAGE_SIZE 20480u /* largest application image (header + code + constants + .data initialisers) at the RAM base */
-#define SOC_RAM_MODEL_SIZE 24576u /* RAM bytes after the application area for model blobs: two halves (staging and active) */
+#define SOC_RAM_APP_SIZE 45056u /* RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack */
+#define SOC_RAM_APP_IMAGE_SIZE 24576u /* largest application image (header + code + constants + .data initialisers) at the RAM base */
+#define SOC_RAM_MODEL_SIZE 20480u /* RAM bytes after the application area for model blobs: two halves (staging and active) */
 #define SOC_ACCEL_STUB_ID 1094927152u /* ACCEL.ID of a build without the core, "ACC0" */
 #define SOC_XMEM_SLOT_SIZE 2097152u /* bytes of each of the two model slots at the XMEM base (LOAD stages into the one not active); the largest blob */
 #define SOC_XMEM_INPUT_OFFSET 4194304u /* XMEM offset of the input frame RUN receives (codes, NCHW) */
@@ -24,6 +24,17 @@
 #define SOC_XMEM_WRITE_LATENCY 10u /* XMEM cycles before the first byte of a write: CE setup, QPI command (2), address (6), turnaround */
 #define SOC_XMEM_BYTE_CYCLES 2u /* XMEM cycles per data byte (QPI, 4 bits per clock, SCLK = SoC clock) */
 #define SOC_XMEM_BURST_BYTES 64u /* longest XMEM burst: a transfer is split at every multiple of it (CE low time limit of the PSRAM's refresh, page boundaries), each piece paying the latency again */
+#define SOC_FLASH_RECORD_OFFSET 1048576u /* flash offset of the first of the two commit-record sectors */
+#define SOC_FLASH_SECTOR_SIZE 4096u /* flash erase sector (0x20 erases one) */
+#define SOC_FLASH_BLOCK_SIZE 65536u /* flash erase block (0xD8 erases one) */
+#define SOC_FLASH_PAGE_SIZE 256u /* flash program page (0x32 programs up to one, within it) */
+#define SOC_FLASH_SLOT0_OFFSET 2097152u /* flash offset of model slot 0 */
+#define SOC_FLASH_SLOT1_OFFSET 4194304u /* flash offset of model slot 1 */
+#define SOC_FLASH_SLOT_SIZE 2097152u /* bytes of each flash model slot (= XMEM_SLOT_SIZE) */
+#define SOC_FLASH_SECTOR_ERASE_CYCLES 1080000u /* cycles a 4 KiB sector erase keeps the flash busy (tSE typ. 45 ms) */
+#define SOC_FLASH_BLOCK_ERASE_CYCLES 3600000u /* cycles a 64 KiB block erase keeps the flash busy (tBE1 typ. 150 ms) */
+#define SOC_FLASH_PAGE_PROGRAM_CYCLES 9600u /* cycles a page program keeps the flash busy (tPP typ. 0.4 ms) */
+#define SOC_FLASH_JEDEC_ID 15679512u /* JEDEC ID (0x9F) of the W25Q128JV: manufacturer, type, capacity */
 #define SOC_APP_HEADER_SIZE 16u /* application image header: magic, length, CRC-32, entry */
 #define SOC_APP_MAGIC 1347436881u /* application image magic, "QAPP" in memory order */
 #define SOC_HALT_ECALL 1u /* CPU halt cause: ecall */
@@ -143,6 +154,26 @@
 #define SOC_SYSCTL_SCRATCH_ADDR 0x1000201cu
 #define SOC_SYSCTL_SCRATCH_RESET 0x00000000u
 
+/* FLASHCTL: QSPI NOR flash controller (fpga/rtl/soc/soc_qspi_flash.v): command interface for write enable, program, erase and status (the CPU drives them byte by byte with CS held); the FLASH region reads the array with quad I/O fast reads (0xEB). Builds without the controller read 0 here (ID = 0). */
+#define SOC_FLASHCTL_BASE 0x10003000u
+#define SOC_FLASHCTL_SIZE 0x00001000u
+#define SOC_FLASHCTL_ID_OFFSET 0x00u /* ro: Controller identity, "QSF1" in memory order; 0 without the controller. */
+#define SOC_FLASHCTL_ID_ADDR 0x10003000u
+#define SOC_FLASHCTL_ID_RESET 0x31465351u
+#define SOC_FLASHCTL_CTRL_OFFSET 0x04u /* rw: Command mode. CS set holds the flash selected across DATA writes (one command); clearing it ends the command (the flash starts a program or erase then). Reads of the FLASH region while CS is set answer all ones. */
+#define SOC_FLASHCTL_CTRL_ADDR 0x10003004u
+#define SOC_FLASHCTL_CTRL_RESET 0x00000000u
+#define SOC_FLASHCTL_CTRL_CS_BIT 0
+#define SOC_FLASHCTL_CTRL_CS_MASK 0x00000001u
+#define SOC_FLASHCTL_CTRL_QUAD_BIT 1
+#define SOC_FLASHCTL_CTRL_QUAD_MASK 0x00000002u
+#define SOC_FLASHCTL_CTRL_BYTES_BIT 4
+#define SOC_FLASHCTL_CTRL_BYTES_MASK 0x00000030u
+#define SOC_FLASHCTL_DATA_OFFSET 0x08u /* rw: Write: shifts CTRL.BYTES + 1 bytes of the word out, bits 7:0 first, each MSB first; the bus waits until they are out. Read: the bytes IO1 delivered during the last write, the first in bits 7:0. */
+#define SOC_FLASHCTL_DATA_ADDR 0x10003008u
+#define SOC_FLASHCTL_BURSTS_OFFSET 0x0cu /* ro: Quad reads the FLASH region started (0xEB commands) since reset; a word read that continues the previous one's address streams on without a new command. */
+#define SOC_FLASHCTL_BURSTS_ADDR 0x1000300cu
+
 /* ACCEL: Accelerator: the register window of the quart_accel core (fpga/rtl/accel/README.md) at offsets 0x00..0xff, then the SoC wrapper's registers. Builds without the core (the board until it fits) answer ID with ACCEL_STUB_ID and read 0 elsewhere. */
 #define SOC_ACCEL_BASE 0x20000000u
 #define SOC_ACCEL_SIZE 0x00010000u
@@ -228,5 +259,9 @@
 /* XMEM: External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up. */
 #define SOC_XMEM_BASE 0x40000000u
 #define SOC_XMEM_SIZE 0x00800000u
+
+/* FLASH: The QSPI NOR flash array, read-only: a word read is a quad I/O fast read (0xEB: command, address and mode on the pins, 4 dummy clocks, 8 data nibbles at SCLK = clk / 2); the next word's read continues the same command. Program and erase go through FLASHCTL. Layout: FLASH_* constants. */
+#define SOC_FLASH_BASE 0x50000000u
+#define SOC_FLASH_SIZE 0x01000000u
 
 #endif /* SOC_MAP_H */

@@ -53,11 +53,15 @@ static void send_info(qp_device_t *d) {
                      d->now - d->boot_ms, d->model_size, d->model_crc};
   _Static_assert(QP_K_INFO_STAGE_CAPACITY == QP_K_INFO_CLOCK_HZ + 1 && QP_K_INFO_MODEL_CRC == QP_K_INFO_CLOCK_HZ + 7,
                  "INFO integer keys are consecutive");
+  uint32_t stored[3];
+  _Static_assert(QP_K_INFO_STORED_SIZE == QP_K_INFO_MODEL_CRC + 1 && QP_K_INFO_STORED_SEQ == QP_K_INFO_STORED_SIZE + 2,
+                 "INFO stored_* keys are consecutive, after model_crc");
   qp_body_clear(&b);
   qp_body_set_u(&b, QP_K_INFO_VERSION, QP_DEVICE_VERSION);
   qp_body_set_bytes(&b, QP_K_INFO_DEVICE, a->device_name, str_len(a->device_name));
   qp_body_set_bytes(&b, QP_K_INFO_FIRMWARE, a->firmware, str_len(a->firmware));
   set_run(&b, QP_K_INFO_CLOCK_HZ, ints, d->model_valid ? 8 : 6);
+  if (a->stored && a->stored(a->ctx, stored)) set_run(&b, QP_K_INFO_STORED_SIZE, stored, 3);
   send_body(d, QP_OP_INFO, &b);
 }
 
@@ -135,12 +139,13 @@ static void load_end(qp_device_t *d, const qp_body_t *b) {
   }
 }
 
+static void commit_done(qp_device_t *d);
+
 /* Reads the staging area back a step at a time; at the end commits only a matching blob. */
 static void verify_step(qp_device_t *d) {
   uint32_t words[16]; /* word aligned: the app may store words, the CRC reads words */
   uint8_t *buf = (uint8_t *)words;
   uint32_t budget = QP_DEVICE_VERIFY_STEP;
-  qp_body_t r;
   while (budget && d->verify_off < d->load_size) {
     uint32_t n = d->load_size - d->verify_off;
     if (n > sizeof words) n = sizeof words;
@@ -167,10 +172,38 @@ static void verify_step(qp_device_t *d) {
     send_error(d, QP_OP_LOAD_END, QP_E_COMMIT_FAILED, 0, 0);
     return;
   }
+  if (d->app->commit_step) {
+    d->state = QP_ST_COMMIT;
+    d->commit_quiet = 0;
+    return;
+  }
+  commit_done(d);
+}
+
+/* Steps a commit the app finishes in pieces; the reply waits for a free transmit slot. */
+static void commit_poll(qp_device_t *d) {
+  int rc;
+  if (!qp_link_tx_room(&d->link)) return;
+  rc = d->app->commit_step(d->app->ctx);
+  if (rc == QP_PENDING) return;
+  d->state = QP_ST_IDLE;
+  if (rc) {
+    if (!d->commit_quiet) send_error(d, QP_OP_LOAD_END, QP_E_COMMIT_FAILED, 1, (uint32_t)rc);
+    return;
+  }
+  commit_done(d);
+}
+
+static void commit_done(qp_device_t *d) {
+  qp_body_t r;
   d->model_valid = 1;
   d->model_size = d->load_size;
   d->model_crc = d->load_crc;
   d->loads++;
+  if (d->commit_quiet) {
+    d->commit_quiet = 0;
+    return;
+  }
   qp_body_clear(&r);
   qp_body_set_u(&r, QP_K_LOAD_DONE_SIZE, d->model_size);
   qp_body_set_u(&r, QP_K_LOAD_DONE_CRC, d->model_crc);
@@ -369,7 +402,10 @@ static void deliver(void *ctx, uint8_t op, const uint8_t *payload, uint16_t len)
  * The staging area is kept, so an interrupted upload can resume. */
 static void session_reset(void *ctx) {
   qp_device_t *d = (qp_device_t *)ctx;
-  d->state = QP_ST_IDLE;
+  /* A commit in progress finishes (the blob verified; stopping half-way would only waste the work),
+   * silently: its reply belonged to the old session. */
+  if (d->state == QP_ST_COMMIT) d->commit_quiet = 1;
+  else d->state = QP_ST_IDLE;
 }
 
 static void tx_byte(void *ctx, uint8_t b) {
@@ -404,6 +440,7 @@ void proto_poll(qp_device_t *d, uint32_t now_ms) {
   uint32_t budget = d->app->tx_space ? d->app->tx_space(d->app->ctx) : QP_TX_BURST;
   d->now = now_ms;
   if (d->state == QP_ST_VERIFY) verify_step(d);
+  if (d->state == QP_ST_COMMIT) commit_poll(d);
   if (d->state == QP_ST_STREAM) stream_step(d);
   qp_link_poll(&d->link, now_ms, budget);
   if (d->state == QP_ST_ACTION) action_step(d);

@@ -67,8 +67,15 @@ typedef struct {
 
   int (*stage_write)(void *ctx, uint32_t off, const uint8_t *p, uint32_t n);
   int (*stage_read)(void *ctx, uint32_t off, uint8_t *p, uint32_t n);
-  /* Make the verified staging area the active model (e.g. swap two buffers). */
+  /* Make the verified staging area the active model (e.g. swap two buffers). With commit_step, only
+   * start it: commit_step is then called from proto_poll until it returns something else than
+   * QP_PENDING (0: the staged blob is active; else a status, and the previous model stays active), so
+   * a long commit (programming flash) keeps the UART served. */
   int (*commit)(void *ctx, uint32_t size, uint32_t crc);
+  int (*commit_step)(void *ctx);
+  /* The model in non-volatile storage (INFO.stored_*): fills size, crc, seq and returns 1, or 0 for none.
+   * May be NULL. */
+  int (*stored)(void *ctx, uint32_t out[3]);
 
   int (*input_write)(void *ctx, uint32_t off, const uint8_t *p, uint32_t n);
   /* Runs the active model on the first in_len input bytes; fills res (out_len, cycles, counters). */
@@ -87,7 +94,10 @@ typedef struct {
 #define QP_TX_BURST 32u
 #endif
 
-enum { QP_ST_IDLE, QP_ST_VERIFY, QP_ST_STREAM, QP_ST_ACTION };
+/* commit_step: not finished yet */
+#define QP_PENDING (-1)
+
+enum { QP_ST_IDLE, QP_ST_VERIFY, QP_ST_STREAM, QP_ST_ACTION, QP_ST_COMMIT };
 
 typedef struct {
   qp_link_t link;
@@ -101,6 +111,7 @@ typedef struct {
   uint8_t load_open, load_err;
   uint32_t load_size, load_crc, stage_have;
   uint32_t verify_off, verify_crc;
+  uint8_t commit_quiet; /* the session of the LOAD_END ended during the commit: no reply */
 
   /* active model */
   uint8_t model_valid;

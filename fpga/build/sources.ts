@@ -92,6 +92,13 @@ export const SOC_XMEM_PINS_SOURCES = [
   "fpga/rtl/soc/sim/soc_psram_pins_sim.v",
 ];
 
+/**
+ * With SOC_FLASH: the QSPI NOR flash controller; SOC_FLASH_MODEL (simulation) adds the pin-level flash
+ * model on its pins, whose contents the Verilator harness loads from and saves to a file (--flash).
+ */
+export const SOC_FLASH_SOURCES = ["fpga/rtl/soc/soc_qspi_flash.v"];
+export const SOC_FLASH_MODEL_SOURCES = ["fpga/rtl/soc/sim/spi_flash_model.v"];
+
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
 export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
 
@@ -109,6 +116,10 @@ export const TESTBENCHES: ReadonlyArray<{ top: string; files: readonly string[] 
       "fpga/rtl/soc/soc_qspi_psram.v",
       "fpga/rtl/soc/sim/psram_qpi_model.v",
     ],
+  },
+  {
+    top: "soc_qspi_flash_tb",
+    files: ["fpga/rtl/soc/soc_qspi_flash_tb.v", ...SOC_FLASH_SOURCES, ...SOC_FLASH_MODEL_SOURCES],
   },
   {
     top: "soc_tb",
@@ -134,12 +145,19 @@ export const LINT_TARGETS: ReadonlyArray<{
   { top: "uart_periph", files: UART_SOURCES },
   { top: "soc_top", files: [...SOC_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"] },
   { top: "soc_qspi_psram", files: ["fpga/rtl/soc/soc_qspi_psram.v"] },
+  { top: "soc_qspi_flash", files: SOC_FLASH_SOURCES },
   {
     top: "soc_top",
-    files: [...SOC_SOURCES, ...SOC_ACCEL_SOURCES, "fpga/rtl/soc/sim/SB_SPRAM256KA.v"],
+    files: [
+      ...SOC_SOURCES,
+      ...SOC_ACCEL_SOURCES,
+      ...SOC_FLASH_SOURCES,
+      ...SOC_FLASH_MODEL_SOURCES,
+      "fpga/rtl/soc/sim/SB_SPRAM256KA.v",
+    ],
     includes: ACCEL_INCLUDE_DIRS,
-    // as the simulated device builds it: the core's clock stops while it is idle
-    defines: ["SOC_ACCEL", "SOC_ACCEL_IDLE_GATE"],
+    // as the simulated device builds it: the core's clock stops while it is idle; the flash and its model
+    defines: ["SOC_ACCEL", "SOC_ACCEL_IDLE_GATE", "SOC_FLASH", "SOC_FLASH_MODEL"],
   },
   {
     top: "soc_top",

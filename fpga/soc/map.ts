@@ -84,6 +84,24 @@ export const XMEM_LAYOUT = (() => {
   return { slotSize: slot, input, output, act } as const;
 })();
 
+/**
+ * The board's QSPI NOR flash (iCEBreaker: W25Q128JV-class, 16 MiB). The FPGA bitstream sits at offset 0
+ * (the UP5K's is 104 KB; the first MiB is left to it), then two 4 KiB commit-record sectors, then two
+ * model slots of XMEM slot size: LOAD programs the slot not in use and writes a commit record last, so
+ * a model survives power-off and an interrupted LOAD leaves the previous one in place. Busy times are
+ * the part's typical figures (W25Q128JV data sheet: tSE 45 ms, tBE1 150 ms, tPP 0.4 ms) at the SoC
+ * clock; the simulation's flash model waits exactly that long.
+ */
+export const FLASH_BYTES = 16 * MiB;
+export const FLASH_LAYOUT = (() => {
+  const bitstream = { offset: 0, size: 1 * MiB };
+  const record = { offset: 1 * MiB, sectorSize: 4 * KiB, sectors: 2 };
+  const slotSize = XMEM_LAYOUT.slotSize;
+  const slot0 = 2 * MiB;
+  return { bitstream, record, slotSize, slots: [slot0, slot0 + slotSize] } as const;
+})();
+const usToCycles = (us: number): number => Math.round((us * SOC_CLOCK_HZ) / 1e6);
+
 export const socMap: SocMap = {
   name: "quart-soc",
   regions: [
@@ -269,6 +287,51 @@ export const socMap: SocMap = {
       ],
     },
     {
+      name: "FLASHCTL",
+      base: 0x1000_3000,
+      size: 4 * KiB,
+      kind: "io",
+      doc: "QSPI NOR flash controller (fpga/rtl/soc/soc_qspi_flash.v): command interface for write enable, program, erase and status (the CPU drives them byte by byte with CS held); the FLASH region reads the array with quad I/O fast reads (0xEB). Builds without the controller read 0 here (ID = 0).",
+      registers: [
+        {
+          name: "ID",
+          offset: 0x00,
+          access: "ro",
+          reset: 0x3146_5351,
+          doc: 'Controller identity, "QSF1" in memory order; 0 without the controller.',
+        },
+        {
+          name: "CTRL",
+          offset: 0x04,
+          access: "rw",
+          reset: 0,
+          doc: "Command mode. CS set holds the flash selected across DATA writes (one command); clearing it ends the command (the flash starts a program or erase then). Reads of the FLASH region while CS is set answer all ones.",
+          fields: [
+            { name: "CS", lsb: 0, width: 1, doc: "select the flash (CS# low) for a command" },
+            {
+              name: "QUAD",
+              lsb: 1,
+              width: 1,
+              doc: "DATA shifts out on IO0..3, 4 bits per clock (quad page program data); 0: IO0 only, IO1 sampled",
+            },
+            { name: "BYTES", lsb: 4, width: 2, doc: "bytes per DATA write, minus one" },
+          ],
+        },
+        {
+          name: "DATA",
+          offset: 0x08,
+          access: "rw",
+          doc: "Write: shifts CTRL.BYTES + 1 bytes of the word out, bits 7:0 first, each MSB first; the bus waits until they are out. Read: the bytes IO1 delivered during the last write, the first in bits 7:0.",
+        },
+        {
+          name: "BURSTS",
+          offset: 0x0c,
+          access: "ro",
+          doc: "Quad reads the FLASH region started (0xEB commands) since reset; a word read that continues the previous one's address streams on without a new command.",
+        },
+      ],
+    },
+    {
       name: "ACCEL",
       base: 0x2000_0000,
       size: 64 * KiB,
@@ -400,6 +463,13 @@ export const socMap: SocMap = {
       kind: "ram",
       doc: "External memory: 8 MiB QSPI PSRAM (APS6404-class, PMOD) shared by the CPU (one 32-bit word per transfer, slow) and the accelerator's program and DMA ports through a round-robin arbiter, one transfer at a time. The arbiter is fpga/rtl/soc/soc_xmem.v; the simulation's PSRAM is a timed behavioural model (fpga/rtl/soc/sim/soc_psram_sim.v); the board's QSPI controller is a TODO. Not initialised at power-up.",
     },
+    {
+      name: "FLASH",
+      base: 0x5000_0000,
+      size: FLASH_BYTES,
+      kind: "rom",
+      doc: "The QSPI NOR flash array, read-only: a word read is a quad I/O fast read (0xEB: command, address and mode on the pins, 4 dummy clocks, 8 data nibbles at SCLK = clk / 2); the next word's read continues the same command. Program and erase go through FLASHCTL. Layout: FLASH_* constants.",
+    },
   ],
   constants: [
     { name: "CLOCK_HZ", value: SOC_CLOCK_HZ, doc: "SoC clock frequency in Hz" },
@@ -410,17 +480,17 @@ export const socMap: SocMap = {
     { name: "RESET_CYCLES", value: 16, doc: "cycles the reset is held after any reset request" },
     {
       name: "RAM_APP_SIZE",
-      value: 40 * KiB,
+      value: 44 * KiB,
       doc: "RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack",
     },
     {
       name: "RAM_APP_IMAGE_SIZE",
-      value: 20 * KiB,
+      value: 24 * KiB,
       doc: "largest application image (header + code + constants + .data initialisers) at the RAM base",
     },
     {
       name: "RAM_MODEL_SIZE",
-      value: 24 * KiB,
+      value: 20 * KiB,
       doc: "RAM bytes after the application area for model blobs: two halves (staging and active)",
     },
     {
@@ -475,6 +545,45 @@ export const socMap: SocMap = {
       name: "XMEM_BURST_BYTES",
       value: 64,
       doc: "longest XMEM burst: a transfer is split at every multiple of it (CE low time limit of the PSRAM's refresh, page boundaries), each piece paying the latency again",
+    },
+    {
+      name: "FLASH_RECORD_OFFSET",
+      value: FLASH_LAYOUT.record.offset,
+      doc: "flash offset of the first of the two commit-record sectors",
+    },
+    {
+      name: "FLASH_SECTOR_SIZE",
+      value: FLASH_LAYOUT.record.sectorSize,
+      doc: "flash erase sector (0x20 erases one)",
+    },
+    { name: "FLASH_BLOCK_SIZE", value: 64 * KiB, doc: "flash erase block (0xD8 erases one)" },
+    { name: "FLASH_PAGE_SIZE", value: 256, doc: "flash program page (0x32 programs up to one, within it)" },
+    { name: "FLASH_SLOT0_OFFSET", value: FLASH_LAYOUT.slots[0], doc: "flash offset of model slot 0" },
+    { name: "FLASH_SLOT1_OFFSET", value: FLASH_LAYOUT.slots[1], doc: "flash offset of model slot 1" },
+    {
+      name: "FLASH_SLOT_SIZE",
+      value: FLASH_LAYOUT.slotSize,
+      doc: "bytes of each flash model slot (= XMEM_SLOT_SIZE)",
+    },
+    {
+      name: "FLASH_SECTOR_ERASE_CYCLES",
+      value: usToCycles(45_000),
+      doc: "cycles a 4 KiB sector erase keeps the flash busy (tSE typ. 45 ms)",
+    },
+    {
+      name: "FLASH_BLOCK_ERASE_CYCLES",
+      value: usToCycles(150_000),
+      doc: "cycles a 64 KiB block erase keeps the flash busy (tBE1 typ. 150 ms)",
+    },
+    {
+      name: "FLASH_PAGE_PROGRAM_CYCLES",
+      value: usToCycles(400),
+      doc: "cycles a page program keeps the flash busy (tPP typ. 0.4 ms)",
+    },
+    {
+      name: "FLASH_JEDEC_ID",
+      value: 0xef4018,
+      doc: "JEDEC ID (0x9F) of the W25Q128JV: manufacturer, type, capacity",
     },
     { name: "APP_HEADER_SIZE", value: 16, doc: "application image header: magic, length, CRC-32, entry" },
     { name: "APP_MAGIC", value: 0x5050_4151, doc: 'application image magic, "QAPP" in memory order' },

@@ -30,6 +30,7 @@ interface SimOptions {
   faultDir: string;
   faultSeed?: string;
   xmemPins?: boolean;
+  flash?: string;
   tcp?: string;
   json?: boolean;
   verbose?: boolean;
@@ -87,6 +88,10 @@ export function registerSim(program: Command): void {
       "--tcp <port>",
       "also serve the UART on this TCP port of 127.0.0.1 (one client at a time; 0: any free port)",
     )
+    .option(
+      "--flash <file>",
+      "keep the SoC's QSPI flash in this file: the model stored there is active at boot, and what LOAD stores is written back on exit",
+    )
     .option("--verbose", "copy the simulator's own lines to stderr")
     .option("--json", "print one JSON object (one line) once the SoC runs")
     .action(async (opts: SimOptions) => {
@@ -112,6 +117,7 @@ export function registerSim(program: Command): void {
       };
       const sim = await startSim({
         xmemPins: opts.xmemPins,
+        flashFile: opts.flash,
         firmwareHex: images.loaderHex,
         ramImage: images.appImage,
         baud,

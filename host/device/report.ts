@@ -40,6 +40,8 @@ export interface InfoReport {
   /** The model area: LOAD stages into the free slot, so the largest blob is also the free memory. */
   model_memory: { capacity_bytes: number; free_bytes: number };
   active_model: { size: number; crc: string } | null;
+  /** The model in the device's flash, which it activates at power-up. */
+  stored_model: { size: number; crc: string; commit: number } | null;
   input_capacity: number;
   uptime_ms: number;
   link: { window: number; max_payload: number; baud: number };
@@ -79,6 +81,9 @@ export function infoReport(
     clock_hz: info.clockHz,
     model_memory: { capacity_bytes: info.stageCapacity, free_bytes: info.stageCapacity },
     active_model: info.model ? { size: info.model.size, crc: hex(info.model.crc) } : null,
+    stored_model: info.stored
+      ? { size: info.stored.size, crc: hex(info.stored.crc), commit: info.stored.seq }
+      : null,
     input_capacity: info.inputCapacity,
     uptime_ms: info.uptimeMs,
     link: { window: info.link.window, max_payload: info.link.maxPayload, baud },
@@ -101,6 +106,7 @@ export function formatInfo(r: InfoReport): string {
     `clock      ${(r.clock_hz / 1e6).toFixed(1)} MHz, up ${(r.uptime_ms / 1000).toFixed(2)} s`,
     `model mem  ${r.model_memory.free_bytes} bytes free for the next model (largest blob ${r.model_memory.capacity_bytes})`,
     `model      ${r.active_model ? `${r.active_model.size} bytes, crc ${r.active_model.crc}` : "none loaded"}`,
+    `stored     ${r.stored_model ? `${r.stored_model.size} bytes, crc ${r.stored_model.crc} in flash (commit ${r.stored_model.commit}; active after power-up)` : "nothing in flash"}`,
     ...r.notes.map((n) => `note       ${n}`),
   ];
   return `${lines.join("\n")}\n`;

@@ -68,6 +68,12 @@ export interface SimDeviceOptions {
   /** UART line rate of the simulated SoC (default: its reset rate, as on the board). */
   readonly baud?: number;
   readonly faults?: SimFaults;
+  /**
+   * File with the QSPI flash's contents: read at boot (the firmware activates the model stored there),
+   * written back when the sim stops, so a later sim with the same file is the same board powered up
+   * again. Without it every sim starts with an erased flash.
+   */
+  readonly flashFile?: string;
   /** Build progress and simulator lines. */
   readonly log?: (line: string) => void;
 }
@@ -97,6 +103,7 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
     waitClientMs: 20,
     checkHostBaud: true,
     faults: opts.faults,
+    flashFile: opts.flashFile,
     onLine: opts.log,
     log: opts.log,
   });

@@ -52,6 +52,8 @@ export interface DeviceInfo {
   uptimeMs: number;
   /** The active model, if any. */
   model?: { size: number; crc: number };
+  /** The model kept in the device's flash (activated at boot), if any; `seq` counts commits. */
+  stored?: { size: number; crc: number; seq: number };
   link: PeerInfo;
 }
 
@@ -359,6 +361,10 @@ export class DeviceClient {
       maxBaud: info.max_baud,
       uptimeMs: info.uptime_ms,
       model: info.model_size === undefined ? undefined : { size: info.model_size, crc: info.model_crc ?? 0 },
+      stored:
+        info.stored_size === undefined
+          ? undefined
+          : { size: info.stored_size, crc: info.stored_crc ?? 0, seq: info.stored_seq ?? 0 },
       link: this.channel.peerInfo,
     };
     return this.lastInfo;

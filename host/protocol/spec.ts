@@ -405,6 +405,21 @@ export const MESSAGES = {
       field(8, "uptime_ms", "u32", true, "milliseconds since boot"),
       field(9, "model_size", "u32", false, "size of the active model; absent when none"),
       field(10, "model_crc", "u32", false, "CRC-32 of the active model; absent when none"),
+      field(
+        11,
+        "stored_size",
+        "u32",
+        false,
+        "size of the model kept in non-volatile storage (flash), which the device activates at boot; absent when none",
+      ),
+      field(12, "stored_crc", "u32", false, "CRC-32 of the stored model; absent when none"),
+      field(
+        13,
+        "stored_seq",
+        "u32",
+        false,
+        "commit number of the stored model (counts LOADs committed to flash)",
+      ),
     ],
   },
   LOAD_READY: {

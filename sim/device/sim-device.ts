@@ -13,6 +13,8 @@ import {
   ACCEL_INCLUDE_DIRS,
   RTL_INCLUDE_DIRS,
   SOC_ACCEL_SOURCES,
+  SOC_FLASH_MODEL_SOURCES,
+  SOC_FLASH_SOURCES,
   SOC_SOURCES,
   SOC_XMEM_PINS_SOURCES,
 } from "../../fpga/build/sources.js";
@@ -46,13 +48,23 @@ export async function buildSim(opts: BuildSimOptions = {}): Promise<string> {
   // The DSP rows of the array are simulated with yosys's own SB_MAC16 model when it is installed.
   const dspLib = ice40SimLib();
   const sources = [
-    ...[...SOC_SOURCES, ...SOC_ACCEL_SOURCES, ...pins, ...MODELS].map((f) => fromRoot(f)),
+    ...[
+      ...SOC_SOURCES,
+      ...SOC_ACCEL_SOURCES,
+      ...SOC_FLASH_SOURCES,
+      ...SOC_FLASH_MODEL_SOURCES,
+      ...pins,
+      ...MODELS,
+    ].map((f) => fromRoot(f)),
     ...(dspLib ? [fromRoot("fpga/rtl/accel/quart_mac2_dsp.v"), dspLib] : []),
   ];
   const defines = [
     "SOC_ACCEL",
     // the core's clock stops while it is idle (fpga/rtl/soc/soc_accel.v): uploads simulate faster
     "SOC_ACCEL_IDLE_GATE",
+    // the QSPI flash controller with the pin-level flash model (--flash keeps its contents in a file)
+    "SOC_FLASH",
+    "SOC_FLASH_MODEL",
     ...(opts.xmemPins ? ["SOC_XMEM_PINS"] : []),
     ...(dspLib ? ["SOC_ACCEL_DSP", ...ICE40_SIM_DEFINES] : []),
   ];
@@ -133,6 +145,11 @@ export interface StartSimOptions {
   readonly ramImage?: string;
   /** UART line rate after reset; default: the SoC reset divisor (UART_RESET_BAUD). */
   readonly baud?: number;
+  /**
+   * File holding the QSPI flash's contents (`--flash`): read at start if it exists (else the flash is
+   * erased), written back when the simulator stops, so the next one boots with the model stored there.
+   */
+  readonly flashFile?: string;
   /** Write a VCD waveform (builds the tracing variant of the simulator). */
   readonly traceFile?: string;
   readonly faults?: SimFaults;
@@ -220,6 +237,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
   const args = ["--firmware", firmware];
   if (opts.ramImage !== undefined) args.push("--ram-image", opts.ramImage);
   if (opts.baud !== undefined) args.push("--baud", `${opts.baud}`);
+  if (opts.flashFile !== undefined) args.push("--flash", opts.flashFile);
   if (opts.traceFile !== undefined) args.push("--trace", opts.traceFile);
   if (opts.maxCycles !== undefined) args.push("--max-cycles", `${opts.maxCycles}`);
   if (opts.exitOnHalt) args.push("--exit-on-halt");

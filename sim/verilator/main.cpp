@@ -17,6 +17,9 @@
 //
 // Options (plus Verilator's +args, e.g. +firmware=<hex> which --firmware sets):
 //   --firmware <hex>     ROM image (32-bit words, one per line)
+//   --flash <file>       contents of the QSPI flash model (16 MiB, erased = 0xff): loaded at start when the
+//                        file exists, written back on exit (SIGTERM/SIGINT, sim exit, --max-cycles), so a
+//                        fresh simulator given the same file boots with what the previous one stored
 //   --ram-image <bin>    bytes written into the SPRAM model from the RAM base before reset (the app image
 //                        the boot ROM loader checks and starts; on the board it comes from SPI flash)
 //   --baud <n>           UART line rate after reset (default: the SoC's reset divisor)
@@ -174,6 +177,7 @@ struct LineReceiver {
 struct Options {
   std::string firmware;
   std::string ram_image;
+  std::string flash;
   std::string trace;
   uint32_t baud = 0;
   uint64_t max_cycles = 0;
@@ -198,6 +202,7 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
     };
     if (a == "--firmware") o.firmware = value();
     else if (a == "--ram-image") o.ram_image = value();
+    else if (a == "--flash") o.flash = value();
     else if (a == "--baud") o.baud = static_cast<uint32_t>(std::stoul(value()));
     else if (a == "--trace") o.trace = value();
     else if (a == "--fault-drop") o.faults.drop = std::stod(value());
@@ -292,6 +297,48 @@ bool load_ram_image(VerilatedContext& ctx, const std::string& path) {
   return true;
 }
 
+// The flash model's array (spi_flash_model.v r_mem, public): one byte per entry.
+uint8_t* flash_array(VerilatedContext& ctx, size_t& bytes) {
+  for (const auto& kv : *ctx.scopeNameMap()) {
+    if (std::string(kv.first).find("u_flash_mem") == std::string::npos) continue;
+    VerilatedVar* var = kv.second->varFind("r_mem");
+    if (!var) continue;
+    bytes = static_cast<size_t>(var->totalSize());
+    return static_cast<uint8_t*>(var->datap());
+  }
+  return nullptr;
+}
+
+// Fills the flash model from `path` if it exists (a missing file is an erased flash).
+bool load_flash(VerilatedContext& ctx, const std::string& path) {
+  size_t cap = 0;
+  uint8_t* mem = flash_array(ctx, cap);
+  if (!mem) {
+    std::fprintf(stderr, "quart sim: --flash given, but this build has no flash model\n");
+    return false;
+  }
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return errno == ENOENT;
+  size_t n = std::fread(mem, 1, cap, f);
+  std::fclose(f);
+  std::printf("QUART_SIM_FLASH loaded=%zu\n", n);
+  return true;
+}
+
+// Writes the whole flash model to `path` (through a temporary file, so a crash never leaves half of it).
+void save_flash(VerilatedContext& ctx, const std::string& path) {
+  size_t cap = 0;
+  uint8_t* mem = flash_array(ctx, cap);
+  if (!mem) return;
+  std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f || std::fwrite(mem, 1, cap, f) != cap || std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::fprintf(stderr, "quart sim: cannot write --flash %s: %s\n", path.c_str(), std::strerror(errno));
+    return;
+  }
+  std::printf("QUART_SIM_FLASH saved=%zu\n", cap);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -374,6 +421,8 @@ int main(int argc, char** argv) {
   top->i_rst_n = 1;
   top->i_uart_rx = 1;
   top->eval();
+  // after the first eval: the flash model's initial block erases its array then
+  if (!opt.flash.empty() && !load_flash(*ctx, opt.flash)) return 2;
   auto t0 = std::chrono::steady_clock::now();
 
   while (!done && !g_stop) {
@@ -486,6 +535,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!opt.flash.empty()) save_flash(*ctx, opt.flash);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("QUART_SIM_STATS cycles=%" PRIu64 " seconds=%.3f cycles_per_second=%.0f retired=%" PRIu64
               " rx_bytes=%" PRIu64 " tx_bytes=%" PRIu64 " dropped=%" PRIu64 " flipped=%" PRIu64

@@ -2,16 +2,16 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'h09dc70df
+`define SOC_MAP_HASH 32'h72054063
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
 `define SOC_UART_TX_FIFO_DEPTH 16 // TX FIFO bytes
 `define SOC_SYSCTL_RESET_KEY 45063 // value to write to SYSCTL.RESET
 `define SOC_RESET_CYCLES 16 // cycles the reset is held after any reset request
-`define SOC_RAM_APP_SIZE 40960 // RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack
-`define SOC_RAM_APP_IMAGE_SIZE 20480 // largest application image (header + code + constants + .data initialisers) at the RAM base
-`define SOC_RAM_MODEL_SIZE 24576 // RAM bytes after the application area for model blobs: two halves (staging and active)
+`define SOC_RAM_APP_SIZE 45056 // RAM bytes from the RAM base for the application: its image, then .data, .bss and the stack
+`define SOC_RAM_APP_IMAGE_SIZE 24576 // largest application image (header + code + constants + .data initialisers) at the RAM base
+`define SOC_RAM_MODEL_SIZE 20480 // RAM bytes after the application area for model blobs: two halves (staging and active)
 `define SOC_ACCEL_STUB_ID 32'd1094927152 // ACCEL.ID of a build without the core, "ACC0"
 `define SOC_XMEM_SLOT_SIZE 2097152 // bytes of each of the two model slots at the XMEM base (LOAD stages into the one not active); the largest blob
 `define SOC_XMEM_INPUT_OFFSET 4194304 // XMEM offset of the input frame RUN receives (codes, NCHW)
@@ -24,6 +24,17 @@
 `define SOC_XMEM_WRITE_LATENCY 10 // XMEM cycles before the first byte of a write: CE setup, QPI command (2), address (6), turnaround
 `define SOC_XMEM_BYTE_CYCLES 2 // XMEM cycles per data byte (QPI, 4 bits per clock, SCLK = SoC clock)
 `define SOC_XMEM_BURST_BYTES 64 // longest XMEM burst: a transfer is split at every multiple of it (CE low time limit of the PSRAM's refresh, page boundaries), each piece paying the latency again
+`define SOC_FLASH_RECORD_OFFSET 1048576 // flash offset of the first of the two commit-record sectors
+`define SOC_FLASH_SECTOR_SIZE 4096 // flash erase sector (0x20 erases one)
+`define SOC_FLASH_BLOCK_SIZE 65536 // flash erase block (0xD8 erases one)
+`define SOC_FLASH_PAGE_SIZE 256 // flash program page (0x32 programs up to one, within it)
+`define SOC_FLASH_SLOT0_OFFSET 2097152 // flash offset of model slot 0
+`define SOC_FLASH_SLOT1_OFFSET 4194304 // flash offset of model slot 1
+`define SOC_FLASH_SLOT_SIZE 2097152 // bytes of each flash model slot (= XMEM_SLOT_SIZE)
+`define SOC_FLASH_SECTOR_ERASE_CYCLES 1080000 // cycles a 4 KiB sector erase keeps the flash busy (tSE typ. 45 ms)
+`define SOC_FLASH_BLOCK_ERASE_CYCLES 3600000 // cycles a 64 KiB block erase keeps the flash busy (tBE1 typ. 150 ms)
+`define SOC_FLASH_PAGE_PROGRAM_CYCLES 9600 // cycles a page program keeps the flash busy (tPP typ. 0.4 ms)
+`define SOC_FLASH_JEDEC_ID 15679512 // JEDEC ID (0x9F) of the W25Q128JV: manufacturer, type, capacity
 `define SOC_APP_HEADER_SIZE 16 // application image header: magic, length, CRC-32, entry
 `define SOC_APP_MAGIC 1347436881 // application image magic, "QAPP" in memory order
 `define SOC_HALT_ECALL 3'd1 // CPU halt cause: ecall
@@ -120,6 +131,23 @@
 `define SOC_SYSCTL_SCRATCH_IDX 10'd7 // rw: Free for software.
 `define SOC_SYSCTL_SCRATCH_RESET 32'h00000000
 
+// FLASHCTL: QSPI NOR flash controller (fpga/rtl/soc/soc_qspi_flash.v): command interface for write enable, program, erase and status (the CPU drives them byte by byte with CS held); the FLASH region reads the array with quad I/O fast reads (0xEB). Builds without the controller read 0 here (ID = 0).
+`define SOC_FLASHCTL_BASE 32'h10003000
+`define SOC_FLASHCTL_SIZE 32'h00001000
+`define SOC_FLASHCTL_MASK 32'hfffff000
+`define SOC_FLASHCTL_ADDR_BITS 12
+`define SOC_FLASHCTL_IDX_BITS 10
+`define SOC_FLASHCTL_ID_IDX 10'd0 // ro: Controller identity, "QSF1" in memory order; 0 without the controller.
+`define SOC_FLASHCTL_ID_RESET 32'h31465351
+`define SOC_FLASHCTL_CTRL_IDX 10'd1 // rw: Command mode. CS set holds the flash selected across DATA writes (one command); clearing it ends the command (the flash starts a program or erase then). Reads of the FLASH region while CS is set answer all ones.
+`define SOC_FLASHCTL_CTRL_RESET 32'h00000000
+`define SOC_FLASHCTL_CTRL_CS_BIT 0
+`define SOC_FLASHCTL_CTRL_QUAD_BIT 1
+`define SOC_FLASHCTL_CTRL_BYTES_BIT 4
+`define SOC_FLASHCTL_CTRL_BYTES_WIDTH 2
+`define SOC_FLASHCTL_DATA_IDX 10'd2 // rw: Write: shifts CTRL.BYTES + 1 bytes of the word out, bits 7:0 first, each MSB first; the bus waits until they are out. Read: the bytes IO1 delivered during the last write, the first in bits 7:0.
+`define SOC_FLASHCTL_BURSTS_IDX 10'd3 // ro: Quad reads the FLASH region started (0xEB commands) since reset; a word read that continues the previous one's address streams on without a new command.
+
 // ACCEL: Accelerator: the register window of the quart_accel core (fpga/rtl/accel/README.md) at offsets 0x00..0xff, then the SoC wrapper's registers. Builds without the core (the board until it fits) answer ID with ACCEL_STUB_ID and read 0 elsewhere.
 `define SOC_ACCEL_BASE 32'h20000000
 `define SOC_ACCEL_SIZE 32'h00010000
@@ -178,5 +206,11 @@
 `define SOC_XMEM_SIZE 32'h00800000
 `define SOC_XMEM_MASK 32'hff800000
 `define SOC_XMEM_ADDR_BITS 23
+
+// FLASH: The QSPI NOR flash array, read-only: a word read is a quad I/O fast read (0xEB: command, address and mode on the pins, 4 dummy clocks, 8 data nibbles at SCLK = clk / 2); the next word's read continues the same command. Program and erase go through FLASHCTL. Layout: FLASH_* constants.
+`define SOC_FLASH_BASE 32'h50000000
+`define SOC_FLASH_SIZE 32'h01000000
+`define SOC_FLASH_MASK 32'hff000000
+`define SOC_FLASH_ADDR_BITS 24
 
 `endif

@@ -69,9 +69,9 @@ module soc_top #(
   wire w_unused = &{1'b0, w_insn, w_rd_we, w_rd, w_rd_wdata};
 
   // ------------------------------------------------------------------ bus
-  wire [6:0] w_sel, w_sready;
+  wire [8:0] w_sel, w_sready;
   wire [31:0] w_rom_rdata, w_ram_rdata, w_uart_rdata, w_timer_rdata, w_sysctl_rdata, w_accel_rdata;
-  wire [31:0] w_xmem_rdata;
+  wire [31:0] w_xmem_rdata, w_flashctl_rdata, w_flash_rdata;
   soc_bus u_bus (
       .i_clk(i_clk),
       .i_rst(w_rst),
@@ -87,7 +87,9 @@ module soc_top #(
       .i_rdata_timer(w_timer_rdata),
       .i_rdata_sysctl(w_sysctl_rdata),
       .i_rdata_accel(w_accel_rdata),
-      .i_rdata_xmem(w_xmem_rdata)
+      .i_rdata_xmem(w_xmem_rdata),
+      .i_rdata_flashctl(w_flashctl_rdata),
+      .i_rdata_flash(w_flash_rdata)
   );
 
   // ------------------------------------------------------------------ slaves
@@ -194,5 +196,71 @@ module soc_top #(
   always @(posedge i_clk) r_xmem_ready <= ~w_rst & w_sel[6] & ~r_xmem_ready;
   assign w_sready[6] = r_xmem_ready;
   assign w_xmem_rdata = 32'd0;
+`endif
+
+`ifdef SOC_FLASH
+  // the QSPI NOR flash: models persist there (firmware/README.md); in simulation with SOC_FLASH_MODEL a
+  // pin-level W25Q128JV model sits on the pins, its contents loaded from and saved to a file
+  wire w_fl_sck, w_fl_cs_n;
+  wire [3:0] w_fl_out, w_fl_oe, w_fl_in;
+  soc_qspi_flash u_flash (
+      .i_clk(i_clk),
+      .i_rst(w_rst),
+      .i_valid(w_sel[7]),
+      .i_idx(w_addr[`SOC_FLASHCTL_ADDR_BITS-1:2]),
+      .i_wdata(w_wdata),
+      .i_wstrb(w_wstrb),
+      .o_ready(w_sready[7]),
+      .o_rdata(w_flashctl_rdata),
+      .i_mvalid(w_sel[8]),
+      .i_maddr(w_addr[`SOC_FLASH_ADDR_BITS-1:0]),
+      .i_mwstrb(w_wstrb),
+      .o_mready(w_sready[8]),
+      .o_mrdata(w_flash_rdata),
+      .o_sck(w_fl_sck),
+      .o_cs_n(w_fl_cs_n),
+      .o_io(w_fl_out),
+      .o_io_oe(w_fl_oe),
+      .i_io(w_fl_in)
+  );
+`ifdef SOC_FLASH_MODEL
+  wire [3:0] w_fm_out, w_fm_oe;
+  wire [31:0] w_fm_programs, w_fm_erases;
+  spi_flash_model #(
+      .AW(`SOC_FLASH_ADDR_BITS),
+      .SECTOR_ERASE_CYCLES(`SOC_FLASH_SECTOR_ERASE_CYCLES),
+      .BLOCK_ERASE_CYCLES(`SOC_FLASH_BLOCK_ERASE_CYCLES),
+      .PAGE_PROGRAM_CYCLES(`SOC_FLASH_PAGE_PROGRAM_CYCLES),
+      .JEDEC_ID(`SOC_FLASH_JEDEC_ID)
+  ) u_flash_mem (
+      .i_clk(i_clk),
+      .i_sck(w_fl_sck),
+      .i_cs_n(w_fl_cs_n),
+      .i_io(w_fl_in),
+      .o_io(w_fm_out),
+      .o_oe(w_fm_oe),
+      .o_programs(w_fm_programs),
+      .o_erases(w_fm_erases)
+  );
+  // the board's pull-ups on lines nobody drives
+  assign w_fl_in = (w_fl_oe & w_fl_out) | (w_fm_oe & w_fm_out) | ~(w_fl_oe | w_fm_oe);
+  wire w_fl_unused = &{1'b0, w_fm_programs, w_fm_erases};
+`else
+  // TODO(board): SB_IO tristates on the iCEBreaker's flash pins (SCK 15, SS 16, IO0 14, IO1 17, IO2 12,
+  // IO3 13) in icebreaker_top.v
+  assign w_fl_in = 4'hf;
+  wire w_fl_unused = &{1'b0, w_fl_sck, w_fl_cs_n, w_fl_out, w_fl_oe};
+`endif
+`else
+  // no flash controller: FLASHCTL reads 0 (ID = 0 tells the firmware), FLASH reads 0
+  reg r_fl_ready, r_flm_ready;
+  always @(posedge i_clk) begin
+    r_fl_ready <= ~w_rst & w_sel[7] & ~r_fl_ready;
+    r_flm_ready <= ~w_rst & w_sel[8] & ~r_flm_ready;
+  end
+  assign w_sready[7] = r_fl_ready;
+  assign w_sready[8] = r_flm_ready;
+  assign w_flashctl_rdata = 32'd0;
+  assign w_flash_rdata = 32'd0;
 `endif
 endmodule

@@ -1,0 +1,172 @@
+/**
+ * Models kept in the SoC's QSPI flash (fpga/rtl/soc/soc_qspi_flash.v, the pin-level W25Q128JV model
+ * sim/spi_flash_model.v with the data sheet's erase and program times, its contents in a file the
+ * simulator loads at start and saves on exit): LOAD programs the flash slot not in use and writes the
+ * commit record last; boot copies the stored model into XMEM and activates it. Small random graphs
+ * lowered for the icebreaker target; every output is compared with sim/isa runBlob bit for bit.
+ *
+ * The tests run in order on one flash file: a power cycle is a new simulator process given the file.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { readBlob } from "../../../compiler/blob/reader.js";
+import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.js";
+import { icebreaker } from "../../../compiler/isa/targets.js";
+import { lowerQGraph } from "../../../compiler/lower/index.js";
+import { SOC_CLOCK_HZ } from "../../../fpga/soc/map.js";
+import { type Session, withSession } from "../../../host/device/device.js";
+import { runBlobOnDevice } from "../../../host/device/run.js";
+import { openSimDevice, type SimBackedDevice } from "../../../host/device/sim.js";
+import { crc32, DeviceError, encodeBody, MESSAGES } from "../../../host/protocol/index.js";
+import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
+import { SIM_TOOLS, type SimFaults } from "../../../sim/device/sim-device.js";
+import { runBlob } from "../../../sim/isa/run.js";
+import { skipUnless, tempDir } from "../../fpga/cpu/cpu-harness.js";
+import { randomInputCodes, randomQGraph } from "../../helpers/random-qgraph.js";
+
+const skip = skipUnless([...SIM_TOOLS, ...FIRMWARE_TOOLS]);
+
+function model(seed: number, acc32Output: boolean) {
+  for (let s = seed; s < seed + 40; s++) {
+    const g = randomQGraph({ seed: s, input: [1, 3, 10, 10], layers: 3, acc32Output });
+    const lowered = lowerQGraph(g, icebreaker, { ignoreArenaLimit: true });
+    if (lowered.actBytes > icebreaker.segments.ACT.bytes) continue;
+    const bytes = encodeBlob(contentsFromLowered(lowered));
+    const blob = readBlob(bytes);
+    const input = randomInputCodes(g, 7);
+    return { bytes, blob, input, codes: Array.from(runBlob(blob, input).codes), crc: crc32(bytes) };
+  }
+  throw new Error("no small graph fits");
+}
+type Model = ReturnType<typeof model>;
+
+describe("models in the SoC's QSPI flash survive power cycles and failed loads", {
+  skip,
+  timeout: 600_000,
+}, () => {
+  const flashFile = join(tempDir("flash"), "flash.bin");
+  const a = model(1, false);
+  const b = model(20, true);
+  assert.notEqual(a.crc, b.crc);
+
+  /** A fresh simulator process on the flash file: the board powered up. */
+  async function poweredUp<T>(
+    fn: (s: Session, dev: SimBackedDevice) => Promise<T>,
+    faults?: SimFaults,
+  ): Promise<T> {
+    const dev = await openSimDevice({ flashFile, faults });
+    return withSession(
+      async () => dev,
+      async (s) => {
+        await s.client.setBaud(3_000_000);
+        return fn(s, dev);
+      },
+    );
+  }
+
+  async function runs(s: Session, m: Model, what: string): Promise<void> {
+    const r = await runBlobOnDevice(s.client, m.blob, m.input);
+    assert.deepEqual(Array.from(r.codes), m.codes, `${what}: output codes`);
+  }
+
+  test("LOAD stores the model; the next power-up runs it without an upload, bit-identical", async (t) => {
+    await poweredUp(async (s, dev) => {
+      assert.equal(s.info.stored, undefined, "an erased flash holds no model");
+      assert.equal(s.info.model, undefined);
+      const m0 = await dev.sim.mark();
+      const w0 = performance.now();
+      const load = await s.client.load(a.bytes);
+      const m1 = await dev.sim.mark();
+      assert.equal(load.verified, true);
+      t.diagnostic(
+        `LOAD of ${a.bytes.length} B at 3 Mbaud, flash commit included: ${m1.cycle - m0.cycle} SoC cycles ` +
+          `(${(((m1.cycle - m0.cycle) / SOC_CLOCK_HZ) * 1000).toFixed(1)} ms of device time), ` +
+          `${((performance.now() - w0) / 1000).toFixed(2)} s wall clock`,
+      );
+      const info = await s.client.hello();
+      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
+      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      await runs(s, a, "after LOAD");
+    });
+    await poweredUp(async (s) => {
+      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc }, "active at boot");
+      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      await runs(s, a, "after the power cycle, without an upload");
+      const again = await s.client.load(a.bytes);
+      assert.equal(again.skipped, true, "the host sees the model active and sends nothing");
+    });
+  });
+
+  test("a LOAD whose link closes half-way leaves the stored model, also after a power cycle", async () => {
+    await poweredUp(async (s, dev) => {
+      let closing: Promise<void> | undefined;
+      await assert.rejects(
+        s.client.load(b.bytes, {
+          chunkSize: 256,
+          onProgress: (p) => {
+            if (p.phase === "upload" && p.bytes >= b.bytes.length / 2 && !closing) closing = dev.close();
+          },
+        }),
+      );
+      await closing;
+    });
+    await poweredUp(async (s) => {
+      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc });
+      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      await runs(s, a, "after the interrupted LOAD");
+    });
+  });
+
+  test("a blob that fails the whole-blob CRC-32 is refused and the old model keeps running", async () => {
+    await poweredUp(async (s) => {
+      const size = b.bytes.length;
+      const ready = await s.client.request("LOAD_BEGIN", { size, crc: (b.crc ^ 1) >>> 0, resume: false });
+      assert.equal(ready.have, 0);
+      const chunks: Promise<void>[] = [];
+      for (let off = 0; off < size; off += 1024) {
+        const data = b.bytes.subarray(off, Math.min(size, off + 1024));
+        chunks.push(s.client.channel.send(MESSAGES.LOAD_CHUNK.op, encodeBody("LOAD_CHUNK", { off, data })));
+      }
+      await Promise.all(chunks);
+      await assert.rejects(s.client.request("LOAD_END", { size }), (e: unknown) => {
+        assert.ok(e instanceof DeviceError && e.is("CRC_MISMATCH"), String(e));
+        assert.equal(e.detail, b.crc, "the device found the real blob's CRC");
+        return true;
+      });
+      const info = await s.client.hello();
+      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
+      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      await runs(s, a, "after the refused blob");
+    });
+  });
+
+  test("with 1e-4 of the bytes dropped and 1e-4 flipped both ways, LOAD and RUN still verify; the new model persists", async () => {
+    const faults: SimFaults = { drop: 1e-4, flip: 1e-4, direction: "both", seed: 9 };
+    let hit = 0;
+    await poweredUp(async (s, dev) => {
+      // two models back and forth: enough line bytes for several faults (seed 9 strikes within the first
+      // 2 000 bytes; the sequence is deterministic)
+      for (const [m, seq] of [
+        [b, 2],
+        [a, 3],
+        [b, 4],
+      ] as const) {
+        const load = await s.client.load(m.bytes, { force: true });
+        assert.equal(load.verified, true);
+        assert.deepEqual((await s.client.hello()).stored, { size: m.bytes.length, crc: m.crc, seq });
+        await runs(s, m, "on the noisy line");
+      }
+      await dev.close();
+      const st = dev.simStats();
+      hit = (st?.dropped ?? 0) + (st?.flipped ?? 0);
+      console.log(`noisy session: ${JSON.stringify(st)}`);
+    }, faults);
+    assert.ok(hit > 0, "the faults were there and were repaired");
+    await poweredUp(async (s) => {
+      assert.deepEqual(s.info.model, { size: b.bytes.length, crc: b.crc });
+      assert.deepEqual(s.info.stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
+      await runs(s, b, "after the power cycle");
+    });
+  });
+});
