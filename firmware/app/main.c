@@ -54,6 +54,7 @@
 #endif
 
 static qp_device_t dev;
+static qp_app_t app; /* defined with its callbacks below */
 static uint32_t active_slot; /* 0 or 1; the other one stages */
 static int have_accel;
 static uint32_t slot_size;
@@ -329,39 +330,70 @@ static int commit_step(void *ctx) {
   }
 }
 
-/* Boot: the newest record whose blob reads back with its CRC-32 is copied into XMEM slot 0 and made
- * active. Returns 1 when a model was activated. */
-static int restore_from_flash(void) {
-  uint32_t r[2][REC_WORDS];
-  int ok[2], k;
-  ok[0] = record_read(record_off(0), r[0]);
-  ok[1] = record_read(record_off(1), r[1]);
-  for (k = 0; k < 2; k++) {
-    /* the newer valid record first (sequence numbers wrap: compare by difference) */
-    int pick = ok[0] && ok[1] ? ((int32_t)(r[1][1] - r[0][1]) > 0) ^ k : ok[0] ? (k ? -1 : 0) : ok[1] ? (k ? -1 : 1) : -1;
-    uint32_t off, crc = 0, size, n, i;
-    const volatile uint32_t *f;
-    if (pick < 0) break;
-    size = r[pick][3];
-    f = fl_map(flash_slot_off(r[pick][2]));
-    for (off = 0; off < size; off += n) {
-      n = size - off < VERIFY_STEP ? size - off : VERIFY_STEP;
-      for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[(off >> 2) + i];
-      crc = qp_crc32_bulk(crc, (const uint8_t *)vbuf, n);
-      copy_to_xmem(slot(0) + off, (const uint8_t *)vbuf, (n + 3u) & ~3u);
-    }
-    if (crc != r[pick][4]) continue;
-    stored.valid = 1;
-    stored.seq = r[pick][1];
-    stored.slot = r[pick][2];
-    stored.size = size;
-    stored.crc = crc;
-    active_slot = 0;
-    parse_blob(slot(0), size);
-    return 1;
+/* Boot restore, in the background: the newest valid record's model is declared active at once (INFO
+ * shows it, so the host does not upload it again), and the main loop copies it from flash into XMEM
+ * slot 0 a step at a time while it checks the CRC-32, so the link is served from the first moment. A
+ * RUN, or a commit, first finishes the copy (restore_finish). A blob whose CRC fails falls back to the
+ * older record, else no model is active. Reading a 1.4 MB model takes seconds on this CPU (the CRC-32
+ * is most of it), longer than the host waits for a SYNC_ACK. */
+#define RESTORE_STEP 256u /* about 20 k cycles: well inside the 512-byte RX FIFO at 3 Mbaud */
+static uint32_t recs[2][REC_WORDS];
+static struct {
+  int active;
+  int tried[2];
+  uint32_t rec, off, crc, t0;
+} rs;
+
+/* Picks the newest record not tried yet and starts copying it; returns 0 when none is left. */
+static int restore_start(void) {
+  int ok0 = !rs.tried[0] && record_read(record_off(0), recs[0]);
+  int ok1 = !rs.tried[1] && record_read(record_off(1), recs[1]);
+  /* sequence numbers wrap: compare by difference */
+  int pick = ok0 && ok1 ? (int32_t)(recs[1][1] - recs[0][1]) > 0 : ok0 ? 0 : ok1 ? 1 : -1;
+  if (pick < 0) {
+    rs.active = 0;
+    return 0;
   }
-  /* no record: the next commit starts with slot 0 and record 1 */
-  return 0;
+  rs.tried[pick] = 1;
+  rs.rec = (uint32_t)pick;
+  rs.off = 0;
+  rs.crc = 0;
+  rs.active = 1;
+  stored.valid = 1;
+  stored.seq = recs[pick][1];
+  stored.slot = recs[pick][2];
+  stored.size = recs[pick][3];
+  stored.crc = recs[pick][4];
+  active_slot = 0;
+  model.ok = APP_ST_BLOB_BAD; /* runnable once copied and parsed */
+  proto_set_model(&dev, stored.size, stored.crc);
+  return 1;
+}
+
+static void restore_step(void) {
+  const volatile uint32_t *f = fl_map(flash_slot_off(stored.slot) + rs.off);
+  uint32_t n = stored.size - rs.off, i;
+  if (n > RESTORE_STEP) n = RESTORE_STEP;
+  for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[i];
+  rs.crc = qp_crc32_bulk(rs.crc, (const uint8_t *)vbuf, n);
+  copy_to_xmem(slot(0) + rs.off, (const uint8_t *)vbuf, (n + 3u) & ~3u);
+  rs.off += n;
+  if (rs.off < stored.size) return;
+  if (rs.crc == stored.crc) {
+    rs.active = 0;
+    parse_blob(slot(0), stored.size);
+    app.restore_cycles = cycles32() - rs.t0;
+    return;
+  }
+  /* a corrupt stored blob: the older one, or nothing (the next commit reuses this slot and record) */
+  stored.valid = 0;
+  proto_clear_model(&dev);
+  model.ok = APP_ST_RUN_UNSUPPORTED;
+  if (!restore_start()) app.restore_cycles = cycles32() - rs.t0;
+}
+
+static void restore_finish(void) {
+  while (rs.active) restore_step();
 }
 
 static int stored_info(void *ctx, uint32_t out[3]) {
@@ -389,6 +421,9 @@ static int commit(void *ctx, uint32_t size, uint32_t crc) {
     activate_staged(size);
     return 0;
   }
+  /* the stored model's slot must not be the one the restore still reads when the commit picks its target
+   * (a corrupt newest record falls back to the older slot) */
+  restore_finish();
   job.phase = J_ERASE;
   job.size = size;
   job.crc = crc;
@@ -502,6 +537,7 @@ static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   int rc;
   (void)ctx;
   if (!have_accel) return APP_ST_RUN_UNSUPPORTED;
+  restore_finish(); /* a RUN may take long anyway: the host sends nothing meanwhile */
   if (model.ok) return model.ok;
   if (!lw || n_layout != 18u) return APP_ST_BAD_LAYOUT;
   if ((rc = get_layout(lw, &in)) != 0 || (rc = get_layout(lw + 9, &out)) != 0) return rc;
@@ -662,7 +698,11 @@ int main(void) {
   if (have_flash) app.commit_step = commit_step;
   ms_last_cycle = cycles32();
   proto_init(&dev, &app, now_ms());
-  if (have_flash && restore_from_flash()) proto_set_model(&dev, stored.size, stored.crc);
+  if (have_flash) {
+    app.has_storage = 1;
+    rs.t0 = cycles32();
+    restore_start();
+  }
   /* The UART removes COBS and checks each frame's CRC-32 (CTRL.FRAMED): per byte the CPU only stores
    * what arrived, which keeps up with 3 Mbaud (80 cycles a byte) where the software path could not. */
   {
@@ -673,5 +713,6 @@ int main(void) {
   for (;;) {
     receive_frames();
     proto_poll(&dev, now_ms());
+    if (rs.active) restore_step();
   }
 }

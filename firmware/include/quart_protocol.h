@@ -143,6 +143,7 @@
 #define QP_K_STATS_REPLY_CYCLES 12 /* u32: device clock cycles since reset, low 32 bits (see INFO.clock_hz) */
 #define QP_K_STATS_REPLY_CYCLES_HI 13 /* u32: device clock cycles since reset, high 32 bits */
 #define QP_K_STATS_REPLY_RX_BYTES 14 /* u32: frame bytes received (after COBS decoding), valid or not */
+#define QP_K_STATS_REPLY_RESTORE_CYCLES 15 /* u32: device clock cycles the boot spent activating the stored model (reading it from flash, checking its CRC-32, copying it into model memory); absent without non-volatile storage */
 #define QP_K_OK_OP 0 /* u8: opcode of the request */
 #define QP_K_OK_VALUE 1 /* u32: request-specific result (SET_BAUD: the new rate) */
 #define QP_K_ERROR_CODE 0 /* u16: error code, see ERRORS */
@@ -204,6 +205,7 @@
   X(STATS_REPLY, CYCLES, 0x55, 12, QP_FT_U32, 0, 0) \
   X(STATS_REPLY, CYCLES_HI, 0x55, 13, QP_FT_U32, 0, 0) \
   X(STATS_REPLY, RX_BYTES, 0x55, 14, QP_FT_U32, 0, 0) \
+  X(STATS_REPLY, RESTORE_CYCLES, 0x55, 15, QP_FT_U32, 0, 0) \
   X(OK, OP, 0x56, 0, QP_FT_U8, 1, 0) \
   X(OK, VALUE, 0x56, 1, QP_FT_U32, 0, 0) \
   X(ERROR, CODE, 0x5f, 0, QP_FT_U16, 1, 0) \

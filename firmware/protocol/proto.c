@@ -82,6 +82,7 @@ static void send_stats(qp_device_t *d) {
   set_run(&b, QP_K_STATS_REPLY_LOADS, extra, 3);
   if (d->app->cycles) set_run(&b, QP_K_STATS_REPLY_CYCLES, counters, 2);
   qp_body_set_u(&b, QP_K_STATS_REPLY_RX_BYTES, counters[2]);
+  if (d->app->has_storage) qp_body_set_u(&b, QP_K_STATS_REPLY_RESTORE_CYCLES, d->app->restore_cycles);
   send_body(d, QP_OP_STATS_REPLY, &b);
 }
 
@@ -429,6 +430,8 @@ void proto_set_model(qp_device_t *d, uint32_t size, uint32_t crc) {
   d->model_size = size;
   d->model_crc = crc;
 }
+
+void proto_clear_model(qp_device_t *d) { d->model_valid = 0; }
 
 void proto_feed_byte(qp_device_t *d, uint8_t b) { qp_link_rx_byte(&d->link, b); }
 

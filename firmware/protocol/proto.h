@@ -60,6 +60,8 @@ typedef struct {
   uint32_t input_capacity; /* largest input frame */
   uint32_t max_baud;       /* highest SET_BAUD rate, 0 if set_baud is NULL */
   uint32_t baud;           /* line rate at boot in bit/s (0: unknown); sets the retransmission timeout */
+  uint32_t restore_cycles; /* STATS_REPLY.restore_cycles: boot time spent activating a stored model */
+  uint8_t has_storage;     /* non-volatile model storage: restore_cycles is reported */
 
   void (*tx_byte)(void *ctx, uint8_t b);
   /* Bytes tx_byte can take without blocking; NULL: QP_TX_BURST per poll. */
@@ -137,6 +139,8 @@ typedef struct {
 void proto_init(qp_device_t *d, const qp_app_t *app, uint32_t now_ms);
 /* Declares a model that is already active at boot (e.g. kept in flash). */
 void proto_set_model(qp_device_t *d, uint32_t size, uint32_t crc);
+/* Withdraws it (e.g. a stored model that failed its check while being restored). */
+void proto_clear_model(qp_device_t *d);
 void proto_feed_byte(qp_device_t *d, uint8_t b);
 /* For a UART that decodes frames itself: see qp_link_rx_buffer() / qp_link_rx_frame(). */
 uint8_t *proto_rx_buffer(qp_device_t *d);

@@ -491,6 +491,13 @@ export const MESSAGES = {
       field(12, "cycles", "u32", false, "device clock cycles since reset, low 32 bits (see INFO.clock_hz)"),
       field(13, "cycles_hi", "u32", false, "device clock cycles since reset, high 32 bits"),
       field(14, "rx_bytes", "u32", false, "frame bytes received (after COBS decoding), valid or not"),
+      field(
+        15,
+        "restore_cycles",
+        "u32",
+        false,
+        "device clock cycles the boot spent activating the stored model (reading it from flash, checking its CRC-32, copying it into model memory); absent without non-volatile storage",
+      ),
     ],
   },
   OK: {

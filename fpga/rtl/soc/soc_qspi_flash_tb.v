@@ -251,6 +251,16 @@ module soc_qspi_flash_tb;
     check(got, 32'hffff_ffff, "read during a command");
     reg_access(CTRL, 1, 0);
 
+    // one command streams the whole array: 16 K words, the last one programmed
+    quad_program(24'h00fffc, 1, 32'hc0de_f00d);
+    wait_ready;
+    reg_access(`SOC_FLASHCTL_BURSTS_IDX, 0, 0);
+    bursts = got;
+    for (i = 0; i < 16384; i = i + 1) mem_read(4 * i);
+    check(got, 32'hc0de_f00d, "last word of a 64 KiB burst");
+    reg_access(`SOC_FLASHCTL_BURSTS_IDX, 0, 0);
+    check(got - bursts, 1, "64 KiB in one 0xEB");
+
     // 4 KiB sector erase
     cmd1(8'h06);
     reg_access(CTRL, 1, ctl(1, 0, 3));

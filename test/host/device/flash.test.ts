@@ -8,13 +8,14 @@
  * The tests run in order on one flash file: a power cycle is a new simulator process given the file.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { readBlob } from "../../../compiler/blob/reader.js";
 import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.js";
 import { icebreaker } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
-import { SOC_CLOCK_HZ } from "../../../fpga/soc/map.js";
+import { constant, SOC_CLOCK_HZ } from "../../../fpga/soc/map.js";
 import { type Session, withSession } from "../../../host/device/device.js";
 import { runBlobOnDevice } from "../../../host/device/run.js";
 import { openSimDevice, type SimBackedDevice } from "../../../host/device/sim.js";
@@ -160,13 +161,32 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
       await dev.close();
       const st = dev.simStats();
       hit = (st?.dropped ?? 0) + (st?.flipped ?? 0);
-      console.log(`noisy session: ${JSON.stringify(st)}`);
     }, faults);
     assert.ok(hit > 0, "the faults were there and were repaired");
     await poweredUp(async (s) => {
       assert.deepEqual(s.info.model, { size: b.bytes.length, crc: b.crc });
       assert.deepEqual(s.info.stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
       await runs(s, b, "after the power cycle");
+    });
+  });
+
+  test("a stored blob that went bad in flash is not run: boot falls back to the older commit", async () => {
+    // commit 4 (b) sits in flash slot 1 (commits alternate, the first in slot 0): flip one bit of it
+    const image = readFileSync(flashFile);
+    const at = constant("FLASH_SLOT1_OFFSET") + 100;
+    image[at] = image[at]! ^ 0x10;
+    writeFileSync(flashFile, image);
+    await poweredUp(async (s) => {
+      // b is declared at once (the copy runs in the background); the RUN waits for the copy, whose
+      // CRC-32 fails, and then runs the older commit's model
+      await runs(s, a, "the older model");
+      const info = await s.client.hello();
+      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
+      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 3 });
+      // the next LOAD goes to the bad slot and a record numbered after the good one
+      assert.equal((await s.client.load(b.bytes)).verified, true);
+      assert.deepEqual((await s.client.hello()).stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
+      await runs(s, b, "reloaded");
     });
   });
 });

@@ -36,7 +36,7 @@ module spi_flash_model #(
   reg [7:0] r_page[0:255];
   reg [255:0] r_page_set;
   reg r_sck_d = 1'b0;
-  reg [15:0] r_rises = 16'd0;
+  reg [31:0] r_rises = 32'd0;  // a quad read may stream the whole array in one command
   reg [7:0] r_cmd = 8'd0;
   reg [23:0] r_addr = 24'd0;
   reg [6:0] r_byte = 7'd0;  // bits of the data byte so far
@@ -60,20 +60,20 @@ module spi_flash_model #(
   wire [7:0] w_sr2 = 8'h02;  // QE
   wire w_quad_cmd = r_cmd == 8'heb;
   // single-line commands: command (8 rises) then address (24) for reads/programs/erases
-  wire [15:0] w_k = r_rises - 16'd8;
+  wire [31:0] w_k = r_rises - 32'd8;
   // what the flash sends on IO1 (single) or IO0..3 (quad) for the current clock
-  wire [15:0] w_qk = r_rises - 16'd20;  // 0xEB: cmd 8, addr 6, mode 2, dummy 4
-  wire [AW-1:0] w_qaddr = r_addr[AW-1:0] + {{(AW - 15) {1'b0}}, w_qk[15:1]};
+  wire [31:0] w_qk = r_rises - 32'd20;  // 0xEB: cmd 8, addr 6, mode 2, dummy 4
+  wire [AW-1:0] w_qaddr = r_addr[AW-1:0] + w_qk[AW:1];
   wire [7:0] w_qbyte = r_mem[w_qaddr];
-  wire [15:0] w_sk = r_rises - 16'd32;  // 0x03: cmd 8, addr 24
-  wire [AW-1:0] w_saddr = r_addr[AW-1:0] + {{(AW - 13) {1'b0}}, w_sk[15:3]};
+  wire [31:0] w_sk = r_rises - 32'd32;  // 0x03: cmd 8, addr 24
+  wire [AW-1:0] w_saddr = r_addr[AW-1:0] + w_sk[AW+2:3];
   wire [7:0] w_sbyte = r_mem[w_saddr];
   reg [7:0] r_out_byte;
   reg r_single_out;
   always @* begin
     r_single_out = 1'b0;
     r_out_byte = 8'h00;
-    if (r_rises >= 16'd8) begin
+    if (r_rises >= 32'd8) begin
       case (r_cmd)
         8'h05: begin
           r_single_out = 1'b1;
@@ -88,7 +88,7 @@ module spi_flash_model #(
           r_out_byte = w_k[4:3] == 2'd0 ? JEDEC_ID[23:16] : w_k[4:3] == 2'd1 ? JEDEC_ID[15:8] : JEDEC_ID[7:0];
         end
         8'h03: begin
-          r_single_out = !w_busy && r_rises >= 16'd32;
+          r_single_out = !w_busy && r_rises >= 32'd32;
           r_out_byte = w_sbyte;
         end
         default: ;
@@ -96,14 +96,14 @@ module spi_flash_model #(
     end
   end
   wire [2:0] w_bit = r_cmd == 8'h03 ? ~w_sk[2:0] : ~w_k[2:0];
-  wire w_quad_out = ~i_cs_n & ~w_busy & w_quad_cmd & (r_rises >= 16'd20);
+  wire w_quad_out = ~i_cs_n & ~w_busy & w_quad_cmd & (r_rises >= 32'd20);
   assign o_oe = w_quad_out ? 4'b1111 : (~i_cs_n & r_single_out) ? 4'b0010 : 4'b0000;
   assign o_io = w_quad_out ? (w_qk[0] ? w_qbyte[3:0] : w_qbyte[7:4]) : {2'b00, r_out_byte[w_bit], 1'b0};
 
   wire w_rise = ~i_cs_n & i_sck & ~r_sck_d;
   // a page program acts on CS# rising after a whole number of data bytes
-  wire w_prog_ok = r_wel & (r_cmd == 8'h02 ? r_rises > 16'd32 && r_rises[2:0] == 3'd0 :
-                            r_cmd == 8'h32 ? r_rises > 16'd32 && r_rises[0] == 1'b0 : 1'b0);
+  wire w_prog_ok = r_wel & (r_cmd == 8'h02 ? r_rises > 32'd32 && r_rises[2:0] == 3'd0 :
+                            r_cmd == 8'h32 ? r_rises > 32'd32 && r_rises[0] == 1'b0 : 1'b0);
 
   // where the pending program or erase acts (sector, block and page bases are taken from it)
   wire [AW-1:0] w_op = r_op_addr[AW-1:0];
@@ -133,10 +133,10 @@ module spi_flash_model #(
     end
     if (i_cs_n) begin
       // CS# rising: commands that act on deselect
-      if (r_rises != 16'd0 && !w_busy) begin
-        if (r_rises == 16'd8 && r_cmd == 8'h06) r_wel <= 1'b1;
-        if (r_rises == 16'd8 && r_cmd == 8'h04) r_wel <= 1'b0;
-        if (r_wel && r_rises == 16'd32 && (r_cmd == 8'h20 || r_cmd == 8'hd8)) begin
+      if (r_rises != 32'd0 && !w_busy) begin
+        if (r_rises == 32'd8 && r_cmd == 8'h06) r_wel <= 1'b1;
+        if (r_rises == 32'd8 && r_cmd == 8'h04) r_wel <= 1'b0;
+        if (r_wel && r_rises == 32'd32 && (r_cmd == 8'h20 || r_cmd == 8'hd8)) begin
           r_pending <= r_cmd == 8'h20 ? 2'd1 : 2'd2;
           r_op_addr <= r_addr;
           r_busy <= r_cmd == 8'h20 ? SECTOR_ERASE_CYCLES : BLOCK_ERASE_CYCLES;
@@ -147,15 +147,15 @@ module spi_flash_model #(
           r_busy <= PAGE_PROGRAM_CYCLES;
         end else r_page_set <= 256'd0;  // a program that did not qualify leaves nothing behind
       end
-      r_rises <= 16'd0;
+      r_rises <= 32'd0;
     end else if (w_rise) begin
-      r_rises <= r_rises + 16'd1;
-      if (r_rises < 16'd8) r_cmd <= {r_cmd[6:0], i_io[0]};
+      r_rises <= r_rises + 32'd1;
+      if (r_rises < 32'd8) r_cmd <= {r_cmd[6:0], i_io[0]};
       else if (r_cmd == 8'heb) begin
-        if (r_rises < 16'd14) r_addr <= {r_addr[19:0], i_io};
-      end else if (r_rises < 16'd32) begin
+        if (r_rises < 32'd14) r_addr <= {r_addr[19:0], i_io};
+      end else if (r_rises < 32'd32) begin
         r_addr <= {r_addr[22:0], i_io[0]};
-        if (r_rises == 16'd31) r_page_at <= {r_addr[6:0], i_io[0]};
+        if (r_rises == 32'd31) r_page_at <= {r_addr[6:0], i_io[0]};
       end else if (!w_busy && r_wel && r_cmd == 8'h02) begin
         r_byte <= {r_byte[5:0], i_io[0]};
         if (r_rises[2:0] == 3'd7) begin
@@ -173,5 +173,5 @@ module spi_flash_model #(
       end
     end
   end
-  wire w_unused = &{1'b0, r_op_addr[7:0], w_k[15:5]};
+  wire w_unused = &{1'b0, r_op_addr[7:0], w_k[31:5], w_qk[31:AW+1], w_sk[31:AW+3]};
 endmodule
