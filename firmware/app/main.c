@@ -268,7 +268,7 @@ static uint32_t vbuf[VERIFY_STEP / 4u];
 
 static void activate_staged(uint32_t size);
 
-static int commit_step(void *ctx) {
+static int commit_step(void *ctx, uint32_t *found_crc) {
   uint32_t base = flash_slot_off(job.fslot), rec[REC_WORDS], got[REC_WORDS], n, i;
   (void)ctx;
   if (fl_busy()) return QP_PENDING;
@@ -304,7 +304,12 @@ static int commit_step(void *ctx) {
       job.vcrc = qp_crc32_bulk(job.vcrc, (const uint8_t *)vbuf, n);
       job.off += n;
       if (job.off < job.size) return QP_PENDING;
-      if (job.vcrc != job.crc) return APP_ST_FLASH_VERIFY;
+      /* the only whole-blob check (commit_verifies): a blob corrupted on the way or in flash ends here,
+       * before any record names it */
+      if (job.vcrc != job.crc) {
+        *found_crc = job.vcrc;
+        return QP_CRC_BAD;
+      }
       job.phase = J_REC_ERASE;
     }
       /* fall through */
@@ -695,7 +700,10 @@ int main(void) {
   app.baud = SOC_CLOCK_HZ / (mmio_read(SOC_UART_DIVISOR_ADDR) & SOC_UART_DIVISOR_VALUE_MASK);
   /* Flash persistence needs the XMEM slots to stage in and run from. */
   have_flash = have_accel && fl_present();
-  if (have_flash) app.commit_step = commit_step;
+  if (have_flash) {
+    app.commit_step = commit_step;
+    app.commit_verifies = 1;
+  }
   ms_last_cycle = cycles32();
   proto_init(&dev, &app, now_ms());
   if (have_flash) {

@@ -137,6 +137,10 @@ static void load_end(qp_device_t *d, const qp_body_t *b) {
     d->state = QP_ST_VERIFY;
     d->verify_off = 0;
     d->verify_crc = 0;
+    if (d->app->commit_step && d->app->commit_verifies) {
+      d->verify_off = d->load_size; /* the commit reads the stored blob back instead */
+      d->verify_crc = d->load_crc;
+    }
   }
 }
 
@@ -184,12 +188,15 @@ static void verify_step(qp_device_t *d) {
 /* Steps a commit the app finishes in pieces; the reply waits for a free transmit slot. */
 static void commit_poll(qp_device_t *d) {
   int rc;
+  uint32_t found = 0;
   if (!qp_link_tx_room(&d->link)) return;
-  rc = d->app->commit_step(d->app->ctx);
+  rc = d->app->commit_step(d->app->ctx, &found);
   if (rc == QP_PENDING) return;
   d->state = QP_ST_IDLE;
   if (rc) {
-    if (!d->commit_quiet) send_error(d, QP_OP_LOAD_END, QP_E_COMMIT_FAILED, 1, (uint32_t)rc);
+    if (d->commit_quiet) d->commit_quiet = 0;
+    else if (rc == QP_CRC_BAD) send_error(d, QP_OP_LOAD_END, QP_E_CRC_MISMATCH, 1, found);
+    else send_error(d, QP_OP_LOAD_END, QP_E_COMMIT_FAILED, 1, (uint32_t)rc);
     return;
   }
   commit_done(d);

@@ -74,7 +74,12 @@ typedef struct {
    * QP_PENDING (0: the staged blob is active; else a status, and the previous model stays active), so
    * a long commit (programming flash) keeps the UART served. */
   int (*commit)(void *ctx, uint32_t size, uint32_t crc);
-  int (*commit_step)(void *ctx);
+  /* QP_CRC_BAD: the blob read back from where it was stored has another CRC-32 (*found_crc), which LOAD_END
+   * reports as CRC_MISMATCH. */
+  int (*commit_step)(void *ctx, uint32_t *found_crc);
+  /* commit_step reads the stored blob back and checks its CRC-32 itself (a flash written from the staging
+   * area): LOAD_END then skips reading the staging area back, which would check the same bytes twice. */
+  uint8_t commit_verifies;
   /* The model in non-volatile storage (INFO.stored_*): fills size, crc, seq and returns 1, or 0 for none.
    * May be NULL. */
   int (*stored)(void *ctx, uint32_t out[3]);
@@ -96,8 +101,9 @@ typedef struct {
 #define QP_TX_BURST 32u
 #endif
 
-/* commit_step: not finished yet */
+/* commit_step: not finished yet; the stored blob failed its CRC-32 */
 #define QP_PENDING (-1)
+#define QP_CRC_BAD (-2)
 
 enum { QP_ST_IDLE, QP_ST_VERIFY, QP_ST_STREAM, QP_ST_ACTION, QP_ST_COMMIT };
 
