@@ -1,7 +1,8 @@
 /**
  * The host-side device session against the simulated SoC (Verilator + ROM loader + protocol app in RAM):
  * `quart info` / `quart flash` end to end, flashing through a faulty line, refusal of an oversized blob
- * with the previous model kept, RUN of a blob that is not a model refused, RESET through the loader, and one-line errors
+ * with the previous model kept, RUN of a blob that is not a model refused, RESET through the loader (the model stored
+ * in flash comes back), and one-line errors
  * for a bad or absent port.
  */
 import assert from "node:assert/strict";
@@ -120,9 +121,11 @@ describe("device session on the simulated SoC", { skip }, () => {
           );
           return true;
         });
-        // RESET: the loader re-verifies the (unchanged) app image in RAM and restarts it; RAM state is gone.
+        // RESET: the loader re-verifies the (unchanged) app image in RAM and restarts it; RAM state is gone,
+        // and the app activates the model LOAD stored in the flash again.
         const back = await client.reset();
-        assert.equal(back.model, undefined);
+        assert.deepEqual(back.model, { size: small.length, crc: crc32(small) });
+        assert.deepEqual(back.stored, { size: small.length, crc: crc32(small), seq: 1 });
         assert.ok(back.uptimeMs < 1000, `uptime ${back.uptimeMs} ms after reset`);
       },
     );
