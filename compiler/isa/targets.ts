@@ -19,6 +19,25 @@ export interface ExternalMemory {
   readonly latencyCycles: number;
   /** Extra cycles per DMA row (burst setup, address phase; the DMA engine's own cycles per row included). */
   readonly rowOverheadCycles: number;
+  /**
+   * Set for a device that times every transfer from its addresses (the SoC's PSRAM): the averages above
+   * then serve the tiling heuristics only, and the performance model times each DMA row exactly.
+   */
+  readonly burst?: BurstTiming;
+}
+
+/**
+ * A memory that serves one transfer (one DMA row) at a time: the read or write latency, then a byte every
+ * `byteCycles`, the latency again at every multiple of `bytes` (the PSRAM's chip-select limit), and the
+ * DMA engine's `engineCycles` per row around it (its row set-up and hand-over). Segments start on a
+ * multiple of `bytes` (the SoC's slots and arena, the blob's section placement).
+ */
+export interface BurstTiming {
+  readonly bytes: number;
+  readonly readLatency: number;
+  readonly writeLatency: number;
+  readonly byteCycles: number;
+  readonly engineCycles: number;
 }
 
 export interface Target {
@@ -94,7 +113,13 @@ export interface Target {
    * program fetch on that memory. `engineCyclesPerRow`: the part of a DMA row's overhead spent in the
    * DMA engine, not holding the memory. Absent: each segment and the fetch have their own bandwidth.
    */
-  readonly sharedMemory?: { readonly engineCyclesPerRow: number };
+  /** Instructions each queue holds before dispatch stalls (quart_accel QD); unbounded when absent. */
+  readonly queueDepth?: number;
+  readonly sharedMemory?: {
+    readonly engineCyclesPerRow: number;
+    /** How far the program prefetcher may run ahead of the dispatch point, in words. */
+    readonly fetchAheadWords: number;
+  };
   readonly hostLink: string;
   /** Energy per operation (pJ) for the performance model's per-frame energy. */
   readonly energy: EnergyTable;
@@ -140,6 +165,13 @@ function xmemSegment(bytes: number, use: string): ExternalMemory {
     bytesPerCycle: burst / (burst * byte + lat),
     latencyCycles: 0,
     rowOverheadCycles: lat + XMEM_DMA_ENGINE_CYCLES,
+    burst: {
+      bytes: burst,
+      readLatency: lat,
+      writeLatency: constant("XMEM_WRITE_LATENCY"),
+      byteCycles: byte,
+      engineCycles: XMEM_DMA_ENGINE_CYCLES,
+    },
   };
 }
 
@@ -208,7 +240,9 @@ export const icebreaker: Target = {
     TBL: xmemSegment(XMEM_LAYOUT.slotSize, "tables in the model slot"),
   },
   fetchBytesPerCycle: XMEM_FETCH_BYTES_PER_CYCLE,
-  sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES },
+  queueDepth: 2,
+  // quart_accel_fetch: 2^(CAW - 2) words ahead, CAW = 9
+  sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES, fetchAheadWords: 128 },
   hostLink: "UART (FTDI), 115200 baud after reset, up to 3 Mbaud",
   energy: {
     doc:
