@@ -478,7 +478,9 @@ const ARBITER_ORDER: readonly MemSpan["q"][] = ["fetch", "load", "compute", "sto
  */
 function sharedMemoryWaits(spans: readonly MemSpan[], rows: readonly number[], engine: number): Float64Array {
   const lists = ARBITER_ORDER.map(() => [] as number[]);
-  spans.forEach((sp, i) => lists[ARBITER_ORDER.indexOf(sp.q)]!.push(i));
+  spans.forEach((sp, i) => {
+    lists[ARBITER_ORDER.indexOf(sp.q)]!.push(i);
+  });
   for (const l of lists) l.sort((x, y) => spans[x]!.start - spans[y]!.start);
   const n = ARBITER_ORDER.length;
   const pos = new Int32Array(n); // span index in the requester's list

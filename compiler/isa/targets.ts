@@ -107,14 +107,15 @@ export interface Target {
   readonly segments: Readonly<Record<SegmentName, ExternalMemory>>;
   /** Program fetch: bytes per cycle from where the program is stored. */
   readonly fetchBytesPerCycle: number;
-  /**
-   * Every segment and the program sit in one external memory that serves one transfer at a time (the
-   * SoC's XMEM arbiter): the performance model queues the DMA instructions of the three queues and the
-   * program fetch on that memory. `engineCyclesPerRow`: the part of a DMA row's overhead spent in the
-   * DMA engine, not holding the memory. Absent: each segment and the fetch have their own bandwidth.
-   */
   /** Instructions each queue holds before dispatch stalls (quart_accel QD); unbounded when absent. */
   readonly queueDepth?: number;
+  /**
+   * Every segment and the program sit in one external memory that serves one transfer at a time,
+   * granted round-robin (the SoC's XMEM arbiter): the performance model replays the DMA rows of the three
+   * queues and the program words on that memory. `engineCyclesPerRow`: the part of a DMA row's cycles
+   * spent in the DMA engine, not holding the memory. Absent: each segment and the fetch have their own
+   * bandwidth.
+   */
   readonly sharedMemory?: {
     readonly engineCyclesPerRow: number;
     /** How far the program prefetcher may run ahead of the dispatch point, in words. */
@@ -149,9 +150,10 @@ const MiB = 1024 * KiB;
 
 /**
  * A segment on the SoC's external PSRAM (fpga/soc/map.ts XMEM_*: the timing of the simulated device and
- * of the board's memory at SCLK = clk). A DMA row is one PSRAM transfer: the read latency plus the DMA
- * engine's own 2 cycles per row, then a byte every XMEM_BYTE_CYCLES, paying the latency again at every
- * XMEM_BURST_BYTES boundary (the bandwidth below spreads that over the bytes).
+ * of the board's memory at SCLK = clk). A DMA row is one PSRAM transfer: the read or write latency plus
+ * the DMA engine's own 2 cycles per row, then a byte every XMEM_BYTE_CYCLES, paying the latency again at
+ * every XMEM_BURST_BYTES boundary. The performance model times each row exactly from `burst`; the
+ * bandwidth and row overhead spread the same costs over the bytes for the tiling heuristics.
  */
 const XMEM_DMA_ENGINE_CYCLES = 2;
 
