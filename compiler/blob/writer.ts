@@ -10,7 +10,7 @@ import {
   BLOB_FORMAT_VERSION,
   BLOB_MAGIC,
   HEADER_BYTES,
-  SECTION_ALIGN,
+  SECTION_PLACEMENT,
   SECTION_ENTRY_BYTES,
   type SectionKind,
   TRAILER_BYTES,
@@ -53,7 +53,7 @@ export function contentsFromLowered(l: LoweredProgram, meta: Record<string, unkn
   };
 }
 
-const align = (n: number): number => Math.ceil(n / SECTION_ALIGN) * SECTION_ALIGN;
+const align = (n: number): number => Math.ceil(n / SECTION_PLACEMENT) * SECTION_PLACEMENT;
 
 /** `withMeta: false` leaves the optional META section out. */
 export function encodeBlob(c: BlobContents, opts: { withMeta?: boolean } = {}): Uint8Array {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { SECTION_PLACEMENT } from "../../../compiler/blob/spec.js";
 import { assemble } from "../../../compiler/isa/asm.js";
 import { normalizeInstr } from "../../../compiler/isa/encode.js";
 import { instrCycles, perfModel } from "../../../compiler/isa/perf.js";
@@ -24,6 +25,7 @@ test("on the SoC's PSRAM every DMA row is one transfer, paying the latency again
     [64, 16, 10, 2, 2],
     "fpga/soc/map.ts XMEM_* timing",
   );
+  assert.equal(SECTION_PLACEMENT % b.bytes, 0, "blob sections start on a burst boundary");
   const cycles = (text: string) => instrCycles(icebreaker, assemble(text)[0]!, {}).cycles;
   // 4 rows of 2048 aligned bytes: 32 pieces each; after each of the 31 boundaries the next byte comes
   // 16 + 1 cycles after the last one instead of 2
