@@ -634,7 +634,7 @@ function schedule(
       if (!fieldValue(d.instr, flag)) continue;
       const tq = TOKEN_OF[q][flag];
       const ready = tq ? tokens[tq]!.shift() : undefined;
-      if (ready !== undefined) start = Math.max(start, ready);
+      if (ready !== undefined) start = Math.max(start, ready + (t.tokenCycles ?? 0));
     }
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;

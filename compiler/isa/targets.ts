@@ -107,6 +107,8 @@ export interface Target {
   readonly segments: Readonly<Record<SegmentName, ExternalMemory>>;
   /** Program fetch: bytes per cycle from where the program is stored. */
   readonly fetchBytesPerCycle: number;
+  /** Cycles from an instruction's end to the start of one that waits for its token (0 when absent). */
+  readonly tokenCycles?: number;
   /** Instructions each queue holds before dispatch stalls (quart_accel QD); unbounded when absent. */
   readonly queueDepth?: number;
   /**
@@ -242,6 +244,9 @@ export const icebreaker: Target = {
     TBL: xmemSegment(XMEM_LAYOUT.slotSize, "tables in the model slot"),
   },
   fetchBytesPerCycle: XMEM_FETCH_BYTES_PER_CYCLE,
+  // a token is counted at the end of its instruction's last cycle, so its waiter starts one cycle after
+  // the next instruction of the same queue would
+  tokenCycles: 1,
   queueDepth: 2,
   // quart_accel_fetch: 2^(CAW - 2) words ahead, CAW = 9
   sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES, fetchAheadWords: 128 },
