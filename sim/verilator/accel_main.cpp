@@ -111,29 +111,27 @@ int main(int argc, char** argv) {
     else if (a == "--max-cycles") max_cycles = std::strtoull(next(), nullptr, 10);
     else if (a == "--fetch-cycles") fetch_cycles = std::strtoull(next(), nullptr, 10);
     else if (a == "--shared-memory") shared = true;
-    else if (a == "--seg") {
+    else if (a == "--seg" || a == "--burst-seg") {
+      // <segment>:<four numbers>
       unsigned s;
-      unsigned long long lat, row, num, den;
-      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &lat, &row, &num, &den) != 5 || s > 2 || den == 0) {
-        std::fprintf(stderr, "bad --seg\n");
+      unsigned long long v[4];
+      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &v[0], &v[1], &v[2], &v[3]) != 5 || s > 2 || v[2] == 0 ||
+          v[3] == 0) {
+        std::fprintf(stderr, "bad %s\n", a.c_str());
         return 2;
       }
-      seg_t[s].latency = lat;
-      seg_t[s].row = row;
-      seg_t[s].num = num;
-      seg_t[s].den = den;
-    } else if (a == "--burst-seg") {
-      unsigned s;
-      unsigned long long rlat, wlat, bc, burst;
-      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &rlat, &wlat, &bc, &burst) != 5 || s > 2 || bc == 0 ||
-          burst == 0) {
-        std::fprintf(stderr, "bad --burst-seg\n");
-        return 2;
+      SegTiming& t = seg_t[s];
+      if (a == "--seg") {
+        t.latency = v[0];
+        t.row = v[1];
+        t.num = v[2];
+        t.den = v[3];
+      } else {
+        t.rlat = v[0];
+        t.wlat = v[1];
+        t.byte_cycles = v[2];
+        t.burst = v[3];
       }
-      seg_t[s].burst = burst;
-      seg_t[s].rlat = rlat;
-      seg_t[s].wlat = wlat;
-      seg_t[s].byte_cycles = bc;
     }
   }
   if (!prog_p || !act_p) {
