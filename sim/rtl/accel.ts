@@ -124,7 +124,7 @@ export interface AccelRun {
 export interface DmaRecord {
   /** 0: the load queue's DMA (LOAD), 1: the compute queue's (LOADT), 2: the store queue's (STORE). */
   readonly port: 0 | 1 | 2;
-  /** Cycle of the instruction's first request, counted from the start write. */
+  /** Cycle the instruction's first request was granted, counted from the start write. */
   readonly start: number;
   /** Cycle after its last byte moved. */
   readonly end: number;

@@ -23,7 +23,7 @@
 //          --dma-trace <file>: one record per DMA instruction, in the order each port received them, so
 //            that the caller can tell when each layer's last STORE finished (per-layer cycles of a whole
 //            model without probing the core's internals). Record: 4 little-endian uint32 words: port
-//            (0 load, 1 LOADT, 2 store), 0, cycle of the instruction's first request, cycle after its last
+//            (0 load, 1 LOADT, 2 store), 0, cycle its first request was granted, cycle after its last
 //            byte moved (cycles counted from the start write, as the CYCLES register does).
 #include <chrono>
 #include <ctime>
