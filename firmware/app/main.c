@@ -13,10 +13,10 @@
  * or the watchdog (RUN.max_cycles, default RUN_TIMEOUT_CYCLES; then it resets the core: the device stays usable), gathers the output codes into an
  * XMEM buffer that RUN_OUTPUT streams, and reports the core's counters (RUN_COUNTERS below).
  *
- * Persistence (with the QSPI flash, FLASHCTL): after LOAD_END verified the staged blob in XMEM, the
- * commit programs it into the flash slot not holding the stored model (erase, quad page programs, a
- * CRC-32 read back through the quad-read window), then writes a commit record last, into the record
- * sector the previous record does not use; only then does the staged XMEM slot become active. Boot
+ * Persistence (with the QSPI flash, FLASHCTL): at LOAD_END the commit programs the staged blob into the
+ * flash slot not holding the stored model (erase, quad page programs) and reads it back through the
+ * quad-read window, whose CRC-32 is the whole-blob check; then it writes a commit record last, into the
+ * record sector the previous record does not use; only then does the staged XMEM slot become active. Boot
  * takes the newest record whose blob checks out, copies the blob from flash into XMEM slot 0 and
  * activates it. So power lost at any point, an interrupted LOAD or a blob that fails a check leaves the
  * previous model stored and active. The core reads the copy in XMEM: it has no path to the flash, and
@@ -262,8 +262,9 @@ static struct {
   uint8_t phase;
   uint32_t size, crc, fslot, off, seq, vcrc;
 } job;
-/* Bytes the commit's read-back checks per step: 1 KiB is one quad-read burst and about 30 k cycles. */
-#define VERIFY_STEP 1024u
+/* Bytes the commit's read-back checks per step: about 24 k cycles (95 a byte, mostly the CRC-32), inside
+ * the 41 k cycles the 512-entry RX FIFO lasts at 3 Mbaud, as the restore's steps. */
+#define VERIFY_STEP 256u
 static uint32_t vbuf[VERIFY_STEP / 4u];
 
 static void activate_staged(uint32_t size);
@@ -341,7 +342,7 @@ static int commit_step(void *ctx, uint32_t *found_crc) {
  * RUN, or a commit, first finishes the copy (restore_finish). A blob whose CRC fails falls back to the
  * older record, else no model is active. Reading a 1.4 MB model takes seconds on this CPU (the CRC-32
  * is most of it), longer than the host waits for a SYNC_ACK. */
-#define RESTORE_STEP 256u /* about 20 k cycles: well inside the 512-byte RX FIFO at 3 Mbaud */
+#define RESTORE_STEP VERIFY_STEP
 static uint32_t recs[2][REC_WORDS];
 static struct {
   int active;
