@@ -46,6 +46,7 @@ describe("device session on the simulated SoC", { skip }, () => {
     assert.equal(info.soc_map.hardware_matches_firmware, true);
     assert.ok(info.model_memory.free_bytes >= 8192, `free ${info.model_memory.free_bytes}`);
     assert.equal(info.active_model, null);
+    assert.equal(info.stored_model, null, "a fresh sim's flash is erased");
     assert.equal(info.link.baud, DEFAULT_BAUD);
     assert.deepEqual(info.notes, [SIM_FRESH_NOTE]);
   });
