@@ -5,7 +5,8 @@
  * commit record last; boot copies the stored model into XMEM and activates it. Small random graphs
  * lowered for the icebreaker target; every output is compared with sim/isa runBlob bit for bit.
  *
- * The tests run in order on one flash file: a power cycle is a new simulator process given the file.
+ * The tests run in order on one flash file: a power cycle is a new simulator process given the file
+ * (stopping one saves the flash as it is at that cycle, mid-erase or mid-program included).
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -139,6 +140,27 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
       assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
       assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
       await runs(s, a, "after the refused blob");
+    });
+  });
+
+  test("power lost while LOAD_END writes the flash leaves the previous model stored and active", async () => {
+    await poweredUp(async (s, dev) => {
+      let closing: Promise<void> | undefined;
+      // LOAD_END is on its way: the simulator stops (and saves its flash) during the erase and program
+      // that take the device at least 90 ms
+      await assert.rejects(
+        s.client.load(b.bytes, {
+          onProgress: (p) => {
+            if (p.phase === "verify" && !closing) closing = dev.close();
+          },
+        }),
+      );
+      await closing;
+    });
+    await poweredUp(async (s) => {
+      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc });
+      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      await runs(s, a, "after power was lost during the commit");
     });
   });
 
