@@ -24,6 +24,8 @@ export interface AccelParams {
   readonly ROWS?: number;
   readonly COLS?: number;
   readonly N_DSP?: number;
+  /** TBL buffer address bits (default 11: the icebreaker's 2 KiB). */
+  readonly TBL_AW?: number;
 }
 
 /** Builds (or reuses) the harness binary for one parameter set; returns its path. */

@@ -88,17 +88,19 @@ module quart_accel_compute #(
   // ------------------------------------------------------------------ configuration registers
   reg c_w8;
   reg [1:0] c_ienc;
-  reg [3:0] c_kh, c_kw, c_pt, c_pb, c_pl, c_pr;
-  reg [2:0] c_sy, c_sx, c_dy, c_dx;
+  reg [3:0] c_pt, c_pb, c_pl, c_pr;
+  reg [4:0] c_kh, c_kw, c_sy, c_sx;
+  reg [2:0] c_dy, c_dx;
+  // activation operands (attention): weights transposed [ic][oc], in offset binary, one shared table
+  reg c_wt, c_wofs, c_ishared;
   reg [11:0] c_og;
   reg [19:0] c_itab;
   reg [10:0] c_oc_n, c_oh_n, c_ow_n;  // counts
   reg [12:0] c_ic_n;
-  reg c_unsup;
   reg [1:0] v_stage, v_act;
   reg v_bias;
   reg [17:0] v_alpha;
-  reg [19:0] v_btab, v_ptab;
+  reg [19:0] v_btab, v_ptab, v_ttab;
   reg [1:0] rc_ienc;
   reg [12:0] rc_in_h, rc_in_w;
   reg [13:0] rc_out_h, rc_out_w;
@@ -201,6 +203,7 @@ module quart_accel_compute #(
   reg [OUT_AW-1:0] r_out_waddr;
   reg [31:0] r_out_wdata;
   reg [7:0] r_out_wnib;
+  reg r_out_tab;  // the code goes through the TABLE activation: TBL.u8[ttab + code], read meanwhile
   wire [31:0] w_out_q;
   quart_accel_ram4 #(
       .AW(OUT_AW)
@@ -208,7 +211,7 @@ module quart_accel_compute #(
       .i_clk(i_clk),
       .i_we(r_out_we),
       .i_waddr(r_out_waddr),
-      .i_wdata(r_out_wdata),
+      .i_wdata(r_out_tab ? {24'd0, w_tbl_q[7:0]} : r_out_wdata),
       .i_wnib(r_out_wnib),
       .i_re(i_out_re),
       .i_raddr(i_out_raddr),
@@ -351,8 +354,13 @@ module quart_accel_compute #(
   wire [TBL_AW-1:0] w_thr_addr = w_thr_tag[TAG_W-1-:TBL_AW] + {{(TBL_AW - 6) {1'b0}}, w_thr_idx, 2'b00};
   // OUT line (odd nibble, address) of the result
   wire [OUT_AW:0] w_oline = w_st_tag[OUT_AW:0];
+  // act TABLE (REQUANT only, whose stage never reads TBL): the result's code addresses TBL in the
+  // cycle it leaves the stage, and the table byte replaces it in the OUT write one cycle later
+  wire w_tab_mode = (v_stage == STAGE_REQUANT) && (v_act == ACT_TABLE);
+  wire [TBL_AW-1:0] w_ttab_addr = v_ttab[TBL_AW-1:0] + {{(TBL_AW - 8) {1'b0}}, w_st_q[7:0]};
   always @(posedge i_clk) begin
     r_out_we <= w_st_valid;
+    r_out_tab <= w_tab_mode;
     r_out_waddr <= w_oline[OUT_AW-1:0];
     if (d_ob == 6'd4) begin
       r_out_wdata <= {24'd0, w_st_q[3:0], w_st_q[3:0]};
@@ -398,7 +406,7 @@ module quart_accel_compute #(
   reg [12:0] r_c;
   reg [12:0] r_t;  // tap index (WGT element offset) / VEC element index
   reg [INP_AW-1:0] r_chofs, r_kyirb;
-  reg [3:0] r_ky, r_kx;
+  reg [4:0] r_ky, r_kx;
   reg [7:0] r_kyd, r_kxd;
   reg r_ph, r_first;
   reg signed [SW-1:0] r_liy0[0:COLS-1];
@@ -445,13 +453,13 @@ module quart_accel_compute #(
     for (l = 1; l <= COLS; l = l + 1) begin
       if (w_cx[l-1] + 11'd1 == c_ow_n) begin
         w_cx[l] = 11'd0;
-        w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 3) {1'b0}}, c_sy});
+        w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 5) {1'b0}}, c_sy});
         w_cix[l] = -$signed({{(SW - 4) {1'b0}}, c_pl});
         w_crow[l] = w_crow[l-1] + d_syirb;
       end else begin
         w_cx[l] = w_cx[l-1] + 11'd1;
         w_ciy[l] = w_ciy[l-1];
-        w_cix[l] = w_cix[l-1] + $signed({{(SW - 3) {1'b0}}, c_sx});
+        w_cix[l] = w_cix[l-1] + $signed({{(SW - 5) {1'b0}}, c_sx});
         w_crow[l] = w_crow[l-1];
       end
     end
@@ -474,7 +482,7 @@ module quart_accel_compute #(
         w_gq[l] = w_gq[l-1];
         w_gr[l] = w_gr[l-1] + 12'd1;
       end
-      w_wb[l] = w_wb[l-1] + d_K[WIW-1:0];
+      w_wb[l] = w_wb[l-1] + (c_wt ? {{(WIW - 1) {1'b0}}, 1'b1} : d_K[WIW-1:0]);
     end
   end
   // rows of an output-channel block: ROWS (W4), 1 (W8: a pass computes channel 0 only)
@@ -620,7 +628,7 @@ module quart_accel_compute #(
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
     t1_wen <= w_wt_en;
-    t1_ch <= r_ch[DEC_AW-2:0];
+    t1_ch <= c_ishared ? {(DEC_AW - 1) {1'b0}} : r_ch[DEC_AW-2:0];
     // resize stage Q1: INP codes are read
     q1_valid <= w_rs_issue;
     q1_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
@@ -659,8 +667,9 @@ module quart_accel_compute #(
     r_a_clr <= t1_valid && t1_first;
     // W8: the byte of row 0 (the pass's one output channel) in i_w[7:0]
     for (n = 0; n < ROWS; n = n + 1)
-      if (c_w8) r_a_w[4*n+:4] <= (n < 2 && t1_wen[0]) ? w_wgt_q[4*n+:4] : 4'd0;
-      else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
+      // offset binary (wofs): code - 8 (W4) or - 128 (W8) is the code with its top bit flipped
+      if (c_w8) r_a_w[4*n+:4] <= (n < 2 && t1_wen[0]) ? w_wgt_q[4*n+:4] ^ {c_wofs && n == 1, 3'd0} : 4'd0;
+      else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : (t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4]) ^ {c_wofs, 3'd0};
   end
 
   // resize Q2: decoded values, bilinear in the decoded domain. a (256 - f) + b f = 256 a + f (b - a):
@@ -789,7 +798,7 @@ module quart_accel_compute #(
     // the window copy runs only with the stage idle; the stage has the port while it has elements,
     // and the parameter job waits for that (w_vq_empty)
     r_tbl_raddr = (r_state == C_WIN) ? r_job_src + r_job_i[TBL_AW-1:0]
-                : !w_vq_empty ? w_thr_addr : w_pj_addr;
+                : !w_vq_empty ? (w_tab_mode ? w_ttab_addr : w_thr_addr) : w_pj_addr;
   end
 
   // ------------------------------------------------------------------ FSM
@@ -816,9 +825,9 @@ module quart_accel_compute #(
   endtask
 
   // input rows / columns the tile spans: (out - 1) * stride + (k - 1) * dilation
-  wire [SW-2:0] w_span_h = ({3'd0, c_oh_n} - 14'd1) * {11'd0, c_sy} + ({10'd0, c_kh} - 14'd1) * {11'd0, c_dy};
-  wire [SW-2:0] w_span_w = ({3'd0, c_ow_n} - 14'd1) * {11'd0, c_sx} + ({10'd0, c_kw} - 14'd1) * {11'd0, c_dx};
-  wire [7:0] w_khkw = c_kh * c_kw;
+  wire [SW-2:0] w_span_h = ({3'd0, c_oh_n} - 14'd1) * {9'd0, c_sy} + ({9'd0, c_kh} - 14'd1) * {11'd0, c_dy};
+  wire [SW-2:0] w_span_w = ({3'd0, c_ow_n} - 14'd1) * {9'd0, c_sx} + ({9'd0, c_kw} - 14'd1) * {11'd0, c_dx};
+  wire [9:0] w_khkw = c_kh * c_kw;
   wire [4:0] w_rb1 = r_rbit - 5'd1;
   wire [4:0] w_rb9 = r_rbit - 5'd9;
   wire [15:0] w_rinw = {3'd0, rc_in_w};
@@ -834,7 +843,7 @@ module quart_accel_compute #(
       end
       C_SETUP2: begin
         w_ma = {1'd0, c_ic_n};
-        w_mb = {6'd0, w_khkw};
+        w_mb = {4'd0, w_khkw};
       end
       C_NEXT:
       if (r_cnt == 4'd0) begin
@@ -877,7 +886,6 @@ module quart_accel_compute #(
       r_state <= C_IDLE;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      c_unsup <= 1'b0;
       o_macs <= 48'd0;
       o_vec_outputs <= 32'd0;
       o_pass_cycles <= 32'd0;
@@ -931,17 +939,15 @@ module quart_accel_compute #(
             OP_CCFG: begin
               c_w8 <= i_instr[CCFG_WBITS_LSB];
               c_ienc <= i_instr[CCFG_IENC_LSB+:2];
-              c_kh <= i_instr[CCFG_KH_LSB+:4];
-              c_kw <= i_instr[CCFG_KW_LSB+:4];
-              c_sy <= i_instr[CCFG_SY_LSB+:3];
-              c_sx <= i_instr[CCFG_SX_LSB+:3];
+              c_kh <= i_instr[CCFG_KH_LSB+:5];
+              c_kw <= i_instr[CCFG_KW_LSB+:5];
+              c_sy <= i_instr[CCFG_SY_LSB+:5];
+              c_sx <= i_instr[CCFG_SX_LSB+:5];
               c_dy <= i_instr[CCFG_DY_LSB+:3];
               c_dx <= i_instr[CCFG_DX_LSB+:3];
-              // Kernels past 15 and strides past 7 (patch embeddings) and activation-operand weights
-              // (wt, wofs, ishared: attention) are ISA v2 features this core does not run yet.
-              c_unsup <= i_instr[CCFG_KH_LSB+4] | i_instr[CCFG_KW_LSB+4]
-                       | (|i_instr[CCFG_SY_LSB+3+:2]) | (|i_instr[CCFG_SX_LSB+3+:2])
-                       | i_instr[CCFG_WT_LSB] | i_instr[CCFG_WOFS_LSB] | i_instr[CCFG_ISHARED_LSB];
+              c_wt <= i_instr[CCFG_WT_LSB];
+              c_wofs <= i_instr[CCFG_WOFS_LSB];
+              c_ishared <= i_instr[CCFG_ISHARED_LSB];
               c_og <= {1'b0, i_instr[CCFG_OG_LSB+:11]};
               c_itab <= {1'b0, i_instr[CCFG_ITAB_LSB+:19]};
               c_oc_n <= {1'b0, i_instr[CCFG_OC_N_LSB+:10]} + 11'd1;
@@ -961,6 +967,7 @@ module quart_accel_compute #(
               v_alpha <= i_instr[VCFG_ALPHA_LSB+:18];
               v_btab <= i_instr[VCFG_BTAB_LSB+:20];
               v_ptab <= i_instr[VCFG_PTAB_LSB+:20];
+              v_ttab <= i_instr[VCFG_TTAB_LSB+:20];
               r_par_valid <= 1'b0;
               o_done <= 1'b1;
             end
@@ -1082,7 +1089,6 @@ module quart_accel_compute #(
           if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
           // W8 taps need the DSP rows of the array
           if (r_kind == K_CONV && c_w8 && N_DSP == 0) fail(4'd9);
-          if ((r_kind == K_CONV && c_unsup) || (v_stage == STAGE_REQUANT && v_act == ACT_TABLE)) fail(4'd9);
         end
 
         C_SETUP2: begin
@@ -1118,7 +1124,7 @@ module quart_accel_compute #(
           end else if (r_kind == K_CONV) begin
             if (r_rbit != 5'd0 || r_ty_op != 2'd0) ;  // grouped: the group count is still being divided out
             else begin
-              if (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 5))) : (w_chN > (26'd1 << (DEC_AW - 1))))
+              if (!c_ishared && (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 5))) : (w_chN > (26'd1 << (DEC_AW - 1)))))
                 fail(4'd8);
               else begin
                 r_jb <= 11'd0;
@@ -1131,13 +1137,14 @@ module quart_accel_compute #(
                 b_achan <= {ACC_AW{1'b0}};
                 b_thr <= thr_of(i_oc0[TBL_AW-3:0]);
                 r_after_win <= C_OCB;
+                // ishared: the one table at itab serves every channel (decode channel 0)
                 if (c_ienc == IENC_LUT4) begin
-                  r_job_src <= c_itab[TBL_AW-1:0] + {i_ic0[TBL_AW-5:0], 4'd0};
-                  r_job_n <= {w_chN[11:0], 4'd0};
+                  r_job_src <= c_itab[TBL_AW-1:0] + (c_ishared ? {TBL_AW{1'b0}} : {i_ic0[TBL_AW-5:0], 4'd0});
+                  r_job_n <= c_ishared ? 16'd16 : {w_chN[11:0], 4'd0};
                   r_job_dst <= {DEC_AW{1'b0}};
                 end else begin
-                  r_job_src <= c_itab[TBL_AW-1:0] + i_ic0[TBL_AW-1:0];
-                  r_job_n <= w_chN[15:0];
+                  r_job_src <= c_itab[TBL_AW-1:0] + (c_ishared ? {TBL_AW{1'b0}} : i_ic0[TBL_AW-1:0]);
+                  r_job_n <= c_ishared ? 16'd1 : w_chN[15:0];
                   r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
                 end
                 r_state <= C_WIN;
@@ -1250,8 +1257,8 @@ module quart_accel_compute #(
           r_ch <= b_ch;
           r_chofs <= b_chofs;
           r_t <= 13'd0;
-          r_ky <= 4'd0;
-          r_kx <= 4'd0;
+          r_ky <= 5'd0;
+          r_kx <= 5'd0;
           r_kyd <= 8'd0;
           r_kxd <= 8'd0;
           r_kyirb <= {INP_AW{1'b0}};
@@ -1263,23 +1270,25 @@ module quart_accel_compute #(
         C_TAP: begin
           r_first <= 1'b0;
           begin
-            r_t <= r_t + 13'd1;
-            if (r_kx + 4'd1 != c_kw) begin
-              r_kx <= r_kx + 4'd1;
+            // wt: weight element c * oc_n + j, stepped per input channel only
+            if (!c_wt) r_t <= r_t + 13'd1;
+            if (r_kx + 5'd1 != c_kw) begin
+              r_kx <= r_kx + 5'd1;
               r_kxd <= r_kxd + {5'd0, c_dx};
             end else begin
-              r_kx <= 4'd0;
+              r_kx <= 5'd0;
               r_kxd <= 8'd0;
-              if (r_ky + 4'd1 != c_kh) begin
-                r_ky <= r_ky + 4'd1;
+              if (r_ky + 5'd1 != c_kh) begin
+                r_ky <= r_ky + 5'd1;
                 r_kyd <= r_kyd + {5'd0, c_dy};
                 r_kyirb <= r_kyirb + d_dyirb;
               end else begin
-                r_ky <= 4'd0;
+                r_ky <= 5'd0;
                 r_kyd <= 8'd0;
                 r_kyirb <= {INP_AW{1'b0}};
                 r_chofs <= r_chofs + d_chpitch;
                 r_ch <= r_ch + 13'd1;
+                if (c_wt) r_t <= r_t + {2'd0, c_oc_n};
                 if (r_c + 13'd1 != c_ic_n) r_c <= r_c + 13'd1;
                 else begin
                   r_c <= 13'd0;
@@ -1470,7 +1479,7 @@ module quart_accel_compute #(
     end
   end
   wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[27:26], d_in_h[SW-1:14],
-                    c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
+                    c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], v_ttab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
                     rc_itab[19:TBL_AW], i_ic0[11], r_pj_ch0[11], w_rx0e[16:INP_AW+1], w_rx1e[16:INP_AW+1],
                     w_pj_ch[TBL_AW-1:TBL_AW-2], w_rinw[15], w_rb1[4], w_rb9[4],
                     i_inp[19:INP_AW], i_wgt[19:WGT_AW], i_acc[19:ACC_AW], i_dst[19:OUT_AW], i_src[19:ACC_AW]};

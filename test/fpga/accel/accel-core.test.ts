@@ -91,6 +91,80 @@ async function check(
   return res;
 }
 
+/**
+ * A hand-assembled program on random buffers (ACT, WGT, TBL bytes from `seed`, then `fix` sets what
+ * the instructions need: requant shifts <= 47, sorted thresholds), on the simulator and on the RTL:
+ * identical ACT, MAC and DMA counters; cycles recorded against the model.
+ */
+async function checkProgram(
+  name: string,
+  text: string,
+  seed: number,
+  fix: (tables: Uint8Array, weights: Uint8Array) => void = () => {},
+  params?: AccelParams,
+  tblBytes = 2048,
+): Promise<CaseResult> {
+  const base = harnessTarget(icebreaker);
+  const t: Target =
+    tblBytes === base.buffers.TBL ? base : { ...base, buffers: { ...base.buffers, TBL: tblBytes } };
+  const r = seededRandom(seed);
+  const act = Uint8Array.from({ length: 16384 }, () => Math.floor(r() * 256));
+  const weights = Uint8Array.from({ length: 4096 }, () => Math.floor(r() * 256));
+  const tables = Uint8Array.from({ length: tblBytes }, () => Math.floor(r() * 256));
+  fix(tables, weights);
+  const image = { program: assemble(text), weights, tables, actBytes: act.length };
+  const m = new IsaMachine(t, image);
+  m.act.set(act);
+  m.run();
+  const res = await runAccel(t, image, act, { params });
+  assert.equal(res.error, undefined, `${name}: ${res.error}`);
+  let diff = -1;
+  for (let i = 0; i < act.length; i++)
+    if (m.act[i] !== res.act[i]) {
+      diff = i;
+      break;
+    }
+  assert.equal(
+    diff,
+    -1,
+    `${name}: ACT byte ${diff} differs (simulator ${m.act[diff]}, RTL ${res.act[diff]})`,
+  );
+  assert.ok(!m.act.every((v, k) => v === act[k]), `${name} wrote nothing`);
+  assert.equal(res.counters.macs, m.counters.macs, `${name}: MAC counter`);
+  const model = perfModel(image.program, t).cycles;
+  const out = {
+    name,
+    rtlCycles: res.counters.cycles,
+    modelCycles: model,
+    ratio: res.counters.cycles / model,
+    speed: res.cyclesPerSecond,
+  };
+  results.push(out);
+  return out;
+}
+
+/** Stage tables at `ptab` for `n` channels: sorted thresholds (THRESH) or requant words with n <= 47. */
+function stageTables(
+  tables: Uint8Array,
+  stage: "THRESH" | "REQUANT",
+  ptab: number,
+  n: number,
+  seed: number,
+): void {
+  const r = seededRandom(seed);
+  const dv = new DataView(tables.buffer, tables.byteOffset, tables.byteLength);
+  for (let c = 0; c < n; c++) {
+    if (stage === "THRESH") {
+      const th = Array.from({ length: 15 }, () => Math.floor((r() - 0.5) * 4000)).sort((a, b) => a - b);
+      th.forEach((v, k) => dv.setInt32(ptab + 60 * c + 4 * k, v, true));
+    } else {
+      dv.setUint16(ptab + 8 * c, 1 + Math.floor(r() * 32767), true);
+      dv.setUint8(ptab + 8 * c + 2, 4 + Math.floor(r() * 20));
+      dv.setInt32(ptab + 8 * c + 4, Math.floor((r() - 0.5) * 60), true);
+    }
+  }
+}
+
 function report(): void {
   if (!results.length) return;
   const ratios = results.map((r) => r.ratio);
@@ -272,6 +346,67 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       const y = b.conv(x, { ...randomConvChoice(r, c, outKind), weightBits: 4 });
       const g = b.graph(x, y, `lut-array-${outKind}`);
       await check(g, tinyTarget(), `${g.name} tiny, no DSP`, undefined, true, { N_DSP: 0 });
+    }
+  });
+
+  test("activation operands (CCFG wt, wofs, ishared), W4 and W8, lut4 and lin8; the TABLE activation", async () => {
+    // Q·Kᵀ / P·V as the lowering emits them: 1×1 CONVs whose weights are activation codes stored
+    // [ic][oc] in offset binary, the input decoded through one shared table.
+    const cases = [
+      { w: "W4", ienc: "LUT4", ic: 16, oc: 16, ow: 16, stage: "THRESH", act: "NONE" },
+      { w: "W4", ienc: "LUT4", ic: 9, oc: 6, ow: 13, stage: "REQUANT", act: "TABLE" },
+      { w: "W8", ienc: "LIN8", ic: 16, oc: 5, ow: 16, stage: "REQUANT", act: "NONE" },
+      { w: "W8", ienc: "LUT4", ic: 12, oc: 3, ow: 10, stage: "THRESH", act: "NONE" },
+      { w: "W4", ienc: "LIN8", ic: 32, oc: 16, ow: 16, stage: "REQUANT", act: "TABLE" },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      for (const wt of [1, 0]) {
+        const ib = c.ienc === "LUT4" ? 4 : 8;
+        const ob = c.stage === "THRESH" ? 4 : 8;
+        const irb = Math.ceil((c.ow * ib) / 8);
+        const orb = Math.ceil((c.ow * ob) / 8);
+        const ptab = 512;
+        const text = `LOAD buf=INP seg=ACT ebits=E8 ext=${64 + i} n0=${irb} n1=${c.ic} pitch=${irb + 3}
+          LOAD push_next buf=WGT seg=WGT ebits=E8 ext=${17 * i} n0=${Math.ceil((c.ic * c.oc * (c.w === "W8" ? 8 : 4)) / 8)}
+          LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+          CCFG wbits=${c.w} ienc=${c.ienc} kh=1 kw=1 sy=1 sx=1 dy=1 dx=1 itab=${40 + 16 * i} oc_n=${c.oc} oh_n=1 ow_n=${c.ow} ic_n=${c.ic} wt=${wt} wofs=1 ishared=1
+          VCFG stage=${c.stage} act=${c.act} ptab=${ptab} ttab=1280 bias=1 btab=${300 + 4 * i}
+          CONV pop_prev push_next fuse=1 inp=0 wgt=0 dst=0 oc0=${i}
+          STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + 31 * i} n0=${orb} n1=${c.oc}
+          FINISH pop_next`;
+        await checkProgram(
+          `attention operands ${i} wt=${wt} ${c.w} ${c.ienc} ${c.stage} ${c.act}`,
+          text,
+          600 + i,
+          (tb) => stageTables(tb, c.stage, ptab, c.oc + i, 700 + i),
+        );
+      }
+    }
+  });
+
+  test("kernels and strides past 15 and 7 (patch embedding)", async () => {
+    const cases = [
+      { k: 16, s: 16, ic: 3, h: 32, w: 48, oc: 8, ienc: "LIN8", w8: false },
+      { k: 17, s: 9, ic: 2, h: 26, w: 35, oc: 5, ienc: "LUT4", w8: false },
+      { k: 31, s: 31, ic: 1, h: 31, w: 62, oc: 3, ienc: "LIN8", w8: true },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ib = c.ienc === "LUT4" ? 4 : 8;
+      const irb = Math.ceil((c.w * ib) / 8);
+      const oh = Math.floor((c.h - c.k) / c.s) + 1;
+      const ow = Math.floor((c.w - c.k) / c.s) + 1;
+      const ptab = 256;
+      const text = `LOAD buf=INP seg=ACT ebits=E8 ext=${i} n0=${irb} n1=${c.h} n2=${c.ic} pitch=${irb} rows=${c.h}
+        LOAD push_next buf=WGT seg=WGT ebits=E8 ext=0 n0=1024 n1=${Math.ceil((c.oc * c.ic * c.k * c.k * (c.w8 ? 8 : 4)) / 8 / 1024)} pitch=1024
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        CCFG wbits=${c.w8 ? "W8" : "W4"} ienc=${c.ienc} kh=${c.k} kw=${c.k} sy=${c.s} sx=${c.s} dy=1 dx=1 itab=0 oc_n=${c.oc} oh_n=${oh} ow_n=${ow} ic_n=${c.ic}
+        VCFG stage=REQUANT ptab=${ptab}
+        CONV pop_prev push_next fuse=1 inp=0 wgt=0 dst=0
+        STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${ow} n1=${oh} n2=${c.oc} pitch=${ow} rows=${oh}
+        FINISH pop_next`;
+      await checkProgram(`patch kernel ${c.k}/${c.s} ${c.ienc}${c.w8 ? " W8" : ""}`, text, 650 + i, (tb) =>
+        stageTables(tb, "REQUANT", ptab, c.oc, 750 + i),
+      );
     }
   });
 
