@@ -156,7 +156,7 @@ function stageTables(
   for (let c = 0; c < n; c++) {
     if (stage === "THRESH") {
       const th = Array.from({ length: 15 }, () => Math.floor((r() - 0.5) * 4000)).sort((a, b) => a - b);
-      th.forEach((v, k) => dv.setInt32(ptab + 60 * c + 4 * k, v, true));
+      for (const [k, v] of th.entries()) dv.setInt32(ptab + 60 * c + 4 * k, v, true);
     } else {
       dv.setUint16(ptab + 8 * c, 1 + Math.floor(r() * 32767), true);
       dv.setUint8(ptab + 8 * c + 2, 4 + Math.floor(r() * 20));
