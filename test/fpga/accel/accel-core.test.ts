@@ -100,7 +100,7 @@ async function checkProgram(
   name: string,
   text: string,
   seed: number,
-  fix: (tables: Uint8Array, weights: Uint8Array) => void = () => {},
+  fix: (tables: Uint8Array, weights: Uint8Array, act: Uint8Array) => void = () => {},
   params?: AccelParams,
   tblBytes = 2048,
 ): Promise<CaseResult> {
@@ -111,7 +111,7 @@ async function checkProgram(
   const act = Uint8Array.from({ length: 16384 }, () => Math.floor(r() * 256));
   const weights = Uint8Array.from({ length: 4096 }, () => Math.floor(r() * 256));
   const tables = Uint8Array.from({ length: tblBytes }, () => Math.floor(r() * 256));
-  fix(tables, weights);
+  fix(tables, weights, act);
   const image = { program: assemble(text), weights, tables, actBytes: act.length };
   const m = new IsaMachine(t, image);
   m.act.set(act);
@@ -150,12 +150,15 @@ function stageTables(
   ptab: number,
   n: number,
   seed: number,
+  thr: [number, number] = [-2000, 2000],
 ): void {
   const r = seededRandom(seed);
   const dv = new DataView(tables.buffer, tables.byteOffset, tables.byteLength);
   for (let c = 0; c < n; c++) {
     if (stage === "THRESH") {
-      const th = Array.from({ length: 15 }, () => Math.floor((r() - 0.5) * 4000)).sort((a, b) => a - b);
+      const th = Array.from({ length: 15 }, () => Math.floor(thr[0] + r() * (thr[1] - thr[0]))).sort(
+        (a, b) => a - b,
+      );
       for (const [k, v] of th.entries()) dv.setInt32(ptab + 60 * c + 4 * k, v, true);
     } else {
       dv.setUint16(ptab + 8 * c, 1 + Math.floor(r() * 32767), true);
@@ -406,6 +409,76 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
         FINISH pop_next`;
       await checkProgram(`patch kernel ${c.k}/${c.s} ${c.ienc}${c.w8 ? " W8" : ""}`, text, 650 + i, (tb) =>
         stageTables(tb, "REQUANT", ptab, c.oc, 750 + i),
+      );
+    }
+  });
+
+  test("NORM: lut4 and lin8 inputs, every stage, odd widths, one channel to 64", async () => {
+    const cases = [
+      { ienc: "LUT4", cn: 24, rows: 2, cols: 5, stage: "THRESH", eps: 1 },
+      { ienc: "LIN8", cn: 32, rows: 1, cols: 16, stage: "REQUANT", eps: 977 },
+      { ienc: "LIN8", cn: 7, rows: 3, cols: 3, stage: "ACC32", eps: 5 },
+      { ienc: "LUT4", cn: 1, rows: 2, cols: 3, stage: "REQUANT", eps: 100 },
+      { ienc: "LIN8", cn: 64, rows: 1, cols: 2, stage: "REQUANT", eps: 1 << 19 },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ib = c.ienc === "LUT4" ? 4 : 8;
+      const ob = c.stage === "THRESH" ? 4 : c.stage === "REQUANT" ? 8 : 32;
+      const irb = Math.ceil((c.cols * ib) / 8);
+      const orb = Math.ceil((c.cols * ob) / 8);
+      const itab = 8;
+      const ptab = itab + c.cn * (c.ienc === "LUT4" ? 16 : 1) + 4;
+      const text = `LOAD push_next buf=INP seg=ACT ebits=E8 ext=${100 + i} n0=${irb} n1=${c.rows * c.cn} pitch=${irb}
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=${2048 - 4 * c.cn}
+        NORM pop_prev push_next ienc=${c.ienc} inp=0 dst=${i} itab=${itab} c_n=${c.cn} rows=${c.rows} cols=${c.cols} eps=${c.eps}
+        STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${orb} n1=${c.rows * c.cn} addr=${i}
+        FINISH pop_next`;
+      await checkProgram(`NORM ${c.ienc} c_n ${c.cn} ${c.rows}×${c.cols} ${c.stage}`, text, 800 + i, (tb) => {
+        if (c.stage !== "ACC32") stageTables(tb, c.stage, ptab, c.cn, 900 + i, [-12000, 12000]);
+      });
+    }
+  });
+
+  test("SMAX into OUT and into INP (then read by a CONV), 4- and 8-bit probabilities", async () => {
+    const cases = [
+      { cn: 16, cols: 16, stage: "THRESH", m: 700, n: 10, dbuf: 0 },
+      { cn: 9, cols: 5, stage: "REQUANT", m: 40000, n: 16, dbuf: 0 },
+      { cn: 16, cols: 16, stage: "THRESH", m: 700, n: 10, dbuf: 1 },
+      { cn: 12, cols: 7, stage: "REQUANT", m: 3000, n: 12, dbuf: 1 },
+      { cn: 1, cols: 3, stage: "REQUANT", m: 1, n: 0, dbuf: 0 },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ob = c.stage === "THRESH" ? 4 : 8;
+      const orb = Math.ceil((c.cols * ob) / 8);
+      const ptab = 64;
+      const oc = 4;
+      const conv =
+        c.dbuf === 0
+          ? `SMAX push_next src=0 dst=${3 * i} dbuf=0 c_n=${c.cn} cols=${c.cols} m=${c.m} n=${c.n}
+             STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} addr=${3 * i} n0=${orb} n1=${c.cn}`
+          : `SMAX src=0 dst=${5 + i} dbuf=1 c_n=${c.cn} cols=${c.cols} m=${c.m} n=${c.n}
+             CCFG wbits=W4 ienc=${ob === 4 ? "LUT4" : "LIN8"} kh=1 kw=1 sy=1 sx=1 dy=1 dx=1 itab=8 ishared=1 oc_n=${oc} oh_n=1 ow_n=${c.cols} ic_n=${c.cn}
+             VCFG stage=ACC32
+             CONV pop_prev push_next fuse=1 inp=${5 + i} wgt=0 dst=0
+             STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${4 * c.cols} n1=${oc}`;
+      const text = `LOAD ${c.dbuf ? "push_next " : ""}buf=WGT seg=WGT ebits=E8 n0=256
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        LOADT buf=ACC seg=ACT ebits=E32 ext=1024 n0=${c.cols} n1=${c.cn}
+        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=1024
+        ${conv}
+        FINISH pop_next`;
+      await checkProgram(
+        `SMAX ${c.cn}×${c.cols} ${c.stage} into ${c.dbuf ? "INP" : "OUT"}`,
+        text,
+        820 + i,
+        (tb, _w, act) => {
+          stageTables(tb, c.stage, ptab, 1, 920 + i, [0, 32768]);
+          const dv = new DataView(act.buffer);
+          const r = seededRandom(940 + i);
+          for (let k = 0; k < c.cn * c.cols; k++)
+            dv.setInt32(4096 + 4 * k, Math.floor((r() - 0.5) * 6000), true);
+        },
       );
     }
   });
