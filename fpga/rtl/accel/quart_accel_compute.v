@@ -974,7 +974,7 @@ module quart_accel_compute #(
     // queue entry (into INP: for the previous one to be written, its RMW has one register)
     s_issue = (r_state == S_PASS) && !s_done
               && (s_pass == 2'd0 || (w_sm_ready && !s1_valid
-                  && (s_pass != 2'd2 || (sm_dbuf ? (w_vq_empty && !sx_pend) : w_cred_ok))));
+                  && (s_pass != 2'd2 || (sm_dbuf ? (w_vq_empty && !r_inp_rmw && !sx_pend) : w_cred_ok))));
   end
   // threshold table of channel ch: ptab + 60 ch
   localparam [TBL_AW-1:0] THR_STEP = 60;
