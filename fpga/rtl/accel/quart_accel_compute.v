@@ -962,8 +962,7 @@ module quart_accel_compute #(
   wire [4:0] w_op = i_instr[4:0];
   wire [1:0] w_win_ienc = r_kind == K_RESIZE ? rc_ienc : r_kind == K_NORM ? n_ienc : c_ienc;
   // NORM / SMAX destination line of element x (4-, 8- or 32-bit elements), at the destination's width
-  wire [DA_W-1:0] w_nxcol = d_ob == 6'd4 ? {{(DA_W - 11) {1'b0}}, n_x[11:1]}
-                          : d_ob == 6'd8 ? {{(DA_W - 12) {1'b0}}, n_x} : {n_x[DA_W-3:0], 2'b00};
+  wire [DA_W-1:0] w_nxcol = d_ob == 6'd4 ? w_nx17[DA_W:1] : d_ob == 6'd8 ? w_nx17[DA_W-1:0] : {w_nx17[DA_W-3:0], 2'b00};
   wire [DA_W-1:0] w_socol = {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]} + w_nxcol;
   wire [DA_W-1:0] w_sdst = sm_dbuf ? {{(DA_W - INP_AW) {1'b0}}, i_dst[INP_AW-1:0]}
                                    : {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]};
