@@ -483,6 +483,28 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
     }
   });
 
+  test("without the transformer units (HAS_TRANSFORMER = 0) NORM and SMAX stop the core with error 9", async () => {
+    const t = harnessTarget(icebreaker);
+    const programs = [
+      `VCFG stage=REQUANT
+       NORM ienc=LIN8 c_n=4 cols=4 eps=1
+       FINISH`,
+      `VCFG stage=REQUANT
+       SMAX c_n=4 cols=4 n=8
+       FINISH`,
+    ];
+    for (const text of programs) {
+      const image = {
+        program: assemble(text),
+        weights: new Uint8Array(16),
+        tables: new Uint8Array(64),
+        actBytes: 64,
+      };
+      const r = await runAccel(t, image, new Uint8Array(64), { params: { HAS_TRANSFORMER: 0 } });
+      assert.equal(r.error, "error source 3 code 9", text);
+    }
+  });
+
   test("verilator -Wall lint with the DSP products (yosys cell library waived)", {
     skip: ice40SimLib() ? false : "yosys iCE40 cell library not found",
   }, async () => {

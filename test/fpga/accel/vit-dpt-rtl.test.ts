@@ -24,6 +24,7 @@ import { buildVitDpt, type VitDptConfig } from "../../../compiler/zoo/vit-dpt.js
 import { missingTools } from "../../../sim/device/tools.js";
 import { ACCEL_SIM_TOOLS, type AccelParams, harnessTarget } from "../../../sim/rtl/accel.js";
 import { runModelOnAccel } from "../../../sim/rtl/accel-model.js";
+import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom, uniform } from "../../helpers/onnx-random.js";
 
 const SMALL: VitDptConfig = {
@@ -44,13 +45,27 @@ function images(n: number, seed: number): Float32Array[] {
   return Array.from({ length: n }, () => uniform(r, 3 * 64 * 64).map((v) => (v + 1) / 2));
 }
 
-async function quantized(recipe: Recipe): Promise<QGraph> {
-  const g = buildVitDpt(SMALL, { imageSize: 64, seed: 3 });
-  return (await quantizeGraph(g, { recipe, method: METHODS.rtn!, calibration: images(2, 1) })).qgraph;
+async function quantized(recipe: Recipe, patchSize?: number): Promise<QGraph> {
+  const g = buildVitDpt(SMALL, {
+    imageSize: 64,
+    seed: patchSize ? 5 : 3,
+    ...(patchSize ? { patchSize } : {}),
+  });
+  const calibration = images(2, patchSize ? 2 : 1);
+  return (await quantizeGraph(g, { recipe, method: METHODS.rtn!, calibration })).qgraph;
 }
 
 const base = harnessTarget(icebreaker);
-const CASES: { recipe: Recipe; fuse: boolean; target: Target; params: AccelParams }[] = [
+/** Small buffers and 64 tokens (8×8 patches): attention split into query and key tiles. */
+const tiny = harnessTarget(tinyTarget({ INP: 4096, WGT: 512, TBL: 8192, ACC: 2048, OUT: 1024 }));
+const CASES: {
+  recipe: Recipe;
+  fuse: boolean;
+  target: Target;
+  params: AccelParams;
+  patchSize?: number;
+  tiling?: RegExp;
+}[] = [
   { recipe: "w4a8", fuse: true, target: base, params: {} },
   { recipe: "w4a8", fuse: false, target: base, params: {} },
   {
@@ -59,16 +74,26 @@ const CASES: { recipe: Recipe; fuse: boolean; target: Target; params: AccelParam
     target: { ...base, buffers: { ...base.buffers, TBL: 4096 } },
     params: { TBL_AW: 12 },
   },
+  {
+    recipe: "w4a4",
+    fuse: true,
+    target: tiny,
+    params: { TBL_AW: 13 },
+    patchSize: 8,
+    tiling: /queries 8\/64 × keys 32\/64/,
+  },
 ];
 
-for (const { recipe, fuse, target, params } of CASES) {
-  test(`ViT + DPT ${recipe} ${fuse ? "fused" : "unfused"} on the accelerator RTL: bit-identical to the simulator`, {
+for (const { recipe, fuse, target, params, patchSize, tiling } of CASES) {
+  const what = `${recipe} ${fuse ? "fused" : "unfused"}${patchSize ? `, ${patchSize}×${patchSize} patches on small buffers` : ""}`;
+  test(`ViT + DPT ${what} on the accelerator RTL: bit-identical to the simulator`, {
     skip,
     timeout: 1_800_000,
   }, async () => {
-    const q = await quantized(recipe);
-    const x = quantizeInput(images(1, 9)[0]!, q.values.get(q.input)!);
+    const q = await quantized(recipe, patchSize);
+    const x = quantizeInput(images(1, patchSize ? 4 : 9)[0]!, q.values.get(q.input)!);
     const lowered = lowerQGraph(q, target, { fuse });
+    if (tiling) assert.match(lowered.layers.find((l) => l.op === "attention")!.tiling, tiling);
     const ops = new Set(lowered.program.map((i) => i.op));
     assert.ok(ops.has("NORM") && ops.has("SMAX"), "the program has NORM and SMAX");
     const r = await runModelOnAccel(lowered, target, x, { params });
@@ -90,7 +115,7 @@ for (const { recipe, fuse, target, params } of CASES) {
     }
     const worst = [...r.layers].sort((a, b) => Math.abs(b.ratio - 1) - Math.abs(a.ratio - 1)).slice(0, 5);
     console.log(
-      `ViT+DPT ${recipe} ${fuse ? "fused" : "unfused"} on the RTL: ${r.rtlCycles} cycles, model ${r.modelCycles} ` +
+      `ViT+DPT ${what} on the RTL: ${r.rtlCycles} cycles, model ${r.modelCycles} ` +
         `(ratio ${(r.rtlCycles / r.modelCycles).toFixed(4)}), ${r.layers.length} layers; per op RTL/model: ` +
         [...byOp].map(([op, e]) => `${op} ${e.rtl}/${e.model} = ${(e.rtl / e.model).toFixed(3)}`).join(", ") +
         `; furthest layers: ${worst.map((l) => `${l.name} ${l.rtl}/${l.model}`).join(", ")}; ` +
