@@ -121,6 +121,13 @@ for (const { recipe, fuse, target, params, patchSize, tiling } of CASES) {
         `; furthest layers: ${worst.map((l) => `${l.name} ${l.rtl}/${l.model}`).join(", ")}; ` +
         `Verilator ${Math.round(r.cyclesPerCpuSecond)} cycles per CPU second`,
     );
+    // The encoder's layers (patch embedding, LayerNorms, attention, MLP), RTL against the model.
+    const rows = r.layers
+      .filter((l) => l.name.startsWith("pretrained."))
+      .map((l) => `| ${l.name} | ${l.op} | ${l.rtl} | ${l.model} | ${l.ratio.toFixed(4)} |`);
+    console.log(
+      `ViT+DPT ${what}, encoder layers:\n| layer | op | RTL cycles | model cycles | RTL / model |\n|---|---|---|---|---|\n${rows.join("\n")}`,
+    );
     assert.ok(Math.abs(r.rtlCycles / r.modelCycles - 1) <= 0.05, "whole frame within 5 % of the model");
     // The transformer layers (NORM, attention: SMAX and the activation-operand CONVs) within 1 %.
     const tf = r.layers.filter((l) => l.op === "norm" || l.op === "attention");
