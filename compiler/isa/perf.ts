@@ -379,10 +379,14 @@ export function instrCycles(
         const lut = f.ienc === EV.ienc.LUT4;
         const window = decodeWindow(t, cfg.tables, f.ienc!, f.itab!, f.c_n! * (lut ? 16 : 1));
         const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
-        const perChannel = 1 + words + (st.normChannelCycles ?? 0) + stageElementCycles(t, cfg.vcfg);
+        const stage = stageElementCycles(t, cfg.vcfg);
+        // THRESH / ACC32 without bias: no parameters per channel, the values stream through the unit
+        const fast = cfg.vcfg?.stage !== EV.stage.REQUANT && !cfg.vcfg?.bias && st.normFastChannelCycles;
+        const perChannel = fast ? 1 + fast : 1 + words + (st.normChannelCycles ?? 0) + stage;
+        const perPixel = (fast ? st.normFastPixelCycles : undefined) ?? st.normPixelCycles;
         const pixels = f.rows! * f.cols!;
         return {
-          cycles: vlat + window + pixels * (st.normPixelCycles + f.c_n! * perChannel) + st.tailCycles,
+          cycles: vlat + window + pixels * (perPixel + f.c_n! * perChannel) + st.tailCycles + (fast ? stage : 0),
           arrayMacs: 0,
           vectorOps: 2 * f.c_n! * pixels,
         };

@@ -88,10 +88,14 @@ export interface Target {
        * written before the next channel's parameters). SMAX, per column: `smaxColumnCycles` (column
        * start, pass changes, the divider) + per score the three passes `smaxScoreCycles`; into INP a
        * probability waits for the previous one to be written: `smaxInpScoreCycles` + the stage time
-       * instead of the third pass.
+       * instead of the third pass. Without per-channel parameters (THRESH or ACC32, no bias) a NORM
+       * channel's value follows the previous one as soon as the unit takes it: `normFastChannelCycles`
+       * per channel, `normFastPixelCycles` per pixel.
        */
       readonly normPixelCycles?: number;
       readonly normChannelCycles?: number;
+      readonly normFastPixelCycles?: number;
+      readonly normFastChannelCycles?: number;
       readonly smaxColumnCycles?: number;
       readonly smaxScoreCycles?: readonly [number, number, number];
       readonly smaxInpScoreCycles?: number;
@@ -220,6 +224,9 @@ export const icebreaker: Target = {
       // 16-step products), a 46-step divider per column
       normPixelCycles: 143,
       normChannelCycles: 18,
+      // without stage parameters: the read (2), the 9-step product and its result (10)
+      normFastPixelCycles: 145,
+      normFastChannelCycles: 12,
       smaxColumnCycles: 53,
       smaxScoreCycles: [1, 21, 39],
       smaxInpScoreCycles: 45,

@@ -966,8 +966,11 @@ module quart_accel_compute #(
   wire [DA_W-1:0] w_socol = {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]} + w_nxcol;
   wire [DA_W-1:0] w_sdst = sm_dbuf ? {{(DA_W - INP_AW) {1'b0}}, i_dst[INP_AW-1:0]}
                                    : {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]};
+  // NORM without per-channel stage parameters (thresholds come with the tag, no bias): no parameter job
+  wire w_nfast = v_stage != STAGE_REQUANT && !v_bias;
   always @* begin
-    n_issue = (r_state == N_STAT) || (r_state == N_NPAR && w_pj_done && w_cred_ok && w_nready);
+    n_issue = (r_state == N_STAT)
+              || (r_state == N_NPAR && w_pj_done && w_cred_ok && w_nready && !n1_valid && !n2_valid);
     n_is_norm = (r_state == N_NPAR);
     // pass 0 streams a score per cycle; passes 1 and 2 wait for the unit; a probability waits for a
     // queue entry (into INP: for the previous one to be written, its RMW has one register)
@@ -1294,26 +1297,39 @@ module quart_accel_compute #(
           n_cha <= {INP_AW{1'b0}};
           n_ocha <= {DA_W{1'b0}};
           r_vthr <= thr_of({(TBL_AW - 2) {1'b0}});
-          r_pj_ch0 <= 12'd0;
-          r_pj_rows <= {{RW{1'b0}}, 1'b1};
-          r_pj_row <= {(RW + 1) {1'b0}};
-          r_pj_k <= 2'd0;
-          r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
-          r_pj_active <= 1'b1;
           r_par_valid <= 1'b0;
+          if (w_nfast) p_bias[0] <= 32'd0;
+          else begin
+            r_pj_ch0 <= 12'd0;
+            r_pj_rows <= {{RW{1'b0}}, 1'b1};
+            r_pj_row <= {(RW + 1) {1'b0}};
+            r_pj_k <= 2'd0;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
+            r_pj_active <= 1'b1;
+          end
           r_state <= N_NPAR;
         end
 
-        // each channel: its stage parameters, its code again, the normalized value into the stage
+        // each channel: its stage parameters, its code again, the normalized value into the stage;
+        // without per-channel parameters (w_nfast) the next value follows as soon as the unit is free
         N_NPAR:
         if (n_issue) begin
           n_tag <= {r_vthr, n_x[0], w_socol + n_ocha + n_orow};
-          r_state <= N_NWAIT;
+          if (w_nfast) begin
+            o_vec_outputs <= o_vec_outputs + 32'd1;
+            if (n_c + 13'd1 != n_cn) begin
+              n_c <= n_c + 13'd1;
+              n_cha <= n_cha + d_chpitch;
+              n_ocha <= n_ocha + {{(DA_W - OUT_AW) {1'b0}}, d_ochp};
+              r_vthr <= r_vthr + THR_STEP;
+            end else r_state <= N_NWAIT;
+          end else r_state <= N_NWAIT;
         end
 
+        // fast: the pixel's last value has left the unit; else: the channel's result is written
         N_NWAIT:
-        if (w_vq_empty) begin
-          o_vec_outputs <= o_vec_outputs + 32'd1;
+        if (w_nfast ? (w_nready && !n1_valid && !n2_valid) : w_vq_empty) begin
+          if (!w_nfast) o_vec_outputs <= o_vec_outputs + 32'd1;
           if (n_c + 13'd1 != n_cn) begin
             n_c <= n_c + 13'd1;
             n_cha <= n_cha + d_chpitch;
