@@ -386,7 +386,8 @@ export function instrCycles(
         const perPixel = (fast ? st.normFastPixelCycles : undefined) ?? st.normPixelCycles;
         const pixels = f.rows! * f.cols!;
         return {
-          cycles: vlat + window + pixels * (perPixel + f.c_n! * perChannel) + st.tailCycles + (fast ? stage : 0),
+          cycles:
+            vlat + window + pixels * (perPixel + f.c_n! * perChannel) + st.tailCycles + (fast ? stage : 0),
           arrayMacs: 0,
           vectorOps: 2 * f.c_n! * pixels,
         };
