@@ -382,12 +382,29 @@ export function instrCycles(
         const stage = stageElementCycles(t, cfg.vcfg);
         // THRESH / ACC32 without bias: no parameters per channel, the values stream through the unit
         const fast = cfg.vcfg?.stage !== EV.stage.REQUANT && !cfg.vcfg?.bias && st.normFastChannelCycles;
-        const perChannel = fast ? 1 + fast : 1 + words + (st.normChannelCycles ?? 0) + stage;
-        const perPixel = (fast ? st.normFastPixelCycles : undefined) ?? st.normPixelCycles;
+        // REQUANT without TABLE: the next channel's parameters load while the stage works; the last
+        // value then waits for the one before it in the stage (measured: stage + early - 1 at the end)
+        const early =
+          !fast && cfg.vcfg?.act !== EV.act.TABLE && st.normRequantChannelCycles !== undefined
+            ? Math.max(stage, st.normRequantChannelCycles)
+            : 0;
+        let perChannel = 1 + words + (st.normChannelCycles ?? 0) + stage;
+        let perPixel = st.normPixelCycles;
+        if (fast) {
+          perChannel = 1 + fast;
+          perPixel = st.normFastPixelCycles ?? perPixel;
+        } else if (early) {
+          perChannel = 1 + early;
+          perPixel = st.normRequantPixelCycles ?? perPixel;
+        }
         const pixels = f.rows! * f.cols!;
         return {
           cycles:
-            vlat + window + pixels * (perPixel + f.c_n! * perChannel) + st.tailCycles + (fast ? stage : 0),
+            vlat +
+            window +
+            pixels * (perPixel + f.c_n! * perChannel) +
+            st.tailCycles +
+            (fast ? stage : early ? stage + early - 1 : 0),
           arrayMacs: 0,
           vectorOps: 2 * f.c_n! * pixels,
         };

@@ -90,12 +90,17 @@ export interface Target {
        * probability waits for the previous one to be written: `smaxInpScoreCycles` + the stage time
        * instead of the third pass. Without per-channel parameters (THRESH or ACC32, no bias) a NORM
        * channel's value follows the previous one as soon as the unit takes it: `normFastChannelCycles`
-       * per channel, `normFastPixelCycles` per pixel.
+       * per channel, `normFastPixelCycles` per pixel. At REQUANT (no TABLE) the next channel's
+       * parameters load once the stage has taken the previous value: a channel every
+       * 1 + max(stage, `normRequantChannelCycles`) cycles (its statistics cycle, then the stage's pace),
+       * + `normRequantPixelCycles` per pixel.
        */
       readonly normPixelCycles?: number;
       readonly normChannelCycles?: number;
       readonly normFastPixelCycles?: number;
       readonly normFastChannelCycles?: number;
+      readonly normRequantPixelCycles?: number;
+      readonly normRequantChannelCycles?: number;
       readonly smaxColumnCycles?: number;
       readonly smaxScoreCycles?: readonly [number, number, number];
       readonly smaxInpScoreCycles?: number;
@@ -227,6 +232,11 @@ export const icebreaker: Target = {
       // without stage parameters: the read (2), the 9-step product and its result (10)
       normFastPixelCycles: 145,
       normFastChannelCycles: 12,
+      // REQUANT: the stage paces the channels (1 + 29 cycles a channel: 1081 cycles a pixel at
+      // c_n = 32); the parameter job, the read and the product alone would take 19; per pixel the
+      // setup above, the first channel's parameters and the last value's product (121)
+      normRequantPixelCycles: 121,
+      normRequantChannelCycles: 19,
       smaxColumnCycles: 53,
       smaxScoreCycles: [1, 21, 39],
       smaxInpScoreCycles: 45,

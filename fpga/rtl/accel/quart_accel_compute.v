@@ -946,6 +946,14 @@ module quart_accel_compute #(
     w_issue = (d0_valid && (d0_vec || i_fuse)) || w_rs_issue || (n_issue && n_is_norm) || (s_issue && s_pass == 2'd2);
   end
 
+  // NORM without per-channel stage parameters (thresholds come with the tag, no bias): no parameter job
+  wire w_nfast = v_stage != STAGE_REQUANT && !v_bias;
+  // NORM at REQUANT (no TABLE): the stage never reads TBL, and it captures an element's parameters
+  // when it takes the element, so the next channel's parameters load as soon as every issued value
+  // has been taken (r_cred = 0), while the stage still works on it
+  wire w_nearly = r_kind == K_NORM && v_stage == STAGE_REQUANT && !w_tab_mode;
+  wire w_nstream = w_nfast || w_nearly;
+
   // ------------------------------------------------------------------ TBL reads (window, params)
   reg [TBL_AW-1:0] w_pj_addr, w_pj_ch;
   always @* begin
@@ -955,7 +963,7 @@ module quart_accel_compute #(
     // the window copy runs only with the stage idle; the stage has the port while it has elements,
     // and the parameter job waits for that (w_vq_empty)
     r_tbl_raddr = (r_state == C_WIN) ? r_job_src + r_job_i[TBL_AW-1:0]
-                : !w_vq_empty ? (w_tab_mode ? w_ttab_addr : w_thr_addr) : w_pj_addr;
+                : (!w_vq_empty && !w_nearly) ? (w_tab_mode ? w_ttab_addr : w_thr_addr) : w_pj_addr;
   end
 
   // ------------------------------------------------------------------ FSM
@@ -966,8 +974,6 @@ module quart_accel_compute #(
   wire [DA_W-1:0] w_socol = {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]} + w_nxcol;
   wire [DA_W-1:0] w_sdst = sm_dbuf ? {{(DA_W - INP_AW) {1'b0}}, i_dst[INP_AW-1:0]}
                                    : {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]};
-  // NORM without per-channel stage parameters (thresholds come with the tag, no bias): no parameter job
-  wire w_nfast = v_stage != STAGE_REQUANT && !v_bias;
   always @* begin
     n_issue = (r_state == N_STAT)
               || (r_state == N_NPAR && w_pj_done && w_cred_ok && w_nready && !n1_valid && !n2_valid);
@@ -1098,7 +1104,7 @@ module quart_accel_compute #(
       r_pj_rd <= 1'b0;
       // parameter job: one TBL word per cycle, in the background of the taps, once every element of
       // the previous parameters has gone through the stage (which has the TBL port meanwhile)
-      if (r_pj_active && w_vq_empty) begin
+      if (r_pj_active && (w_vq_empty || (w_nearly && r_cred == {(QW + 1) {1'b0}}))) begin
         r_pj_rd <= 1'b1;
         r_pj_rrow <= r_pj_row[RW-1:0];
         r_pj_rk <= r_pj_k;
@@ -1315,21 +1321,27 @@ module quart_accel_compute #(
         N_NPAR:
         if (n_issue) begin
           n_tag <= {r_vthr, n_x[0], w_socol + n_ocha + n_orow};
-          if (w_nfast) begin
+          if (w_nstream) begin
             o_vec_outputs <= o_vec_outputs + 32'd1;
             if (n_c + 13'd1 != n_cn) begin
               n_c <= n_c + 13'd1;
               n_cha <= n_cha + d_chpitch;
               n_ocha <= n_ocha + {{(DA_W - OUT_AW) {1'b0}}, d_ochp};
               r_vthr <= r_vthr + THR_STEP;
+              if (!w_nfast) begin
+                r_pj_ch0 <= n_c[11:0] + 12'd1;
+                r_pj_row <= {(RW + 1) {1'b0}};
+                r_pj_k <= 2'd0;
+                r_pj_active <= 1'b1;
+              end
             end else r_state <= N_NWAIT;
           end else r_state <= N_NWAIT;
         end
 
         // fast: the pixel's last value has left the unit; else: the channel's result is written
         N_NWAIT:
-        if (w_nfast ? (w_nready && !n1_valid && !n2_valid) : w_vq_empty) begin
-          if (!w_nfast) o_vec_outputs <= o_vec_outputs + 32'd1;
+        if (w_nstream ? (w_nready && !n1_valid && !n2_valid) : w_vq_empty) begin
+          if (!w_nstream) o_vec_outputs <= o_vec_outputs + 32'd1;
           if (n_c + 13'd1 != n_cn) begin
             n_c <= n_c + 13'd1;
             n_cha <= n_cha + d_chpitch;

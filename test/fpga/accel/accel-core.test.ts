@@ -421,6 +421,8 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       { ienc: "LIN8", cn: 7, rows: 3, cols: 3, stage: "ACC32", eps: 5 },
       { ienc: "LUT4", cn: 1, rows: 2, cols: 3, stage: "REQUANT", eps: 100 },
       { ienc: "LIN8", cn: 64, rows: 1, cols: 2, stage: "REQUANT", eps: 1 << 19 },
+      { ienc: "LIN8", cn: 16, rows: 2, cols: 3, stage: "REQUANT", eps: 9, act: "TABLE" },
+      { ienc: "LUT4", cn: 12, rows: 1, cols: 5, stage: "REQUANT", eps: 2, act: "LEAKY" },
     ] as const;
     for (const [i, c] of cases.entries()) {
       const ib = c.ienc === "LUT4" ? 4 : 8;
@@ -431,7 +433,7 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       const ptab = itab + c.cn * (c.ienc === "LUT4" ? 16 : 1) + 4;
       const text = `LOAD push_next buf=INP seg=ACT ebits=E8 ext=${100 + i} n0=${irb} n1=${c.rows * c.cn} pitch=${irb}
         LOADT buf=TBL seg=TBL ebits=E8 n0=2048
-        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=${2048 - 4 * c.cn}
+        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=${2048 - 4 * c.cn} ${"act" in c ? `act=${c.act} alpha=16384 ttab=1024` : ""}
         NORM pop_prev push_next ienc=${c.ienc} inp=0 dst=${i} itab=${itab} c_n=${c.cn} rows=${c.rows} cols=${c.cols} eps=${c.eps}
         STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${orb} n1=${c.rows * c.cn} addr=${i}
         FINISH pop_next`;
