@@ -383,7 +383,7 @@ export function instrCycles(
         // THRESH / ACC32 without bias: no parameters per channel, the values stream through the unit
         const fast = cfg.vcfg?.stage !== EV.stage.REQUANT && !cfg.vcfg?.bias && st.normFastChannelCycles;
         // REQUANT without TABLE: the next channel's parameters load while the stage works; the last
-        // value then waits for the one before it in the stage (measured: stage + early - 1 at the end)
+        // value then waits for the one before it in the stage (measured: stage + normRequantChannelCycles - 1 at the end)
         const early =
           !fast && cfg.vcfg?.act !== EV.act.TABLE && st.normRequantChannelCycles !== undefined
             ? Math.max(stage, st.normRequantChannelCycles)
@@ -404,7 +404,7 @@ export function instrCycles(
             window +
             pixels * (perPixel + f.c_n! * perChannel) +
             st.tailCycles +
-            (fast ? stage : early ? stage + early - 1 : 0),
+            (fast ? stage : early ? stage + (st.normRequantChannelCycles ?? 0) - 1 : 0),
           arrayMacs: 0,
           vectorOps: 2 * f.c_n! * pixels,
         };
