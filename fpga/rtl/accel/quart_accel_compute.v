@@ -1,5 +1,7 @@
 // Compute unit of the accelerator core: the on-chip buffers and the matrix/vector datapath that runs
-// the compute queue's CCFG, CONV, VCFG, VEC, RCFG and RESIZE (docs/isa.md reference loops).
+// the compute queue's CCFG, CONV, VCFG, VEC, RCFG, RESIZE, NORM and SMAX (docs/isa.md reference loops).
+// NORM and SMAX run on quart_norm / quart_softmax (HAS_TRANSFORMER), one element at a time into the
+// output-stage queue; SMAX into INP shares INP's write port with the load DMA (see README.md, Core).
 //
 // Buffers: INP is replicated once per array column and WGT once per array row (one write port
 // broadcast by the load DMA, one read port per lane), so every cycle each column reads the code of its
