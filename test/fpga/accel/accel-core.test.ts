@@ -50,8 +50,9 @@ async function check(
   input?: Uint8Array,
   fuse = true,
   params?: AccelParams,
+  memory: "harness" | "target" = "harness",
 ): Promise<CaseResult> {
-  const t = harnessTarget(target);
+  const t = memory === "harness" ? harnessTarget(target) : target;
   const lowered = lowerQGraph(g, t, { fuse });
   const x = input ?? randomInputCodes(g, 7);
   const m = new IsaMachine(t, lowered);
@@ -262,6 +263,32 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       ran++;
     }
     assert.ok(ran >= 4);
+  });
+
+  test("the SoC's memory system (one PSRAM, the arbiter, the prefetcher): cycles within 5 % of the model", async () => {
+    // runAccel gives the core one memory with the PSRAM's timing for the program and every segment,
+    // arbitrated round-robin like soc_xmem.v; perf.ts replays the same transfers
+    let ran = 0;
+    for (let seed = 1; seed <= 30 && ran < 6; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      if (lowerQGraph(g, icebreaker, { ignoreArenaLimit: true }).actBytes > icebreaker.segments.ACT.bytes)
+        continue;
+      const r = await check(
+        g,
+        icebreaker,
+        `random-${seed} icebreaker, SoC memory`,
+        undefined,
+        true,
+        undefined,
+        "target",
+      );
+      assert.ok(
+        Math.abs(r.ratio - 1) <= 0.05,
+        `${r.name}: RTL ${r.rtlCycles} / model ${r.modelCycles} = ${r.ratio}`,
+      );
+      ran++;
+    }
+    assert.equal(ran, 6);
   });
 
   test("layer sweep: shapes, strides, padding, W4/W8, lut4/lin8 inputs, every stage, resize", async () => {
