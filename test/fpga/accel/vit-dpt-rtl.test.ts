@@ -6,7 +6,7 @@
  * (the TABLE activation at W4A8, folded into thresholds at W4A4), the position embedding (pixel bias)
  * and the DPT decoder. The whole ACT arena must equal the instruction-level simulator's (and the output
  * the golden executor's), the MAC and DMA counters the simulator's; the cycles per layer are reported
- * against the performance model: the whole frame within 5 %, the NORM and attention layers within 1 %.
+ * against the performance model: every layer within 5 %, the NORM and attention layers within 1 %.
  *
  * W4A4 needs a 4 KiB TBL: a LayerNorm over 32 channels with 4-bit output holds 32 decode tables and 32
  * threshold tables (2432 bytes), more than the icebreaker's 2 KiB; the test lowers for that buffer and
@@ -116,7 +116,8 @@ for (const { recipe, fuse, target, params, patchSize, tiling } of CASES) {
     const worst = [...r.layers].sort((a, b) => Math.abs(b.ratio - 1) - Math.abs(a.ratio - 1)).slice(0, 5);
     console.log(
       `ViT+DPT ${what} on the RTL: ${r.rtlCycles} cycles, model ${r.modelCycles} ` +
-        `(ratio ${(r.rtlCycles / r.modelCycles).toFixed(4)}), ${r.layers.length} layers; per op RTL/model: ` +
+        `(ratio ${(r.rtlCycles / r.modelCycles).toFixed(4)}), ${r.layers.length} layers ` +
+        `(RTL/model ${Math.min(...r.layers.map((l) => l.ratio)).toFixed(4)}–${Math.max(...r.layers.map((l) => l.ratio)).toFixed(4)}); per op RTL/model: ` +
         [...byOp].map(([op, e]) => `${op} ${e.rtl}/${e.model} = ${(e.rtl / e.model).toFixed(3)}`).join(", ") +
         `; furthest layers: ${worst.map((l) => `${l.name} ${l.rtl}/${l.model}`).join(", ")}; ` +
         `Verilator ${Math.round(r.cyclesPerCpuSecond)} cycles per CPU second`,
@@ -137,12 +138,10 @@ for (const { recipe, fuse, target, params, patchSize, tiling } of CASES) {
       [],
       "transformer layers off the model by more than 1 %",
     );
-    // Every layer within 7 %: the patch embedding's loads queue behind the core's 2-deep instruction
-    // queues, which the model does not see (with QD = 8 the layer is within 0.01 %), 1.04–1.06.
     assert.deepEqual(
-      r.layers.filter((l) => Math.abs(l.ratio - 1) > 0.07).map((l) => `${l.name} ${l.rtl}/${l.model}`),
+      r.layers.filter((l) => Math.abs(l.ratio - 1) > 0.05).map((l) => `${l.name} ${l.rtl}/${l.model}`),
       [],
-      "layers off the model by more than 7 %",
+      "layers off the model by more than 5 %",
     );
   });
 }
