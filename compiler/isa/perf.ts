@@ -415,6 +415,41 @@ export function instrCycles(
       };
     }
     case "NORM": {
+      const st = t.vector.stage;
+      if (st?.normPixelCycles !== undefined) {
+        const lut = f.ienc === EV.ienc.LUT4;
+        const window = decodeWindow(t, cfg.tables, f.ienc!, f.itab!, f.c_n! * (lut ? 16 : 1));
+        const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+        const stage = stageElementCycles(t, cfg.vcfg);
+        // THRESH / ACC32 without bias: no parameters per channel, the values stream through the unit
+        const fast = cfg.vcfg?.stage !== EV.stage.REQUANT && !cfg.vcfg?.bias && st.normFastChannelCycles;
+        // REQUANT without TABLE: the next channel's parameters load while the stage works; the last
+        // value then waits for the one before it in the stage (measured: stage + normRequantChannelCycles - 1 at the end)
+        const early =
+          !fast && cfg.vcfg?.act !== EV.act.TABLE && st.normRequantChannelCycles !== undefined
+            ? Math.max(stage, st.normRequantChannelCycles)
+            : 0;
+        let perChannel = 1 + words + (st.normChannelCycles ?? 0) + stage;
+        let perPixel = st.normPixelCycles;
+        if (fast) {
+          perChannel = 1 + fast;
+          perPixel = st.normFastPixelCycles ?? perPixel;
+        } else if (early) {
+          perChannel = 1 + early;
+          perPixel = st.normRequantPixelCycles ?? perPixel;
+        }
+        const pixels = f.rows! * f.cols!;
+        return {
+          cycles:
+            vlat +
+            window +
+            pixels * (perPixel + f.c_n! * perChannel) +
+            st.tailCycles +
+            (fast ? stage : early ? stage + (st.normRequantChannelCycles ?? 0) - 1 : 0),
+          arrayMacs: 0,
+          vectorOps: 2 * f.c_n! * pixels,
+        };
+      }
       // Statistics pass, then the normalizing pass; one reciprocal per pixel from a 32-cycle divider
       // per lane, overlapped with the statistics of the next pixels.
       const n = 2 * f.c_n! * f.rows! * f.cols!;
@@ -425,6 +460,21 @@ export function instrCycles(
       };
     }
     case "SMAX": {
+      const st = t.vector.stage;
+      if (st?.smaxScoreCycles !== undefined) {
+        const [p0, p1, p2] = st.smaxScoreCycles;
+        const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+        const stage = stageElementCycles(t, cfg.vcfg);
+        const n = f.c_n!;
+        // into INP, each probability but the last waits for the previous one's write
+        const probs = f.dbuf ? (n - 1) * ((st.smaxInpScoreCycles ?? 0) + stage) + p2 : n * p2;
+        const column = (st.smaxColumnCycles ?? 0) + n * (p0 + p1) + probs;
+        return {
+          cycles: vlat + words + 1 + f.cols! * column + stage + st.tailCycles,
+          arrayMacs: 0,
+          vectorOps: 3 * n * f.cols!,
+        };
+      }
       // Max, exp2+sum and normalize passes down each column; a 46-cycle divider per column and lane.
       const n = 3 * f.c_n! * f.cols!;
       return {
@@ -639,7 +689,7 @@ function schedule(
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
     if (d.instr.op === "VCFG") cfg.vcfg = f;
-    if (d.instr.op === "VCFG" || d.instr.op === "VEC" || d.instr.op === "RESIZE") cfg.tables.par = undefined;
+    if (["VCFG", "VEC", "RESIZE", "NORM", "SMAX"].includes(d.instr.op)) cfg.tables.par = undefined;
     if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
     const timed = instrCycles(t, d.instr, cfg);
     const { arrayMacs: am, vectorOps = 0 } = timed;

@@ -99,6 +99,30 @@ export interface Target {
       readonly tailCycles: number;
       readonly groupedSetupCycles?: number;
       readonly resizeSetupCycles?: number;
+      /**
+       * NORM and SMAX on the core's transformer units (quart_norm, quart_softmax), one element at a
+       * time. NORM, per pixel: `normPixelCycles` (pixel setup, the pipeline drain and the unit's
+       * per-pixel setup) + per channel one statistics cycle, the channel's stage-parameter words, then
+       * `normChannelCycles` + the stage time (the value's read, its normalizing product and the stage,
+       * written before the next channel's parameters). SMAX, per column: `smaxColumnCycles` (column
+       * start, pass changes, the divider) + per score the three passes `smaxScoreCycles`; into INP a
+       * probability waits for the previous one to be written: `smaxInpScoreCycles` + the stage time
+       * instead of the third pass. Without per-channel parameters (THRESH or ACC32, no bias) a NORM
+       * channel's value follows the previous one as soon as the unit takes it: `normFastChannelCycles`
+       * per channel, `normFastPixelCycles` per pixel. At REQUANT (no TABLE) the next channel's
+       * parameters load once the stage has taken the previous value: a channel every
+       * 1 + max(stage, `normRequantChannelCycles`) cycles (its statistics cycle, then the stage's pace),
+       * + `normRequantPixelCycles` per pixel.
+       */
+      readonly normPixelCycles?: number;
+      readonly normChannelCycles?: number;
+      readonly normFastPixelCycles?: number;
+      readonly normFastChannelCycles?: number;
+      readonly normRequantPixelCycles?: number;
+      readonly normRequantChannelCycles?: number;
+      readonly smaxColumnCycles?: number;
+      readonly smaxScoreCycles?: readonly [number, number, number];
+      readonly smaxInpScoreCycles?: number;
     };
   };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
@@ -235,6 +259,23 @@ export const icebreaker: Target = {
       // (13 double-and-add bits, 2 cycles each, + 1)
       groupedSetupCycles: 11,
       resizeSetupCycles: 49,
+      // quart_norm: 137 setup cycles per pixel + pixel start, pipeline drain and hand-over (6); a
+      // value's read (2), its 9-step product (10) and the queue and write-back around the stage (6).
+      // quart_softmax: max 1 cycle per score, Σe 21 (16-step product, ROM, add, issue), p 39 (two
+      // 16-step products), a 46-step divider per column
+      normPixelCycles: 143,
+      normChannelCycles: 18,
+      // without stage parameters: the read (2), the 9-step product and its result (10)
+      normFastPixelCycles: 145,
+      normFastChannelCycles: 12,
+      // REQUANT: the stage paces the channels (1 + 29 cycles a channel: 1081 cycles a pixel at
+      // c_n = 32); the parameter job, the read and the product alone would take 19; per pixel the
+      // setup above, the first channel's parameters and the last value's product (121)
+      normRequantPixelCycles: 121,
+      normRequantChannelCycles: 19,
+      smaxColumnCycles: 53,
+      smaxScoreCycles: [1, 21, 39],
+      smaxInpScoreCycles: 45,
     },
   },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },

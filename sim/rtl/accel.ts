@@ -24,6 +24,10 @@ export interface AccelParams {
   readonly ROWS?: number;
   readonly COLS?: number;
   readonly N_DSP?: number;
+  /** TBL buffer address bits (default 11: the icebreaker's 2 KiB). */
+  readonly TBL_AW?: number;
+  /** 0: the core without its NORM / SMAX units (they raise error 9). */
+  readonly HAS_TRANSFORMER?: number;
 }
 
 /** Builds (or reuses) the harness binary for one parameter set; returns its path. */
