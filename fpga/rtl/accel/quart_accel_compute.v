@@ -1,9 +1,11 @@
 // Compute unit of the accelerator core: the on-chip buffers and the matrix/vector datapath that runs
 // the compute queue's CCFG, CONV, VCFG, VEC, RCFG and RESIZE (docs/isa.md reference loops).
 //
-// Buffers: INP is replicated once per array column and WGT once per array row (one write port
-// broadcast by the load DMA, one read port per lane), so every cycle each column reads the code of its
-// own output pixel and each row the weight of its own output channel. TBL, ACC and OUT are four-bank
+// Buffers: INP is one copy in COLS byte-interleaved banks (byte a in bank a mod COLS): a tap reads the
+// columns' codes in windows of COLS consecutive bytes, one window per cycle from the first column not
+// yet read, so a pass on one input row at stride 1 (lut4: also 2) reads each tap in one cycle.
+// WGT is replicated once per array row (one write port broadcast by the load DMA, one read port per
+// row), so every cycle each row reads the weight of its own output channel. TBL, ACC and OUT are four-bank
 // byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
 //
 // CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow); W8 passes are of one
@@ -126,26 +128,49 @@ module quart_accel_compute #(
   reg [5:0] d_ob;  // output element bits: 4, 8, 32
 
   // ------------------------------------------------------------------ buffers
-  wire [COLS*INP_AW-1:0] w_inp_raddr;
-  wire [COLS*8-1:0] w_inp_q;
-  wire w_inp_re = 1'b1;
+  // INP banks: bank b reads the word of the window [w_win, w_win + COLS) that falls in it; a lane
+  // read in this cycle (w_lane_rd) takes its byte from bank w_lane_addr mod COLS one cycle later, and
+  // keeps it (r_lcode) until the other lanes of its tap have been read.
+  localparam integer BAW = INP_AW - CW;
+  reg [INP_AW-1:0] w_win;
+  reg [COLS*INP_AW-1:0] w_lane_addr;
+  reg [COLS-1:0] w_lane_rd, t1_srv;
+  reg [COLS*CW-1:0] t1_lsel;
+  reg [COLS*8-1:0] r_lcode;
+  wire [BAW-1:0] w_win_w0 = w_win[INP_AW-1:CW];
+  wire [BAW-1:0] w_win_w1 = w_win_w0 + {{(BAW - 1) {1'b0}}, 1'b1};
+  // banks below the window's first byte read the next word
+  wire [COLS-1:0] w_win_hi = ~({COLS{1'b1}} << w_win[CW-1:0]);
+  wire [COLS*8-1:0] w_bank_q;
+  reg [COLS*8-1:0] w_inp_q;
   genvar gl;
   generate
     for (gl = 0; gl < COLS; gl = gl + 1) begin : g_inp
+      localparam [CW-1:0] LB = gl;
       quart_accel_bram #(
-          .AW(INP_AW),
+          .AW(BAW),
           .DW(8)
       ) u_inp (
           .i_clk(i_clk),
-          .i_we(i_inp_we),
-          .i_waddr(i_inp_waddr),
+          .i_we(i_inp_we && i_inp_waddr[CW-1:0] == LB),
+          .i_waddr(i_inp_waddr[INP_AW-1:CW]),
           .i_wdata(i_inp_wdata),
-          .i_re(w_inp_re),
-          .i_raddr(w_inp_raddr[INP_AW*gl+:INP_AW]),
-          .o_rdata(w_inp_q[8*gl+:8])
+          .i_re(1'b1),
+          .i_raddr(w_win_hi[gl] ? w_win_w1 : w_win_w0),
+          .o_rdata(w_bank_q[8*gl+:8])
       );
     end
   endgenerate
+  integer u;
+  always @* begin
+    for (u = 0; u < COLS; u = u + 1)
+      w_inp_q[8*u+:8] = t1_srv[u] ? w_bank_q[8*t1_lsel[CW*u+:CW]+:8] : r_lcode[8*u+:8];
+  end
+  always @(posedge i_clk) begin
+    r_lcode <= w_inp_q;
+    t1_srv <= w_lane_rd;
+    for (u = 0; u < COLS; u = u + 1) t1_lsel[CW*u+:CW] <= w_lane_addr[INP_AW*u+:CW];
+  end
   wire [ROWS*WGT_AW-1:0] w_wgt_raddr;
   wire [ROWS*8-1:0] w_wgt_q;
   generate
@@ -580,16 +605,41 @@ module quart_accel_compute #(
   wire [INP_AW-1:0] w_r_a2 = w_rbb + w_rxa;
   wire [INP_AW-1:0] w_r_a3 = w_rbb + w_rxb;
   wire w_rs_issue = (r_state == R_PIX) && !r_ph && w_cred_ok;
+  // RESIZE reads row a's two codes (lanes 0, 1) with the issue and row b's (lanes 2, 3) in the cycle
+  // after it, from the addresses kept here: the two rows never share a window.
+  wire w_rs_rowb = (r_state == R_PIX) && r_ph;
+  reg [INP_AW-1:0] r_ra2, r_ra3;
+  always @(posedge i_clk) begin
+    r_ra2 <= w_r_a2;
+    r_ra3 <= w_r_a3;
+  end
 
-  // INP read address mux: CONV taps, or RESIZE's four codes on lanes 0..3
-  genvar ga;
-  generate
-    for (ga = 0; ga < COLS; ga = ga + 1) begin : g_inp_addr
-      wire [INP_AW-1:0] w_ra = ga == 0 ? w_r_a0 : ga == 1 ? w_r_a1 : ga == 2 ? w_r_a2 : w_r_a3;
-      assign w_inp_raddr[INP_AW*ga+:INP_AW] = (r_kind == K_RESIZE && ga < 4) ? w_ra
-                                              : w_tap_addr[INP_AW*ga+:INP_AW];
+  // INP lanes: CONV taps, or RESIZE's four codes on lanes 0..3; the window starts at the first lane
+  // still to read (CONV: r_srv holds the lanes of the tap read in its earlier cycles)
+  reg [COLS-1:0] r_srv, w_need;
+  reg [INP_AW-1:0] w_ldiff;
+  always @* begin
+    w_lane_addr = w_tap_addr;
+    w_need = r_lvalid & ~r_srv;
+    if (r_kind == K_RESIZE) begin
+      w_lane_addr[0+:INP_AW] = w_r_a0;
+      w_lane_addr[INP_AW+:INP_AW] = w_r_a1;
+      w_lane_addr[2*INP_AW+:INP_AW] = r_ra2;
+      w_lane_addr[3*INP_AW+:INP_AW] = r_ra3;
+      w_need = {COLS{1'b0}};
+      w_need[0] = !w_rs_rowb;
+      w_need[1] = !w_rs_rowb;
+      w_need[2] = w_rs_rowb;
+      w_need[3] = w_rs_rowb;
     end
-  endgenerate
+    w_win = w_lane_addr[0+:INP_AW];
+    for (u = COLS - 1; u >= 0; u = u - 1) if (w_need[u]) w_win = w_lane_addr[INP_AW*u+:INP_AW];
+    for (u = 0; u < COLS; u = u + 1) begin
+      w_ldiff = w_lane_addr[INP_AW*u+:INP_AW] - w_win;
+      w_lane_rd[u] = w_need[u] && w_ldiff < COLS[INP_AW-1:0];
+    end
+  end
+  wire w_tap_done = &(r_srv | w_lane_rd | ~r_lvalid);
   assign w_wgt_raddr = w_wt_addr;
 
   // ------------------------------------------------------------------ tap pipeline (T1, T2)
@@ -597,15 +647,16 @@ module quart_accel_compute #(
   reg [COLS-1:0] t1_pad, t1_nib;
   reg [ROWS-1:0] t1_wnib, t1_wen;
   reg [DEC_AW-2:0] t1_ch;
-  wire w_tap_issue = (r_state == C_TAP);
+  wire w_tap_issue = (r_state == C_TAP) && w_tap_done;
   reg [12:0] r_ch;  // channel within the INP tile (g*ic_n + c)
-  // resize pipeline
-  reg q1_valid, q2_valid;
-  reg [3:0] q1_nib;
-  reg [7:0] q1_fx, q2_fx, q1_fy, q2_fy;
-  reg [OUT_AW-1:0] q1_oaddr, q2_oaddr;
-  reg q1_onib, q2_onib;
-  reg [TBL_AW-1:0] q1_thr, q2_thr;
+  // resize pipeline (Q0: row b's codes are read, Q1: the four codes go to the decoder)
+  reg q0_valid, q1_valid, q2_valid;
+  reg [3:0] q0_nib, q1_nib;
+  reg [7:0] q0_fx, q1_fx, q2_fx, q0_fy, q1_fy, q2_fy;
+  reg [OUT_AW-1:0] q0_oaddr, q1_oaddr, q2_oaddr;
+  reg q0_onib, q1_onib, q2_onib;
+  reg [TBL_AW-1:0] q0_thr, q1_thr, q2_thr;
+  reg [DEC_AW-2:0] q0_ch, q1_ch;
   wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, q2_oaddr};
   // OUT byte offset of element x in a row of 4-, 8- or 32-bit elements
   function automatic [OUT_AW-1:0] ocol(input [13:0] x, input [5:0] ob);
@@ -621,14 +672,23 @@ module quart_accel_compute #(
     t1_wnib <= w_wt_nib;
     t1_wen <= w_wt_en;
     t1_ch <= r_ch[DEC_AW-2:0];
-    // resize stage Q1: INP codes are read
-    q1_valid <= w_rs_issue;
-    q1_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
-    q1_fx <= w_tx_q[7:0];
-    q1_fy <= r_rfy;
-    q1_oaddr <= r_rorow + ocol(r_dc, d_ob);
-    q1_onib <= r_dc[0];
-    q1_thr <= r_vthr;
+    // resize stage Q0: row a's codes are read, row b's are being read
+    q0_valid <= w_rs_issue;
+    q0_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
+    q0_fx <= w_tx_q[7:0];
+    q0_fy <= r_rfy;
+    q0_oaddr <= r_rorow + ocol(r_dc, d_ob);
+    q0_onib <= r_dc[0];
+    q0_thr <= r_vthr;
+    q0_ch <= r_c[DEC_AW-2:0];
+    q1_valid <= q0_valid;
+    q1_nib <= q0_nib;
+    q1_fx <= q0_fx;
+    q1_fy <= q0_fy;
+    q1_oaddr <= q0_oaddr;
+    q1_onib <= q0_onib;
+    q1_thr <= q0_thr;
+    q1_ch <= q0_ch;
     q2_valid <= q1_valid;
     q2_fx <= q1_fx;
     q2_fy <= q1_fy;
@@ -641,7 +701,7 @@ module quart_accel_compute #(
   integer n;
   always @* begin
     r_dec_lut4 = (r_kind == K_RESIZE) ? w_rlut : (c_ienc == IENC_LUT4);
-    r_dec_ch = (r_kind == K_RESIZE) ? r_c[DEC_AW-2:0] : t1_ch;
+    r_dec_ch = (r_kind == K_RESIZE) ? q1_ch : t1_ch;
     for (n = 0; n < COLS; n = n + 1) begin
       if (r_kind == K_RESIZE) begin
         r_dec_code[8*n+:8] = (w_rlut && n < 4) ? {4'd0, q1_nib[n%4] ? w_inp_q[8*n+4+:4] : w_inp_q[8*n+:4]}
@@ -1257,10 +1317,15 @@ module quart_accel_compute #(
           r_kyirb <= {INP_AW{1'b0}};
           r_ph <= 1'b0;
           r_first <= 1'b1;
+          r_srv <= {COLS{1'b0}};
           r_state <= C_TAP;
         end
 
-        C_TAP: begin
+        // a tap stays until every lane's code has been read (w_tap_done)
+        C_TAP:
+        if (!w_tap_done) r_srv <= r_srv | w_lane_rd;
+        else begin
+          r_srv <= {COLS{1'b0}};
           r_first <= 1'b0;
           begin
             r_t <= r_t + 13'd1;
