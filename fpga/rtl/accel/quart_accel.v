@@ -20,7 +20,7 @@ module quart_accel #(
     parameter integer TBL_AW = 11,  // 2 KiB
     parameter integer ACC_AW = 13,  // 8 KiB
     parameter integer OUT_AW = 13,  // 8 KiB
-    parameter integer DEC_AW = 12,
+    parameter integer DEC_AW = 11,
     parameter integer N_DSP = 0,
     parameter integer QD = 2,       // queue depth (instructions)
     parameter integer CAW = 9       // loop buffer: 2^CAW program words (>= 9: 256-word bodies)

@@ -38,7 +38,7 @@ module quart_accel_compute #(
     parameter integer TBL_AW = 11,
     parameter integer ACC_AW = 13,
     parameter integer OUT_AW = 13,
-    parameter integer DEC_AW = 12,  // decode table bits per lane: 2^(DEC_AW-5) lut4 channels
+    parameter integer DEC_AW = 11,  // decode table bits per lane: 2^(DEC_AW-4) lut4 channels
     parameter integer N_DSP = 0,    // COLS: rows 0-1 in the DSPs (W8 needs them); 0: all-LUT, W4 only
     parameter integer SQ_D = 16     // output-stage queue: elements drained ahead of the stage
 ) (
@@ -247,7 +247,7 @@ module quart_accel_compute #(
   reg [DEC_AW-1:0] r_dec_waddr;
   reg [7:0] r_dec_wdata;
   reg r_dec_lut4;
-  reg [DEC_AW-2:0] r_dec_ch;
+  reg [DEC_AW-1:0] r_dec_ch;
   reg [8*COLS-1:0] r_dec_code;
   reg [COLS-1:0] r_dec_pad;
   wire [8*COLS-1:0] w_dec_v;
@@ -646,7 +646,7 @@ module quart_accel_compute #(
   reg t1_valid, t1_first;
   reg [COLS-1:0] t1_pad, t1_nib;
   reg [ROWS-1:0] t1_wnib, t1_wen;
-  reg [DEC_AW-2:0] t1_ch;
+  reg [DEC_AW-1:0] t1_ch;
   wire w_tap_issue = (r_state == C_TAP) && w_tap_done;
   reg [12:0] r_ch;  // channel within the INP tile (g*ic_n + c)
   // resize pipeline (Q0: row b's codes are read, Q1: the four codes go to the decoder)
@@ -656,7 +656,7 @@ module quart_accel_compute #(
   reg [OUT_AW-1:0] q0_oaddr, q1_oaddr, q2_oaddr;
   reg q0_onib, q1_onib, q2_onib;
   reg [TBL_AW-1:0] q0_thr, q1_thr, q2_thr;
-  reg [DEC_AW-2:0] q0_ch, q1_ch;
+  reg [DEC_AW-1:0] q0_ch, q1_ch;
   wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, q2_oaddr};
   // OUT byte offset of element x in a row of 4-, 8- or 32-bit elements
   function automatic [OUT_AW-1:0] ocol(input [13:0] x, input [5:0] ob);
@@ -671,7 +671,7 @@ module quart_accel_compute #(
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
     t1_wen <= w_wt_en;
-    t1_ch <= r_ch[DEC_AW-2:0];
+    t1_ch <= r_ch[DEC_AW-1:0];
     // resize stage Q0: row a's codes are read, row b's are being read
     q0_valid <= w_rs_issue;
     q0_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
@@ -680,7 +680,7 @@ module quart_accel_compute #(
     q0_oaddr <= r_rorow + ocol(r_dc, d_ob);
     q0_onib <= r_dc[0];
     q0_thr <= r_vthr;
-    q0_ch <= r_c[DEC_AW-2:0];
+    q0_ch <= r_c[DEC_AW-1:0];
     q1_valid <= q0_valid;
     q1_nib <= q0_nib;
     q1_fx <= q0_fx;
@@ -1178,7 +1178,7 @@ module quart_accel_compute #(
           end else if (r_kind == K_CONV) begin
             if (r_rbit != 5'd0 || r_ty_op != 2'd0) ;  // grouped: the group count is still being divided out
             else begin
-              if (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 5))) : (w_chN > (26'd1 << (DEC_AW - 1))))
+              if (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 4))) : (w_chN > (26'd1 << DEC_AW)))
                 fail(4'd8);
               else begin
                 r_jb <= 11'd0;
@@ -1198,7 +1198,7 @@ module quart_accel_compute #(
                 end else begin
                   r_job_src <= c_itab[TBL_AW-1:0] + i_ic0[TBL_AW-1:0];
                   r_job_n <= w_chN[15:0];
-                  r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
+                  r_job_dst <= {DEC_AW{1'b0}};
                 end
                 r_state <= C_WIN;
                 r_job_i <= 16'd0;
@@ -1220,7 +1220,7 @@ module quart_accel_compute #(
             r_vthr <= thr_of(i_c0[TBL_AW-3:0]);
             r_state <= V_PAR;
           end else begin
-            if (rc_ienc == IENC_LUT4 && i_c_n > (13'd1 << (DEC_AW - 5))) fail(4'd8);
+            if (rc_ienc == IENC_LUT4 && i_c_n > (13'd1 << (DEC_AW - 4))) fail(4'd8);
             else begin
               r_c <= 13'd0;
               r_rch <= {INP_AW{1'b0}};
