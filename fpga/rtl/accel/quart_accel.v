@@ -209,8 +209,12 @@ module quart_accel #(
     for (gd = 0; gd < 3; gd = gd + 1) begin : g_dma
       wire [127:0] w_di = w_dma_instr[gd];
       wire w_unused_di = &{1'b0, w_di[11:0], w_di[45:16] == 30'd0};
+      // segments lie in the SoC's 8 MiB XMEM (fpga/soc/map.ts XMEM_BYTES): 23-bit offsets
       quart_accel_dma #(
-          .EW(BUF_AW_MAX + 3)
+          .EW(BUF_AW_MAX + 3),
+          .STORE(gd == 2 ? 1 : 0),
+          .SEG_AW(23),
+          .BAW(BUF_AW_MAX)
       ) u_dma (
           .i_clk(i_clk),
           .i_rst(w_rst || r_start),
