@@ -197,7 +197,8 @@ module quart_accel_compute #(
   reg [TBL_AW-1:0] r_tbl_raddr;
   wire [31:0] w_tbl_q;
   quart_accel_ram4 #(
-      .AW(TBL_AW)
+      .AW(TBL_AW),
+      .NIB(0)
   ) u_tbl (
       .i_clk(i_clk),
       .i_we(i_tbl_we),
