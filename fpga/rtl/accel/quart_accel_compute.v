@@ -28,7 +28,8 @@
 // from TBL itself (ptab + 60 ch + 4 k) while it holds elements; the next stage parameters are read
 // once it is empty.
 // VEC: one ACC element per cycle at most, through the queue and the stage. RESIZE: one output element
-// every two cycles at most: four codes read in parallel on four INP lanes, decoded, two lerps per axis.
+// every two cycles at most: four codes on four INP lanes (row a's with the issue, row b's in the next
+// cycle), decoded, two lerps per axis.
 `default_nettype none
 
 module quart_accel_compute #(
