@@ -713,7 +713,7 @@ module quart_accel_compute #(
   // INP lanes: CONV taps, or RESIZE's four codes on lanes 0..3; the window starts at the first lane
   // still to read (CONV: r_srv holds the lanes of the tap read in its earlier cycles)
   reg [COLS-1:0] r_srv, w_need;
-  reg [INP_AW-1:0] w_ldiff;
+  reg [INP_AW-1:0] w_la;
   always @* begin
     w_lane_addr = w_tap_addr;
     w_need = r_lvalid & ~r_srv;
@@ -730,9 +730,13 @@ module quart_accel_compute #(
     end
     w_win = w_lane_addr[0+:INP_AW];
     for (u = COLS - 1; u >= 0; u = u - 1) if (w_need[u]) w_win = w_lane_addr[INP_AW*u+:INP_AW];
+  end
+  always @* begin
+    // a byte of the window: in w_win's word at or after its first byte, or in the next word before it
     for (u = 0; u < COLS; u = u + 1) begin
-      w_ldiff = w_lane_addr[INP_AW*u+:INP_AW] - w_win;
-      w_lane_rd[u] = w_need[u] && w_ldiff < COLS[INP_AW-1:0];
+      w_la = w_lane_addr[INP_AW*u+:INP_AW];
+      w_lane_rd[u] = w_need[u] && (w_la[CW-1:0] >= w_win[CW-1:0] ? w_la[INP_AW-1:CW] == w_win_w0
+                                                                 : w_la[INP_AW-1:CW] == w_win_w1);
     end
   end
   wire w_tap_done = &(r_srv | w_lane_rd | ~r_lvalid) && w_wt_ok;
