@@ -178,10 +178,9 @@ export const icebreaker: Target = {
   w8Pass: { rows: 1, drainCyclesPerOutput: 2 },
   // A pass: 1 cycle of pixel setup + the taps + 4 (the last tap lands and its spill commits, the drain
   // may start 3 cycles after it), then one drain address per cycle, not overlapped with the next
-  // pass's taps. An output-channel block: 1 cycle of row setup, then 8 cycles reading its rows' first
-  // weight words (one WGT copy read as 32-bit words; later passes read theirs while the previous drains).
+  // pass's taps. An output-channel block: 1 cycle of row setup.
   passOverheadCycles: 5,
-  blockOverheadCycles: 9,
+  blockOverheadCycles: 1,
   drainCyclesPerOutput: 1,
   decodeTableCycles: 1,
   vector: {

@@ -4,9 +4,8 @@
 // Buffers: INP is one copy in COLS byte-interleaved banks (byte a in bank a mod COLS): a tap reads the
 // columns' codes in windows of COLS consecutive bytes, one window per cycle from the first column not
 // yet read, so a pass on one input row at stride 1 (lut4: also 2) reads each tap in one cycle.
-// WGT is one copy read as 32-bit words: each row holds the word of its current tap and the next one
-// (a row crosses a word every 8 taps at most), refilled one word per cycle; a pass's first words are
-// read while the previous pass drains, a block's first ones before its first pass (2*ROWS cycles). TBL, ACC and OUT are four-bank
+// WGT is replicated once per array row (one write port broadcast by the load DMA, one read port per
+// row), so every cycle each row reads the weight of its own output channel. TBL, ACC and OUT are four-bank
 // byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
 //
 // CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow); W8 passes are of one
@@ -83,7 +82,7 @@ module quart_accel_compute #(
                    C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
                    C_TAIL = 5'd10, V_PAR = 5'd11, V_RUN = 5'd12, R_CH = 5'd13, R_PAR = 5'd14,
                    R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18,
-                   R_DIV = 5'd19, R_YM = 5'd20, C_WLD = 5'd5;
+                   R_DIV = 5'd19, R_YM = 5'd20;
   localparam [1:0] K_CONV = 2'd0, K_VEC = 2'd1, K_RESIZE = 2'd2;
   reg [4:0] r_state, r_after_win;
   reg [1:0] r_kind;
@@ -173,27 +172,24 @@ module quart_accel_compute #(
     t1_srv <= w_lane_rd;
     for (u = 0; u < COLS; u = u + 1) t1_lsel[CW*u+:CW] <= w_lane_addr[INP_AW*u+:CW];
   end
-  // WGT: four byte banks of one 32-bit word per address, read one word per cycle for the rows
-  localparam integer WWA = WGT_AW - 2;
-  reg [WWA-1:0] w_wf_addr;
-  wire [31:0] w_wf_q;
+  wire [ROWS*WGT_AW-1:0] w_wgt_raddr;
+  wire [ROWS*8-1:0] w_wgt_q;
   generate
-    for (gl = 0; gl < 4; gl = gl + 1) begin : g_wgt
+    for (gl = 0; gl < ROWS; gl = gl + 1) begin : g_wgt
       quart_accel_bram #(
-          .AW(WWA),
+          .AW(WGT_AW),
           .DW(8)
       ) u_wgt (
           .i_clk(i_clk),
-          .i_we(i_wgt_we && i_wgt_waddr[1:0] == gl),
-          .i_waddr(i_wgt_waddr[WGT_AW-1:2]),
+          .i_we(i_wgt_we),
+          .i_waddr(i_wgt_waddr),
           .i_wdata(i_wgt_wdata),
           .i_re(1'b1),
-          .i_raddr(w_wf_addr),
-          .o_rdata(w_wf_q[8*gl+:8])
+          .i_raddr(w_wgt_raddr[WGT_AW*gl+:WGT_AW]),
+          .o_rdata(w_wgt_q[8*gl+:8])
       );
     end
   endgenerate
-  reg [ROWS*8-1:0] w_wgt_q;  // T1: the byte holding each row's weight
 
   reg [TBL_AW-1:0] r_tbl_raddr;
   wire [31:0] w_tbl_q;
@@ -521,25 +517,11 @@ module quart_accel_compute #(
   // ------------------------------------------------------------------ tap address generation (T0)
   reg [INP_AW*COLS-1:0] w_tap_addr;
   reg [COLS-1:0] w_tap_pad, w_tap_nib;
+  reg [WGT_AW*ROWS-1:0] w_wt_addr;
   reg [ROWS-1:0] w_wt_nib, w_wt_en;
   reg signed [SW-1:0] w_iy, w_ix;
   reg [INP_AW-1:0] w_ia;
   reg [WIW-1:0] w_widx;
-  reg [WGT_AW:0] w_wnib;
-  reg [ROWS-1:0] w_wt_nxt, w_wt_rdy;
-  reg [ROWS*8-1:0] w_wt_byte;
-  reg [31:0] w_wword;
-  reg [31:0] r_wcur[0:ROWS-1];
-  reg [31:0] r_wnxt[0:ROWS-1];
-  reg [WWA-1:0] r_wtag[0:ROWS-1];
-  reg [ROWS-1:0] r_wnv;
-  wire w_tap_issue, w_wseq_start;
-  // WGT nibble of a row's element: W4 i_wgt * 2 + idx, W8 the byte i_wgt + idx (its low nibble)
-  function automatic [WGT_AW:0] wgt_nib(input [WIW-1:0] idx);
-    begin
-      wgt_nib = c_w8 ? {i_wgt[WGT_AW-1:0] + idx[WGT_AW-1:0], 1'b0} : {i_wgt[WGT_AW-1:0], 1'b0} + idx;
-    end
-  endfunction
   wire [INP_AW-1:0] w_tbase = i_inp[INP_AW-1:0] + r_chofs + r_kyirb;
   integer m;
   always @* begin
@@ -553,88 +535,12 @@ module quart_accel_compute #(
     end
     for (m = 0; m < ROWS; m = m + 1) begin
       w_widx = r_wbase[m] + r_t[WIW-1:0];
-      w_wnib = wgt_nib(w_widx);
-      w_wt_nib[m] = w_wnib[0];
+      w_wt_addr[WGT_AW*m+:WGT_AW] = c_w8 ? i_wgt[WGT_AW-1:0] + w_widx[WGT_AW-1:0]
+                                         : i_wgt[WGT_AW-1:0] + w_widx[WGT_AW:1];
+      w_wt_nib[m] = w_widx[0];
       w_wt_en[m] = (m < r_rv) && (r_grp[m] == r_g);
-      // the word of the tap: the row's current one or, once it crosses, the next
-      w_wt_nxt[m] = w_wnib[WGT_AW:3] != r_wtag[m];
-      w_wword = (w_wt_nxt[m] ? r_wnxt[m] : r_wcur[m]) >> {w_wnib[2:1], 3'b000};
-      w_wt_byte[8*m+:8] = w_wword[7:0];
-      w_wt_rdy[m] = !w_wt_en[m] || !w_wt_nxt[m] || r_wnv[m];
     end
   end
-  wire w_wt_ok = &w_wt_rdy;
-
-  // ------------------------------------------------------------------ row weight words
-  // A row's words: r_wcur (word r_wtag) and r_wnxt (word r_wtag + 1, valid with r_wnv). The sequencer
-  // (r_wseq) reads every row's first word of the pass, then the word after it; otherwise a row whose
-  // next word was taken into the current one gets it refilled, lowest row first.
-  localparam integer WSEQ_N = 2 * ROWS - 1;
-  localparam [RW:0] WSEQ_LAST = WSEQ_N[RW:0];
-  integer mw;
-  reg r_wseq;
-  reg [RW:0] r_wseq_i;
-  reg f1_wvalid, f1_wcur;
-  reg [RW-1:0] f1_wrow;
-  reg w_wf_valid, w_wf_cur;
-  reg [RW-1:0] w_wf_row;
-  reg [WGT_AW:0] w_wn0;
-  always @* begin
-    w_wf_valid = 1'b0;
-    w_wf_cur = 1'b0;
-    w_wf_row = r_wseq_i[RW-1:0];
-    w_wn0 = wgt_nib(r_wbase[r_wseq_i[RW-1:0]]);
-    w_wf_addr = r_wtag[r_wseq_i[RW-1:0]] + {{(WWA - 1) {1'b0}}, 1'b1};
-    if (r_wseq) begin
-      w_wf_valid = 1'b1;
-      w_wf_cur = !r_wseq_i[RW];
-      if (w_wf_cur) w_wf_addr = w_wn0[WGT_AW:3];
-    end else
-      for (mw = ROWS - 1; mw >= 0; mw = mw - 1)
-        if (!r_wnv[mw] && !(f1_wvalid && f1_wrow == mw[RW-1:0])) begin
-          w_wf_valid = 1'b1;
-          w_wf_row = mw[RW-1:0];
-          w_wf_addr = r_wtag[mw] + {{(WWA - 1) {1'b0}}, 1'b1};
-        end
-  end
-  always @(posedge i_clk) begin
-    f1_wvalid <= w_wf_valid;
-    f1_wcur <= w_wf_cur;
-    f1_wrow <= w_wf_row;
-    if (f1_wvalid) begin
-      if (f1_wcur) r_wcur[f1_wrow] <= w_wf_q;
-      else begin
-        r_wnxt[f1_wrow] <= w_wf_q;
-        r_wnv[f1_wrow] <= 1'b1;
-      end
-    end
-    if (w_wf_valid && w_wf_cur) begin
-      r_wtag[w_wf_row] <= w_wf_addr;
-      r_wnv[w_wf_row] <= 1'b0;
-    end
-    // a tap that crossed into its row's next word makes it the current one
-    if (w_tap_issue)
-      for (mw = 0; mw < ROWS; mw = mw + 1)
-        if (w_wt_en[mw] && w_wt_nxt[mw]) begin
-          r_wcur[mw] <= r_wnxt[mw];
-          r_wtag[mw] <= r_wtag[mw] + {{(WWA - 1) {1'b0}}, 1'b1};
-          r_wnv[mw] <= 1'b0;
-        end
-    if (w_wseq_start) begin
-      r_wseq <= 1'b1;
-      r_wseq_i <= {(RW + 1) {1'b0}};
-    end else if (r_wseq) begin
-      r_wseq_i <= r_wseq_i + 1'b1;
-      if (r_wseq_i == WSEQ_LAST) r_wseq <= 1'b0;
-    end
-    if (i_rst) begin
-      r_wseq <= 1'b0;
-      f1_wvalid <= 1'b0;
-      r_wnv <= {ROWS{1'b1}};
-    end
-  end
-
-  wire w_unused_wgt = &{1'b0, w_wn0[2:0], w_wword[31:8]};
 
   // ------------------------------------------------------------------ resize taps
   // taps(o, in, out) of docs/isa.md RCFG as 256 * o * (in - 1) + (out - 1) / 2 over out - 1: the
@@ -739,19 +645,15 @@ module quart_accel_compute #(
                                                                  : w_la[INP_AW-1:CW] == w_win_w1);
     end
   end
-  wire w_tap_done = &(r_srv | w_lane_rd | ~r_lvalid) && w_wt_ok;
+  wire w_tap_done = &(r_srv | w_lane_rd | ~r_lvalid);
+  assign w_wgt_raddr = w_wt_addr;
 
   // ------------------------------------------------------------------ tap pipeline (T1, T2)
   reg t1_valid, t1_first;
   reg [COLS-1:0] t1_pad, t1_nib;
   reg [ROWS-1:0] t1_wnib, t1_wen;
   reg [DEC_AW-1:0] t1_ch;
-  assign w_tap_issue = (r_state == C_TAP) && w_tap_done;
-  // the row words of the next pass: from the last tap of a pass (its next pass's first words, read
-  // during the drain) and from the start of an output-channel block (C_WLD)
-  wire w_last_tap = (r_kx + 4'd1 == c_kw) && (r_ky + 4'd1 == c_kh) && (r_c + 13'd1 == c_ic_n) && (r_g == r_g_hi);
-  wire w_ocb_go = (r_state == C_OCB) && !(c_og != 12'd0 && r_gr >= c_og);
-  assign w_wseq_start = (w_tap_issue && w_last_tap) || w_ocb_go;
+  wire w_tap_issue = (r_state == C_TAP) && w_tap_done;
   reg [12:0] r_ch;  // channel within the INP tile (g*ic_n + c)
   // resize pipeline (Q0: row b's codes are read, Q1: the four codes go to the decoder)
   reg q0_valid, q1_valid, q2_valid;
@@ -774,7 +676,6 @@ module quart_accel_compute #(
     t1_pad <= w_tap_pad;
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
-    w_wgt_q <= w_wt_byte;
     t1_wen <= w_wt_en;
     t1_ch <= r_ch[DEC_AW-1:0];
     // resize stage Q0: row a's codes are read, row b's are being read
@@ -1394,11 +1295,8 @@ module quart_accel_compute #(
             r_par_ch0 <= i_oc0 + {1'b0, r_jb};
             r_par_rows <= w_ocb_rows;
           end
-          r_state <= C_WLD;
+          r_state <= C_PIX;
         end
-
-        // the block's first row words (the sequencer started with the block's weight offsets)
-        C_WLD: if (r_wseq_i == WSEQ_LAST) r_state <= C_PIX;
 
         V_PAR: if (w_pj_done) r_state <= V_RUN;
         R_PAR: if (w_pj_done) r_state <= R_ROW;
