@@ -5,10 +5,12 @@
  * model in total and per layer, the MAC utilization from the core's counters, and the Verilator rate.
  *
  *   npx tsc -p . && node dist/bench/accel-pydnet.js [--method rtn|quartdepth|…] [--images N] [--table]
+ *                                                  [--memory harness|soc]
  *
- * Lowered and timed for the memories the core harness models (harnessTarget: each segment on its own,
- * no arbiter; the SoC's shared PSRAM is the simulated device's test). About 173 M cycles: minutes of
- * Verilator. Prints JSON (with `--table`, the per-layer table as Markdown on stderr); exits non-zero
+ * Lowered and timed for the memories the core harness models: by default harnessTarget (each segment
+ * on its own memory, no arbiter; about 173 M cycles, minutes of Verilator); with `--memory soc`, the
+ * icebreaker target as the SoC has it (one PSRAM for the program and every segment, round-robin
+ * arbiter). Prints JSON (with `--table`, the per-layer table as Markdown on stderr); exits non-zero
  * when an output differs.
  */
 import { icebreaker } from "../compiler/isa/targets.js";
@@ -16,10 +18,11 @@ import { lowerQGraph } from "../compiler/lower/index.js";
 import { runGolden } from "../compiler/ptq/golden.js";
 import { harnessTarget } from "../sim/rtl/accel.js";
 import { runModelOnAccel } from "../sim/rtl/accel-model.js";
-import { benchPydnet } from "./pydnet-input.js";
+import { benchPydnet, option } from "./pydnet-input.js";
 
-/** The icebreaker configuration as the core harness times it: its own memory per segment, no arbiter. */
-const target = harnessTarget(icebreaker);
+const memory = option("memory", "harness");
+if (memory !== "harness" && memory !== "soc") throw new Error(`--memory ${memory}: harness or soc`);
+const target = memory === "soc" ? icebreaker : harnessTarget(icebreaker);
 
 const pyd = await benchPydnet();
 const lowered = lowerQGraph(pyd.qgraph, target, { ignoreArenaLimit: true });
@@ -48,6 +51,7 @@ process.stdout.write(
       model: pyd.qgraph.name,
       input: lowered.input.shape,
       target: target.name,
+      memory,
       recipe: "w4a4",
       method: pyd.method,
       act_bytes: lowered.actBytes,

@@ -8,6 +8,7 @@ import {
   SECTION_ALIGN,
   SECTION_ENTRY_BYTES,
   SECTION_ENTRY_FIELDS,
+  SECTION_PLACEMENT,
   SECTIONS,
   TRAILER_BYTES,
 } from "./spec.js";
@@ -25,6 +26,8 @@ export function renderBlobMarkdown(): string {
     "```",
     "",
     "All integers are little-endian. The trailer is the SHA-256 of every byte before it.",
+    `The writer starts every section at a multiple of ${SECTION_PLACEMENT} bytes, the SoC's PSRAM burst, so that DMA rows`,
+    "cross burst boundaries where the performance model expects them; readers accept any aligned offset.",
     "",
     "## Header",
     "",

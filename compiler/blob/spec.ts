@@ -12,6 +12,12 @@ export const BLOB_FORMAT_VERSION = 1;
 export const HEADER_BYTES = 64;
 export const SECTION_ENTRY_BYTES = 16;
 export const SECTION_ALIGN = 16;
+/**
+ * Where the writer starts each section: a multiple of the SoC's PSRAM burst (XMEM_BURST_BYTES), so the
+ * weights and tables sit in a model slot exactly as the performance model times their DMA rows. Readers
+ * accept any SECTION_ALIGN multiple.
+ */
+export const SECTION_PLACEMENT = 64;
 export const TRAILER_BYTES = 32;
 
 export type HeaderFieldType = "ascii8" | "ascii16" | "u16" | "u32" | "zero";

@@ -10,8 +10,8 @@ import {
   BLOB_FORMAT_VERSION,
   BLOB_MAGIC,
   HEADER_BYTES,
-  SECTION_ALIGN,
   SECTION_ENTRY_BYTES,
+  SECTION_PLACEMENT,
   type SectionKind,
   TRAILER_BYTES,
 } from "./spec.js";
@@ -53,7 +53,7 @@ export function contentsFromLowered(l: LoweredProgram, meta: Record<string, unkn
   };
 }
 
-const align = (n: number): number => Math.ceil(n / SECTION_ALIGN) * SECTION_ALIGN;
+const align = (n: number): number => Math.ceil(n / SECTION_PLACEMENT) * SECTION_PLACEMENT;
 
 /** `withMeta: false` leaves the optional META section out. */
 export function encodeBlob(c: BlobContents, opts: { withMeta?: boolean } = {}): Uint8Array {

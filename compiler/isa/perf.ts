@@ -8,7 +8,7 @@
 import { fieldValue, normalizeInstr } from "./encode.js";
 import { expandLoops } from "./loops.js";
 import { EBITS, ENUMS, EV, INSTR_BYTES, type Instr, opcodeDef, type Queue } from "./spec.js";
-import { peakMacsPerCycle, type SegmentName, type Target } from "./targets.js";
+import { type BurstTiming, peakMacsPerCycle, type SegmentName, type Target } from "./targets.js";
 
 /** Layer word ranges (LayerInfo of the lowering, or the blob's META). */
 export interface PerfLayer {
@@ -69,16 +69,57 @@ export interface EnergyReport {
 type Fields = Record<string, number>;
 const SEGS = ENUMS.seg.values.map((v) => v.name) as SegmentName[];
 
-function dmaCycles(t: Target, f: Fields): { cycles: number; bytes: number; seg: SegmentName } {
+function dmaByteCount(f: Fields): number {
+  return Math.ceil((f.n0! * f.n1! * f.n2! * EBITS[f.ebits!]!) / 8);
+}
+
+function dmaCycles(
+  t: Target,
+  f: Fields,
+  store: boolean,
+): { cycles: number; bytes: number; seg: SegmentName } {
   const seg = SEGS[f.seg!]!;
   const mem = t.segments[seg];
-  const bytes = Math.ceil((f.n0! * f.n1! * f.n2! * EBITS[f.ebits!]!) / 8);
+  const bytes = dmaByteCount(f);
   const rows = f.n1! * f.n2!;
   return {
-    cycles: mem.latencyCycles + rows * mem.rowOverheadCycles + Math.ceil(bytes / mem.bytesPerCycle),
+    cycles: mem.burst
+      ? burstDmaCycles(mem.burst, f, store)
+      : mem.latencyCycles + rows * mem.rowOverheadCycles + Math.ceil(bytes / mem.bytesPerCycle),
     bytes,
     seg,
   };
+}
+
+/**
+ * A DMA on a memory that serves each row as one transfer (Target segment `burst`): every row's byte range
+ * from the instruction's addressing (docs/isa.md, LOAD), the latency once per burst piece it touches.
+ * A load of a 4-bit row at an odd element with an odd count writes its last buffer nibble in one more
+ * cycle (quart_accel_dma's tail). `rows`, when given, receives each row's cycles.
+ */
+function burstDmaCycles(m: BurstTiming, f: Fields, store: boolean, rows?: number[]): number {
+  const eb = EBITS[f.ebits!]!;
+  const lat = store ? m.writeLatency : m.readLatency;
+  const split = lat + 1 - m.byteCycles;
+  const oddTail = !store && eb === 4 && f.n0! % 2 === 1;
+  let cycles = 0;
+  for (let p = 0; p < f.n2!; p++) {
+    for (let r = 0; r < f.n1!; r++) {
+      const e = f.ext! + (p * f.rows! + r) * f.pitch!;
+      const first = Math.floor((e * eb) / 8);
+      const end = Math.ceil(((e + f.n0!) * eb) / 8);
+      const pieces = Math.floor((end - 1) / m.bytes) - Math.floor(first / m.bytes) + 1;
+      const row =
+        m.engineCycles +
+        lat +
+        m.byteCycles * (end - first) +
+        (pieces - 1) * split +
+        (oddTail && e % 2 === 1 ? 1 : 0);
+      rows?.push(row);
+      cycles += row;
+    }
+  }
+  return cycles;
 }
 
 /** 32-bit stage-parameter words per channel (bias + thresholds or requant). */
@@ -320,7 +361,7 @@ export function instrCycles(
     case "LOAD":
     case "LOADT":
     case "STORE":
-      return { cycles: dmaCycles(t, f).cycles, arrayMacs: 0 };
+      return { cycles: dmaCycles(t, f, instr.op === "STORE").cycles, arrayMacs: 0 };
     case "CONV": {
       const c = cfg.ccfg;
       if (!c) return { cycles: 1, arrayMacs: 0 };
@@ -425,6 +466,41 @@ export function instrCycles(
       };
     }
     case "NORM": {
+      const st = t.vector.stage;
+      if (st?.normPixelCycles !== undefined) {
+        const lut = f.ienc === EV.ienc.LUT4;
+        const window = decodeWindow(t, cfg.tables, f.ienc!, f.itab!, f.c_n! * (lut ? 16 : 1));
+        const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+        const stage = stageElementCycles(t, cfg.vcfg);
+        // THRESH / ACC32 without bias: no parameters per channel, the values stream through the unit
+        const fast = cfg.vcfg?.stage !== EV.stage.REQUANT && !cfg.vcfg?.bias && st.normFastChannelCycles;
+        // REQUANT without TABLE: the next channel's parameters load while the stage works; the last
+        // value then waits for the one before it in the stage (measured: stage + normRequantChannelCycles - 1 at the end)
+        const early =
+          !fast && cfg.vcfg?.act !== EV.act.TABLE && st.normRequantChannelCycles !== undefined
+            ? Math.max(stage, st.normRequantChannelCycles)
+            : 0;
+        let perChannel = 1 + words + (st.normChannelCycles ?? 0) + stage;
+        let perPixel = st.normPixelCycles;
+        if (fast) {
+          perChannel = 1 + fast;
+          perPixel = st.normFastPixelCycles ?? perPixel;
+        } else if (early) {
+          perChannel = 1 + early;
+          perPixel = st.normRequantPixelCycles ?? perPixel;
+        }
+        const pixels = f.rows! * f.cols!;
+        return {
+          cycles:
+            vlat +
+            window +
+            pixels * (perPixel + f.c_n! * perChannel) +
+            st.tailCycles +
+            (fast ? stage : early ? stage + (st.normRequantChannelCycles ?? 0) - 1 : 0),
+          arrayMacs: 0,
+          vectorOps: 2 * f.c_n! * pixels,
+        };
+      }
       // Statistics pass, then the normalizing pass; one reciprocal per pixel from a 32-cycle divider
       // per lane, overlapped with the statistics of the next pixels.
       const n = 2 * f.c_n! * f.rows! * f.cols!;
@@ -435,6 +511,21 @@ export function instrCycles(
       };
     }
     case "SMAX": {
+      const st = t.vector.stage;
+      if (st?.smaxScoreCycles !== undefined) {
+        const [p0, p1, p2] = st.smaxScoreCycles;
+        const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+        const stage = stageElementCycles(t, cfg.vcfg);
+        const n = f.c_n!;
+        // into INP, each probability but the last waits for the previous one's write
+        const probs = f.dbuf ? (n - 1) * ((st.smaxInpScoreCycles ?? 0) + stage) + p2 : n * p2;
+        const column = (st.smaxColumnCycles ?? 0) + n * (p0 + p1) + probs;
+        return {
+          cycles: vlat + words + 1 + f.cols! * column + stage + st.tailCycles,
+          arrayMacs: 0,
+          vectorOps: 3 * n * f.cols!,
+        };
+      }
       // Max, exp2+sum and normalize passes down each column; a 46-cycle divider per column and lane.
       const n = 3 * f.c_n! * f.cols!;
       return {
@@ -461,57 +552,86 @@ const TOKEN_OF: Record<
   store: { pop_prev: "c2s", push_prev: "s2c" },
 };
 
-/** A DMA instruction or a program word fetch as scheduled: its port, when it ran, the cycles it held the memory. */
-interface DmaSpan {
+/**
+ * A requester's run of transfers on the shared memory (Target.sharedMemory): a DMA instruction (one
+ * transfer per row) or a program word, as the schedule placed it. Rows `first .. first + count` of the
+ * schedule's row list hold each transfer's cycles, the requester's own cycles around it included.
+ */
+interface MemSpan {
   q: ModuleName | "fetch";
+  /** When the requester may ask for the first transfer. */
   start: number;
-  stop: number;
-  mem: number;
+  /** A prefetch past the program's end: made only if it can start by then (the fetch unit stops at FINISH). */
+  until?: number;
+  first: number;
+  count: number;
 }
 
+/** Round-robin order of the SoC's memory arbiter (soc_xmem.v: CPU, program port, DMA ports 0..2). */
+const ARBITER_ORDER: readonly MemSpan["q"][] = ["fetch", "load", "compute", "store"];
+
 /**
- * Cycles the other queues' DMAs held the shared memory during each DMA's span (Target.sharedMemory):
- * under round-robin arbitration a transfer waits for the ones of the other ports in between, so a DMA
- * is stretched by the memory time the other queues used while it ran. Each queue runs its DMAs one at a
- * time, so its memory use is a piecewise-linear cumulative function of time, read at both ends of the
- * span.
+ * Extra cycles each span waits for the shared memory: the transfers of all spans replayed on one memory
+ * that serves one transfer at a time, granted round-robin between the requesters that are waiting, as
+ * the SoC's arbiter does. A requester asks for a span's first transfer at the span's start and for each
+ * next one `engine` cycles after the previous one ended (the DMA engine's row hand-over), so a transfer
+ * that arrives while a long one of another port runs waits for all of it.
  */
-function sharedMemoryWaits(spans: readonly DmaSpan[]): Float64Array {
-  const byQueue = new Map<DmaSpan["q"], DmaSpan[]>();
-  for (const d of spans) {
-    const list = byQueue.get(d.q) ?? [];
-    list.push(d);
-    byQueue.set(d.q, list);
-  }
-  const cumulative = new Map<DmaSpan["q"], { list: DmaSpan[]; before: Float64Array }>();
-  for (const [q, list] of byQueue) {
-    list.sort((x, y) => x.start - y.start);
-    const before = new Float64Array(list.length + 1);
-    list.forEach((d, i) => {
-      before[i + 1] = before[i]! + d.mem;
-    });
-    cumulative.set(q, { list, before });
-  }
-  // memory time queue q had used by time `at`
-  const usedBy = (c: { list: DmaSpan[]; before: Float64Array }, at: number): number => {
-    let lo = 0;
-    let hi = c.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (c.list[mid]!.start < at) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return 0;
-    const d = c.list[lo - 1]!;
-    const span = d.stop - d.start;
-    const part = span > 0 ? Math.min(1, (at - d.start) / span) : 1;
-    return c.before[lo - 1]! + part * d.mem;
-  };
-  return Float64Array.from(spans, (d) => {
-    let other = 0;
-    for (const [q, c] of cumulative) if (q !== d.q) other += usedBy(c, d.stop) - usedBy(c, d.start);
-    return other;
+function sharedMemoryWaits(spans: readonly MemSpan[], rows: readonly number[], engine: number): Float64Array {
+  const lists = ARBITER_ORDER.map(() => [] as number[]);
+  spans.forEach((sp, i) => {
+    lists[ARBITER_ORDER.indexOf(sp.q)]!.push(i);
   });
+  for (const l of lists) l.sort((x, y) => spans[x]!.start - spans[y]!.start);
+  const n = ARBITER_ORDER.length;
+  const pos = new Int32Array(n); // span index in the requester's list
+  const row = new Int32Array(n); // row inside that span
+  const ready = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const own = new Float64Array(n); // the span's own cycles so far
+  const began = new Float64Array(n); // when the span asked for its first transfer
+  const waits = new Float64Array(spans.length);
+  for (let k = 0; k < n; k++) if (lists[k]!.length) ready[k] = spans[lists[k]![0]!]!.start;
+  let free = 0;
+  let last = n - 1;
+  for (;;) {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < n; k++) earliest = Math.min(earliest, ready[k]!);
+    if (!Number.isFinite(earliest)) break;
+    const at = Math.max(free, earliest);
+    let k = last;
+    do k = (k + 1) % n;
+    while (ready[k]! > at);
+    const i = lists[k]![pos[k]!]!;
+    const sp = spans[i]!;
+    if (sp.until !== undefined && at > sp.until) {
+      // a prefetch the core never makes: it had stopped by then
+      const next = ++pos[k]!;
+      ready[k] =
+        next < lists[k]!.length
+          ? Math.max(spans[lists[k]![next]!]!.start, ready[k]!)
+          : Number.POSITIVE_INFINITY;
+      continue;
+    }
+    if (row[k] === 0) began[k] = ready[k]!;
+    const cycles = rows[sp.first + row[k]!]!;
+    const end = at + cycles - engine;
+    free = end;
+    last = k;
+    own[k] += cycles;
+    if (++row[k]! < sp.count) {
+      ready[k] = end + engine;
+      continue;
+    }
+    waits[i] = end + engine - began[k]! - own[k]!;
+    row[k] = 0;
+    own[k] = 0;
+    const next = ++pos[k]!;
+    ready[k] =
+      next < lists[k]!.length
+        ? Math.max(spans[lists[k]![next]!]!.start, end + engine)
+        : Number.POSITIVE_INFINITY;
+  }
+  return waits;
 }
 
 /** Rounds of the shared-memory fixed point: waits from one schedule stretch the DMAs of the next. */
@@ -523,11 +643,12 @@ export function perfModel(
   layers: readonly PerfLayer[] = [],
 ): PerfReport {
   let run = schedule(program, t, layers);
-  if (!t.sharedMemory) return run.report;
+  const shared = t.sharedMemory;
+  if (!shared) return run.report;
   // Damped: a wait computed from a schedule with too little stretch overestimates the next one.
   let waits = new Float64Array(run.spans.length);
   for (let round = 0; round < SHARED_MEMORY_ROUNDS; round++) {
-    const next = sharedMemoryWaits(run.spans);
+    const next = sharedMemoryWaits(run.spans, run.rows, shared.engineCyclesPerRow);
     waits = waits.map((w, i) => (round === 0 ? next[i]! : (w + next[i]!) / 2));
     run = schedule(program, t, layers, waits);
   }
@@ -539,8 +660,9 @@ function schedule(
   t: Target,
   layers: readonly PerfLayer[],
   dmaWaits?: Float64Array,
-): { report: PerfReport; spans: DmaSpan[] } {
-  const spans: DmaSpan[] = [];
+): { report: PerfReport; spans: MemSpan[]; rows: number[] } {
+  const spans: MemSpan[] = [];
+  const rows: number[] = [];
   const free: Record<ModuleName, number> = { load: 0, compute: 0, store: 0 };
   const busy = { fetch: 0, load: 0, compute: 0, store: 0 };
   const tokens: Record<string, number[]> = { l2c: [], c2l: [], c2s: [], s2c: [] };
@@ -574,14 +696,23 @@ function schedule(
   const cfg: { ccfg?: Fields; rcfg?: Fields; vcfg?: Fields; tables: TableCache } = { tables: {} };
   // Words are fetched in order (LOOP headers and patches too); a loop replays its body from the
   // loop buffer, so a word already fetched costs nothing again.
+  // The prefetcher runs ahead of the dispatch point by up to `fetchAheadWords` (with a shared memory,
+  // where its transfers hold up the DMAs): when the dispatch point first reached each word.
+  const depth = t.queueDepth;
+  const started: Record<ModuleName, number[]> = { load: [], compute: [], store: [] };
+  const reachedAt = new Float64Array(program.length);
+  let reached = -1;
+  const ahead = t.sharedMemory?.fetchAheadWords ?? Number.POSITIVE_INFINITY;
+  const windowOpen = (w: number): number => (w - ahead < 0 ? 0 : reachedAt[Math.min(w - ahead, reached)]!);
   const fetchWord = (w: number): number => {
     if (w >= fetchedUpTo && t.sharedMemory) {
       // a transfer per word, waiting for the DMAs on the same memory
       for (; fetchedUpTo <= w; fetchedUpTo++) {
         const mem = INSTR_BYTES / t.fetchBytesPerCycle;
-        const start = fetchClock;
-        fetchClock += mem + (dmaWaits?.[spans.length] ?? 0);
-        spans.push({ q: "fetch", start, stop: fetchClock, mem });
+        const open = windowOpen(fetchedUpTo);
+        fetchClock = Math.max(fetchClock, open) + mem + (dmaWaits?.[spans.length] ?? 0);
+        spans.push({ q: "fetch", start: open, first: rows.length, count: 1 });
+        rows.push(mem);
       }
     } else if (w >= fetchedUpTo) {
       fetchClock += ((w + 1 - fetchedUpTo) * INSTR_BYTES) / t.fetchBytesPerCycle;
@@ -594,25 +725,32 @@ function schedule(
     const op = opcodeDef(d.instr.op);
     const q = op.queue as Exclude<Queue, "fetch">;
     dispatch = Math.max(dispatch + 1, fetchWord(d.word));
+    // in-order dispatch into a queue of `queueDepth` waiting instructions: a full queue holds up the rest
+    const waiting = started[q];
+    if (depth !== undefined && waiting.length >= depth)
+      dispatch = Math.max(dispatch, waiting[waiting.length - depth]! + 1);
+    for (; reached < d.word; reached++) reachedAt[reached + 1] = dispatch;
     let start = Math.max(free[q], dispatch);
     for (const flag of ["pop_prev", "pop_next"] as const) {
       if (!fieldValue(d.instr, flag)) continue;
       const tq = TOKEN_OF[q][flag];
       const ready = tq ? tokens[tq]!.shift() : undefined;
-      if (ready !== undefined) start = Math.max(start, ready);
+      if (ready !== undefined) start = Math.max(start, ready + (t.tokenCycles ?? 0));
     }
     if (d.instr.op === "CCFG") cfg.ccfg = f;
     if (d.instr.op === "RCFG") cfg.rcfg = f;
     if (d.instr.op === "VCFG") cfg.vcfg = f;
-    if (d.instr.op === "VCFG" || d.instr.op === "VEC" || d.instr.op === "RESIZE") cfg.tables.par = undefined;
+    if (["VCFG", "VEC", "RESIZE", "NORM", "SMAX"].includes(d.instr.op)) cfg.tables.par = undefined;
     if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
     const timed = instrCycles(t, d.instr, cfg);
     const { arrayMacs: am, vectorOps = 0 } = timed;
     let cycles = timed.cycles;
-    let memCycles = 0;
+    let span: MemSpan | undefined;
     if (t.sharedMemory && op.cls === "dma") {
-      // the DMA engine's own cycles per row do not hold the memory
-      memCycles = cycles - f.n1! * f.n2! * t.sharedMemory.engineCyclesPerRow;
+      span = { q, start: 0, first: rows.length, count: f.n1! * f.n2! };
+      const mem = t.segments[SEGS[f.seg!]!];
+      if (mem.burst) burstDmaCycles(mem.burst, f, d.instr.op === "STORE", rows);
+      else for (let r = 0; r < span.count; r++) rows.push(cycles / span.count);
       cycles += Math.round(dmaWaits?.[spans.length] ?? 0);
     }
     vectorTotal += vectorOps;
@@ -623,7 +761,11 @@ function schedule(
       operandBytes += am * ((w8 ? 1 : 0.5) / t.array.cols + 1 / t.array.rows);
     }
     const stop = start + cycles;
-    if (t.sharedMemory && op.cls === "dma") spans.push({ q, start, stop, mem: memCycles });
+    if (depth !== undefined) started[q].push(start);
+    if (span) {
+      span.start = start;
+      spans.push(span);
+    }
     free[q] = stop;
     busy[q] += cycles;
     end = Math.max(end, stop);
@@ -636,7 +778,7 @@ function schedule(
     }
     let dma = 0;
     if (op.cls === "dma") {
-      const x = dmaCycles(t, f);
+      const x = { bytes: dmaByteCount(f), seg: SEGS[f.seg!]! };
       // The FP32 view runs the W8A8 program: each of its bytes stands for a 4-byte element.
       dma = t.fp32 && x.seg !== "TBL" ? 4 * x.bytes : x.bytes;
       if (x.seg === "ACT") {
@@ -652,6 +794,13 @@ function schedule(
       L.arrayMacs += am;
       L.dmaBytes += dma;
       L.busy[q] += cycles;
+    }
+  }
+  if (t.sharedMemory && Number.isFinite(ahead)) {
+    // words past the end, prefetched until FINISH is dispatched
+    for (let w = program.length; w < program.length + ahead; w++) {
+      spans.push({ q: "fetch", start: windowOpen(w), until: dispatch, first: rows.length, count: 1 });
+      rows.push(INSTR_BYTES / t.fetchBytesPerCycle);
     }
   }
   busy.fetch = fetchClock;
@@ -696,5 +845,5 @@ function schedule(
     layers: lp,
     energy,
   };
-  return { report, spans };
+  return { report, spans, rows };
 }

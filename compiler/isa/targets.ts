@@ -19,6 +19,25 @@ export interface ExternalMemory {
   readonly latencyCycles: number;
   /** Extra cycles per DMA row (burst setup, address phase; the DMA engine's own cycles per row included). */
   readonly rowOverheadCycles: number;
+  /**
+   * Set for a device that times every transfer from its addresses (the SoC's PSRAM): the averages above
+   * then serve the tiling heuristics only, and the performance model times each DMA row exactly.
+   */
+  readonly burst?: BurstTiming;
+}
+
+/**
+ * A memory that serves one transfer (one DMA row) at a time: the read or write latency, then a byte every
+ * `byteCycles`, the latency again at every multiple of `bytes` (the PSRAM's chip-select limit), and the
+ * DMA engine's `engineCycles` per row around it (its row set-up and hand-over). Segments start on a
+ * multiple of `bytes` (the SoC's slots and arena, the blob's section placement).
+ */
+export interface BurstTiming {
+  readonly bytes: number;
+  readonly readLatency: number;
+  readonly writeLatency: number;
+  readonly byteCycles: number;
+  readonly engineCycles: number;
 }
 
 export interface Target {
@@ -86,6 +105,30 @@ export interface Target {
       readonly tailCycles: number;
       readonly groupedSetupCycles?: number;
       readonly resizeSetupCycles?: number;
+      /**
+       * NORM and SMAX on the core's transformer units (quart_norm, quart_softmax), one element at a
+       * time. NORM, per pixel: `normPixelCycles` (pixel setup, the pipeline drain and the unit's
+       * per-pixel setup) + per channel one statistics cycle, the channel's stage-parameter words, then
+       * `normChannelCycles` + the stage time (the value's read, its normalizing product and the stage,
+       * written before the next channel's parameters). SMAX, per column: `smaxColumnCycles` (column
+       * start, pass changes, the divider) + per score the three passes `smaxScoreCycles`; into INP a
+       * probability waits for the previous one to be written: `smaxInpScoreCycles` + the stage time
+       * instead of the third pass. Without per-channel parameters (THRESH or ACC32, no bias) a NORM
+       * channel's value follows the previous one as soon as the unit takes it: `normFastChannelCycles`
+       * per channel, `normFastPixelCycles` per pixel. At REQUANT (no TABLE) the next channel's
+       * parameters load once the stage has taken the previous value: a channel every
+       * 1 + max(stage, `normRequantChannelCycles`) cycles (its statistics cycle, then the stage's pace),
+       * + `normRequantPixelCycles` per pixel.
+       */
+      readonly normPixelCycles?: number;
+      readonly normChannelCycles?: number;
+      readonly normFastPixelCycles?: number;
+      readonly normFastChannelCycles?: number;
+      readonly normRequantPixelCycles?: number;
+      readonly normRequantChannelCycles?: number;
+      readonly smaxColumnCycles?: number;
+      readonly smaxScoreCycles?: readonly [number, number, number];
+      readonly smaxInpScoreCycles?: number;
     };
   };
   /** On-chip buffer sizes in bytes (what the simulator allocates). */
@@ -94,13 +137,22 @@ export interface Target {
   readonly segments: Readonly<Record<SegmentName, ExternalMemory>>;
   /** Program fetch: bytes per cycle from where the program is stored. */
   readonly fetchBytesPerCycle: number;
+  /** Cycles from an instruction's end to the start of one that waits for its token (0 when absent). */
+  readonly tokenCycles?: number;
+  /** Instructions each queue holds before dispatch stalls (quart_accel QD); unbounded when absent. */
+  readonly queueDepth?: number;
   /**
-   * Every segment and the program sit in one external memory that serves one transfer at a time (the
-   * SoC's XMEM arbiter): the performance model queues the DMA instructions of the three queues and the
-   * program fetch on that memory. `engineCyclesPerRow`: the part of a DMA row's overhead spent in the
-   * DMA engine, not holding the memory. Absent: each segment and the fetch have their own bandwidth.
+   * Every segment and the program sit in one external memory that serves one transfer at a time,
+   * granted round-robin (the SoC's XMEM arbiter): the performance model replays the DMA rows of the three
+   * queues and the program words on that memory. `engineCyclesPerRow`: the part of a DMA row's cycles
+   * spent in the DMA engine, not holding the memory. Absent: each segment and the fetch have their own
+   * bandwidth.
    */
-  readonly sharedMemory?: { readonly engineCyclesPerRow: number };
+  readonly sharedMemory?: {
+    readonly engineCyclesPerRow: number;
+    /** How far the program prefetcher may run ahead of the dispatch point, in words. */
+    readonly fetchAheadWords: number;
+  };
   readonly hostLink: string;
   /** Energy per operation (pJ) for the performance model's per-frame energy. */
   readonly energy: EnergyTable;
@@ -130,9 +182,10 @@ const MiB = 1024 * KiB;
 
 /**
  * A segment on the SoC's external PSRAM (fpga/soc/map.ts XMEM_*: the timing of the simulated device and
- * of the board's memory at SCLK = clk). A DMA row is one PSRAM transfer: the read latency plus the DMA
- * engine's own 2 cycles per row, then a byte every XMEM_BYTE_CYCLES, paying the latency again at every
- * XMEM_BURST_BYTES boundary (the bandwidth below spreads that over the bytes).
+ * of the board's memory at SCLK = clk). A DMA row is one PSRAM transfer: the read or write latency plus
+ * the DMA engine's own 2 cycles per row, then a byte every XMEM_BYTE_CYCLES, paying the latency again at
+ * every XMEM_BURST_BYTES boundary. The performance model times each row exactly from `burst`; the
+ * bandwidth and row overhead spread the same costs over the bytes for the tiling heuristics.
  */
 const XMEM_DMA_ENGINE_CYCLES = 2;
 
@@ -146,6 +199,13 @@ function xmemSegment(bytes: number, use: string): ExternalMemory {
     bytesPerCycle: burst / (burst * byte + lat),
     latencyCycles: 0,
     rowOverheadCycles: lat + XMEM_DMA_ENGINE_CYCLES,
+    burst: {
+      bytes: burst,
+      readLatency: lat,
+      writeLatency: constant("XMEM_WRITE_LATENCY"),
+      byteCycles: byte,
+      engineCycles: XMEM_DMA_ENGINE_CYCLES,
+    },
   };
 }
 
@@ -206,6 +266,23 @@ export const icebreaker: Target = {
       // (13 double-and-add bits, 2 cycles each, + 1)
       groupedSetupCycles: 11,
       resizeSetupCycles: 49,
+      // quart_norm: 137 setup cycles per pixel + pixel start, pipeline drain and hand-over (6); a
+      // value's read (2), its 9-step product (10) and the queue and write-back around the stage (6).
+      // quart_softmax: max 1 cycle per score, Σe 21 (16-step product, ROM, add, issue), p 39 (two
+      // 16-step products), a 46-step divider per column
+      normPixelCycles: 143,
+      normChannelCycles: 18,
+      // without stage parameters: the read (2), the 9-step product and its result (10)
+      normFastPixelCycles: 145,
+      normFastChannelCycles: 12,
+      // REQUANT: the stage paces the channels (1 + 29 cycles a channel: 1081 cycles a pixel at
+      // c_n = 32); the parameter job, the read and the product alone would take 19; per pixel the
+      // setup above, the first channel's parameters and the last value's product (121)
+      normRequantPixelCycles: 121,
+      normRequantChannelCycles: 19,
+      smaxColumnCycles: 53,
+      smaxScoreCycles: [1, 21, 39],
+      smaxInpScoreCycles: 45,
     },
   },
   buffers: { INP: 16 * KiB, OUT: 8 * KiB, ACC: 8 * KiB, WGT: 4 * KiB, TBL: 2 * KiB },
@@ -215,7 +292,12 @@ export const icebreaker: Target = {
     TBL: xmemSegment(XMEM_LAYOUT.slotSize, "tables in the model slot"),
   },
   fetchBytesPerCycle: XMEM_FETCH_BYTES_PER_CYCLE,
-  sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES },
+  // a token is counted at the end of its instruction's last cycle, so its waiter starts one cycle after
+  // the next instruction of the same queue would
+  tokenCycles: 1,
+  queueDepth: 2,
+  // quart_accel_fetch: 2^(CAW - 2) words ahead, CAW = 9
+  sharedMemory: { engineCyclesPerRow: XMEM_DMA_ENGINE_CYCLES, fetchAheadWords: 128 },
   hostLink: "UART (FTDI), 115200 baud after reset, up to 3 Mbaud",
   energy: {
     doc:

@@ -51,7 +51,7 @@ export const ACCEL_OUT_STAGE_SOURCES = ["fpga/rtl/accel/quart_out_stage.v"];
 export const ACCEL_DECODE_SOURCES = ["fpga/rtl/accel/quart_lut_decode.v"];
 /** The vector-file loader the block testbenches include (their builds hash it into the cache key). */
 export const ACCEL_TB_VECTORS = "fpga/rtl/accel/tb_vectors.vh";
-/** Vector-unit blocks of the transformer operators (LayerNorm, softmax), not yet in the core. */
+/** Vector-unit blocks of the transformer operators (LayerNorm, softmax), in the core behind HAS_TRANSFORMER. */
 export const ACCEL_NORM_SOURCES = ["fpga/rtl/accel/quart_norm.v"];
 /** Includes fpga/rtl/accel/quart_exp2_rom.vh (pass that directory as an include path). */
 export const ACCEL_SOFTMAX_SOURCES = ["fpga/rtl/accel/quart_softmax.v"];
@@ -72,6 +72,8 @@ export const ACCEL_CORE_SOURCES = [
   ...ACCEL_DECODE_SOURCES,
   ...ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
   ...ACCEL_OUT_STAGE_SOURCES,
+  ...ACCEL_NORM_SOURCES,
+  ...ACCEL_SOFTMAX_SOURCES,
 ];
 
 /**

@@ -24,6 +24,10 @@ export interface AccelParams {
   readonly ROWS?: number;
   readonly COLS?: number;
   readonly N_DSP?: number;
+  /** TBL buffer address bits (default 11: the icebreaker's 2 KiB). */
+  readonly TBL_AW?: number;
+  /** 0: the core without its NORM / SMAX units (they raise error 9). */
+  readonly HAS_TRANSFORMER?: number;
 }
 
 /** Builds (or reuses) the harness binary for one parameter set; returns its path. */
@@ -124,7 +128,7 @@ export interface AccelRun {
 export interface DmaRecord {
   /** 0: the load queue's DMA (LOAD), 1: the compute queue's (LOADT), 2: the store queue's (STORE). */
   readonly port: 0 | 1 | 2;
-  /** Cycle of the instruction's first request, counted from the start write. */
+  /** Cycle the instruction's first request was granted, counted from the start write. */
   readonly start: number;
   /** Cycle after its last byte moved. */
   readonly end: number;
@@ -227,6 +231,12 @@ export async function runAccel(
         "--seg",
         `${SEG_INDEX[name]}:${mem.latencyCycles}:${Math.max(0, mem.rowOverheadCycles - DMA_ROW_CYCLES)}:${num}:${den}`,
       );
+      const b = mem.burst;
+      if (b)
+        segArgs.push(
+          "--burst-seg",
+          `${SEG_INDEX[name]}:${b.readLatency}:${b.writeLatency}:${b.byteCycles}:${b.bytes}`,
+        );
     }
     const fetchCycles = Math.ceil(INSTR_BYTES / target.fetchBytesPerCycle);
     const { stdout } = await run(
@@ -247,6 +257,8 @@ export async function runAccel(
         "--max-cycles",
         String(opts.maxCycles ?? 200_000_000),
         ...segArgs,
+        // one PSRAM for the program and every segment, as in the SoC (its timing is the ACT segment's)
+        ...(target.sharedMemory && target.segments.ACT.burst ? ["--shared-memory"] : []),
         ...(opts.dmaTrace ? ["--dma-trace", files.trace] : []),
       ],
       { timeoutMs: opts.timeoutMs ?? 600_000 },

@@ -3,10 +3,11 @@
  * --up5k --package sg48 with automatic IO placement), for the resource and Fmax tables of
  * fpga/rtl/accel/README.md. Results are cached under build/rtl/synth-<top>-<hash>/.
  *
- *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core] [--modules]     prints one JSON line per block
+ *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core] [--modules] [--no-transformer]
  *
- * --core adds the whole core (place and route through a pin harness with --pnr); --modules synthesizes
- * the core with its hierarchy kept and prints the LUT4 of every module instance.
+ * prints one JSON line per block. --core adds the whole core (place and route through a pin harness with
+ * --pnr); --modules synthesizes the core with its hierarchy kept and prints the LUT4 of every module
+ * instance; --no-transformer builds the core without its NORM / SMAX units (HAS_TRANSFORMER = 0).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -268,10 +269,14 @@ export async function synthBlock(
 async function main(argv: readonly string[]): Promise<void> {
   const i = argv.indexOf("--seed");
   const seed = i >= 0 ? Number(argv[i + 1]) : 1;
+  const noTf = (b: BlockSpec): BlockSpec =>
+    argv.includes("--no-transformer")
+      ? { ...b, name: `${b.name}, no transformer units`, params: { ...b.params, HAS_TRANSFORMER: 0 } }
+      : b;
   const blocks = argv.includes("--modules")
-    ? [ACCEL_CORE_MODULES]
+    ? [noTf(ACCEL_CORE_MODULES)]
     : argv.includes("--core")
-      ? [...ACCEL_BLOCKS, ACCEL_CORE_BLOCK]
+      ? [...ACCEL_BLOCKS, noTf(ACCEL_CORE_BLOCK)]
       : ACCEL_BLOCKS;
   for (const b of blocks) {
     const r = await synthBlock(b, { pnr: argv.includes("--pnr"), seed });

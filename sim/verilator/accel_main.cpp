@@ -16,10 +16,14 @@
 //                                                               a machine shared with other jobs does not skew)
 // Options: --prog <bin> --wgt <bin> --tbl <bin> --act <bin> --act-out <bin> --max-cycles <n>
 //          --fetch-cycles <n> --seg <i>:<latency>:<row>:<num>:<den> (bytes per cycle = num/den)
+//          --burst-seg <i>:<read latency>:<write latency>:<cycles per byte>:<burst bytes> (the SoC's PSRAM)
+//          --shared-memory: the SoC's memory system instead of a memory per port: one device (the timing of
+//            the ACT segment's --burst-seg) serves the program port and the three DMA ports one transfer at
+//            a time, granted round-robin as soc_xmem.v does; a program word is a 16-byte transfer
 //          --dma-trace <file>: one record per DMA instruction, in the order each port received them, so
 //            that the caller can tell when each layer's last STORE finished (per-layer cycles of a whole
 //            model without probing the core's internals). Record: 4 little-endian uint32 words: port
-//            (0 load, 1 LOADT, 2 store), 0, cycle of the instruction's first request, cycle after its last
+//            (0 load, 1 LOADT, 2 store), 0, cycle its first request was granted, cycle after its last
 //            byte moved (cycles counted from the start write, as the CYCLES register does).
 #include <chrono>
 #include <ctime>
@@ -56,6 +60,9 @@ std::vector<uint8_t> read_file(const char* path) {
 
 struct SegTiming {
   uint64_t latency = 2, row = 1, num = 1, den = 1;
+  // --burst-seg: the SoC's PSRAM (soc_psram_sim.v) instead: every request waits its read or write
+  // latency, bytes come every byte_cycles, and the latency is paid again at every multiple of burst
+  uint64_t burst = 0, rlat = 0, wlat = 0, byte_cycles = 1;
 };
 
 // One DMA port: burst requests, then a byte stream in either direction.
@@ -65,7 +72,7 @@ struct Port {
   uint32_t addr = 0, len = 0, done = 0;
   uint64_t wait = 0, credit = 0;
   SegTiming t;
-  bool can_move() const { return active && wait == 0 && credit >= t.den && done < len; }
+  bool can_move() const { return active && wait == 0 && (t.burst || credit >= t.den) && done < len; }
 };
 
 std::vector<uint8_t>* g_seg[3];
@@ -84,6 +91,7 @@ int main(int argc, char** argv) {
   const char *prog_p = nullptr, *wgt_p = nullptr, *tbl_p = nullptr, *act_p = nullptr, *out_p = nullptr;
   const char* trace_p = nullptr;
   uint64_t max_cycles = 2000000000ull, fetch_cycles = 32;
+  bool shared = false;
   SegTiming seg_t[3];
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -102,14 +110,28 @@ int main(int argc, char** argv) {
     else if (a == "--dma-trace") trace_p = next();
     else if (a == "--max-cycles") max_cycles = std::strtoull(next(), nullptr, 10);
     else if (a == "--fetch-cycles") fetch_cycles = std::strtoull(next(), nullptr, 10);
-    else if (a == "--seg") {
+    else if (a == "--shared-memory") shared = true;
+    else if (a == "--seg" || a == "--burst-seg") {
+      // <segment>:<four numbers>
       unsigned s;
-      unsigned long long lat, row, num, den;
-      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &lat, &row, &num, &den) != 5 || s > 2 || den == 0) {
-        std::fprintf(stderr, "bad --seg\n");
+      unsigned long long v[4];
+      if (std::sscanf(next(), "%u:%llu:%llu:%llu:%llu", &s, &v[0], &v[1], &v[2], &v[3]) != 5 || s > 2 || v[2] == 0 ||
+          v[3] == 0) {
+        std::fprintf(stderr, "bad %s\n", a.c_str());
         return 2;
       }
-      seg_t[s] = {lat, row, num, den};
+      SegTiming& t = seg_t[s];
+      if (a == "--seg") {
+        t.latency = v[0];
+        t.row = v[1];
+        t.num = v[2];
+        t.den = v[3];
+      } else {
+        t.rlat = v[0];
+        t.wlat = v[1];
+        t.byte_cycles = v[2];
+        t.burst = v[3];
+      }
     }
   }
   if (!prog_p || !act_p) {
@@ -188,7 +210,101 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   std::clock_t c0 = std::clock();
 
-  while (cycle - start_cycle < max_cycles) {
+  // --shared-memory: the device's transfer (owner 1 program port, 2..4 DMA ports; -1 idle) and the
+  // round-robin pointer, numbered as in soc_xmem.v (0 is its CPU, absent here)
+  int x_owner = -1, x_last = 4;
+  uint64_t x_timer = 0;
+  uint32_t x_left = 0, x_addr = 0;
+  bool x_we = false, p_resp = false;
+  uint8_t p_bytes[16];
+  const SegTiming& xt = seg_t[0];
+  while (shared && cycle - start_cycle < max_cycles) {
+    if (top->o_irq) break;
+    int grant = -1;
+    if (x_owner < 0) {
+      unsigned req = (unsigned(top->o_mreq_valid) << 2) | (top->o_preq_valid ? 2u : 0u);
+      for (int k = 1; k <= 5 && grant < 0; k++) {
+        int c = (x_last + k) % 5;
+        if ((req >> c) & 1) grant = c;
+      }
+    }
+    top->i_preq_ready = grant == 1;
+    top->i_prsp_valid = p_resp;
+    if (p_resp)
+      for (int w = 0; w < 4; w++)
+        top->i_prsp_data[w] = uint32_t(p_bytes[4 * w]) | uint32_t(p_bytes[4 * w + 1]) << 8 |
+                              uint32_t(p_bytes[4 * w + 2]) << 16 | uint32_t(p_bytes[4 * w + 3]) << 24;
+    bool slot = x_owner >= 0 && x_timer == 0;
+    int k_own = x_owner >= 2 ? x_owner - 2 : -1;
+    uint8_t rbyte = 0;
+    if (slot) {
+      uint8_t* m = x_owner == 1 ? nullptr : mem_byte(x_addr);
+      if (x_owner == 1) {
+        uint32_t a = x_addr - kProgBase;
+        rbyte = a < prog.size() ? prog[a] : 0;
+      } else if (!m) {
+        bad_access = true;
+      } else {
+        rbyte = *m;
+      }
+    }
+    top->i_mreq_ready = grant >= 2 ? uint8_t(1u << (grant - 2)) : 0;
+    top->i_mrvalid = slot && k_own >= 0 && !x_we ? uint8_t(1u << k_own) : 0;
+    top->i_mrdata = uint32_t(rbyte) * 0x010101u;
+    top->i_mwready = slot && k_own >= 0 && x_we ? uint8_t(1u << k_own) : 0;
+    uint8_t wv = top->o_mwvalid;
+    uint32_t wdata = top->o_mwdata, wmask = top->o_mwmask;
+    uint32_t first = top->o_mreq_first, we = top->o_mreq_we;
+    uint64_t lens = top->o_mreq_len;
+    uint32_t addrs[3] = {top->o_mreq_addr[0], top->o_mreq_addr[1], top->o_mreq_addr[2]};
+    uint32_t p_req_addr = top->o_preq_addr;
+    tick();
+    p_resp = false;
+    if (x_owner >= 0) {
+      if (x_timer > 0) x_timer--;
+      else {
+        bool moved = !x_we || ((wv >> k_own) & 1);
+        if (moved) {
+          if (x_owner == 1) p_bytes[16 - x_left] = rbyte;
+          if (x_we) {
+            uint8_t* m = mem_byte(x_addr);
+            if (!m) bad_access = true;
+            else {
+              uint8_t d = (wdata >> (8 * k_own)) & 0xff;
+              uint32_t mk = (wmask >> (2 * k_own)) & 3;
+              uint8_t keep = (mk & 1 ? 0x00 : 0x0f) | (mk & 2 ? 0x00 : 0xf0);
+              *m = (*m & keep) | (d & ~keep);
+            }
+          }
+          x_addr++;
+          if (--x_left == 0) {
+            if (x_owner == 1) p_resp = true;
+            else t_end[k_own] = cycle - start_cycle;
+            x_owner = -1;
+          } else {
+            x_timer = (x_addr % xt.burst) == 0 ? (x_we ? xt.wlat : xt.rlat) : xt.byte_cycles - 1;
+          }
+        }
+      }
+    }
+    if (grant >= 0) {
+      x_last = grant;
+      int k = grant - 2;
+      uint32_t len = grant == 1 ? 16u : uint32_t((lens >> (16 * k)) & 0xffff);
+      x_we = grant >= 2 && ((we >> k) & 1);
+      x_addr = grant == 1 ? p_req_addr : addrs[k];
+      x_left = len;
+      x_timer = x_we ? xt.wlat : xt.rlat;
+      if (len > 0) x_owner = grant;
+      if (k >= 0 && trace_p && ((first >> k) & 1)) {
+        t_flush(k);
+        t_open[k] = true;
+        t_start[k] = cycle - 1 - start_cycle;
+        t_end[k] = t_start[k];
+      }
+    }
+  }
+  while (!shared && cycle - start_cycle < max_cycles) {
     if (top->o_irq) break;  // DONE or an error
     // ---- drive inputs from the model state (clock low)
     top->i_preq_ready = !p_active;
@@ -252,7 +368,11 @@ int main(int argc, char** argv) {
               *m = (*m & keep) | (d & ~keep);
             }
           }
-          if (moved) {
+          if (moved && p.t.burst) {
+            p.done++;
+            bool split = ((p.addr + p.done) % p.t.burst) == 0;
+            p.wait = split ? (p.we ? p.t.wlat : p.t.rlat) : p.t.byte_cycles - 1;
+          } else if (moved) {
             p.done++;
             p.credit -= p.t.den;
           }
@@ -272,9 +392,13 @@ int main(int argc, char** argv) {
         p.len = uint32_t((lens >> (16 * k)) & 0xffff);
         p.done = 0;
         p.t = seg_t[s > 2 ? 0 : s];
-        p.wait = p.t.row + (((first >> k) & 1) ? p.t.latency : 0);
         p.credit = p.t.den;
-        if (p.wait > 0) p.wait--;  // the request cycle counts
+        if (p.t.burst) {
+          p.wait = p.we ? p.t.wlat : p.t.rlat;
+        } else {
+          p.wait = p.t.row + (((first >> k) & 1) ? p.t.latency : 0);
+          if (p.wait > 0) p.wait--;  // the request cycle counts
+        }
         if (p.len == 0) p.active = false;
         if (trace_p && ((first >> k) & 1)) {
           t_flush(k);

@@ -2,8 +2,8 @@
 // engines, the compute unit (matrix + vector) and a 32-bit register window. One clock, synchronous
 // reset. See README.md (core) for the architecture, the cycle costs and the register map.
 //
-// Queues (docs/isa.md): load (LOAD), compute (LOADT, CCFG, CONV, VCFG, VEC, RCFG, RESIZE, NOP,
-// FINISH; VFN raises an error), store (STORE). Each queue holds QD dispatched instructions; its head
+// Queues (docs/isa.md): load (LOAD), compute (LOADT, CCFG, CONV, VCFG, VEC, RCFG, RESIZE, NORM,
+// SMAX, NOP, FINISH; VFN raises an error), store (STORE). Each queue holds QD dispatched instructions; its head
 // waits for the tokens it pops (l2c, c2l, c2s, s2c: counters), executes, then pushes its tokens.
 // FINISH sets DONE once it has executed.
 //
@@ -23,7 +23,8 @@ module quart_accel #(
     parameter integer DEC_AW = 11,
     parameter integer N_DSP = 0,
     parameter integer QD = 2,       // queue depth (instructions)
-    parameter integer CAW = 9       // loop buffer: 2^CAW program words (>= 9: 256-word bodies)
+    parameter integer CAW = 9,      // loop buffer: 2^CAW program words (>= 9: 256-word bodies)
+    parameter integer HAS_TRANSFORMER = 1  // NORM and SMAX units (0: they raise error 9)
 ) (
     input  wire         i_clk,
     input  wire         i_rst,
@@ -266,7 +267,8 @@ module quart_accel #(
 
   // compute unit
   wire w_cu_start = w_ok_c && (w_hc[4:0] == OP_CCFG || w_hc[4:0] == OP_CONV || w_hc[4:0] == OP_VCFG
-                    || w_hc[4:0] == OP_VEC || w_hc[4:0] == OP_RCFG || w_hc[4:0] == OP_RESIZE);
+                    || w_hc[4:0] == OP_VEC || w_hc[4:0] == OP_RCFG || w_hc[4:0] == OP_RESIZE
+                    || w_hc[4:0] == OP_NORM || w_hc[4:0] == OP_SMAX);
   wire cu_busy, cu_done, cu_err;
   wire [3:0] cu_err_code;
   wire [47:0] cu_macs;
@@ -280,7 +282,8 @@ module quart_accel #(
       .ACC_AW(ACC_AW),
       .OUT_AW(OUT_AW),
       .DEC_AW(DEC_AW),
-      .N_DSP(N_DSP)
+      .N_DSP(N_DSP),
+      .HAS_TRANSFORMER(HAS_TRANSFORMER)
   ) u_cu (
       .i_clk(i_clk),
       .i_rst(w_rst || r_start),
@@ -372,11 +375,6 @@ module quart_accel #(
             r_err_src <= 4'd3;
             r_err_code <= 4'd1;
           end
-        end
-        if (w_hc[4:0] == OP_NORM || w_hc[4:0] == OP_SMAX) begin
-          r_err <= 1'b1;
-          r_err_src <= 4'd3;
-          r_err_code <= 4'd9;
         end
       end
       if (w_ok_s) begin

@@ -1,5 +1,7 @@
 // Compute unit of the accelerator core: the on-chip buffers and the matrix/vector datapath that runs
-// the compute queue's CCFG, CONV, VCFG, VEC, RCFG and RESIZE (docs/isa.md reference loops).
+// the compute queue's CCFG, CONV, VCFG, VEC, RCFG, RESIZE, NORM and SMAX (docs/isa.md reference loops).
+// NORM and SMAX run on quart_norm / quart_softmax (HAS_TRANSFORMER), one element at a time into the
+// output-stage queue; SMAX into INP shares INP's write port with the load DMA (see README.md, Core).
 //
 // Buffers: INP is one copy in COLS byte-interleaved banks (byte a in bank a mod COLS): a tap reads the
 // columns' codes in windows of COLS consecutive bytes, one window per cycle from the first column not
@@ -41,7 +43,8 @@ module quart_accel_compute #(
     parameter integer OUT_AW = 13,
     parameter integer DEC_AW = 11,  // decode table bits per lane: 2^(DEC_AW-4) lut4 channels
     parameter integer N_DSP = 0,    // COLS: rows 0-1 in the DSPs (W8 needs them); 0: all-LUT, W4 only
-    parameter integer SQ_D = 16     // output-stage queue: elements drained ahead of the stage
+    parameter integer SQ_D = 16,    // output-stage queue: elements drained ahead of the stage
+    parameter integer HAS_TRANSFORMER = 1  // NORM and SMAX units (0: those instructions raise error 9)
 ) (
     input  wire              i_clk,
     input  wire              i_rst,
@@ -82,26 +85,31 @@ module quart_accel_compute #(
                    C_PIX = 5'd6, C_TAP = 5'd7, C_FLUSH = 5'd8, C_DRAIN = 5'd9,
                    C_TAIL = 5'd10, V_PAR = 5'd11, V_RUN = 5'd12, R_CH = 5'd13, R_PAR = 5'd14,
                    R_ROW = 5'd15, R_PIX = 5'd16, C_ERR = 5'd17, C_NEXT = 5'd18,
-                   R_DIV = 5'd19, R_YM = 5'd20;
-  localparam [1:0] K_CONV = 2'd0, K_VEC = 2'd1, K_RESIZE = 2'd2;
+                   R_DIV = 5'd19, R_YM = 5'd20,
+                   N_SET1 = 5'd21, N_SET2 = 5'd22, N_PIX = 5'd23, N_STAT = 5'd24, N_WAIT = 5'd25,
+                   N_PREP = 5'd26, N_NPAR = 5'd27, N_NWAIT = 5'd28,
+                   S_SET1 = 5'd29, S_COL = 5'd30, S_PASS = 5'd31, S_DIV = 5'd5;
+  localparam [2:0] K_CONV = 3'd0, K_VEC = 3'd1, K_RESIZE = 3'd2, K_NORM = 3'd3, K_SMAX = 3'd4;
   reg [4:0] r_state, r_after_win;
-  reg [1:0] r_kind;
+  reg [2:0] r_kind;
   assign o_busy = (r_state != C_IDLE);
 
   // ------------------------------------------------------------------ configuration registers
   reg c_w8;
   reg [1:0] c_ienc;
-  reg [3:0] c_kh, c_kw, c_pt, c_pb, c_pl, c_pr;
-  reg [2:0] c_sy, c_sx, c_dy, c_dx;
+  reg [3:0] c_pt, c_pb, c_pl, c_pr;
+  reg [4:0] c_kh, c_kw, c_sy, c_sx;
+  reg [2:0] c_dy, c_dx;
+  // activation operands (attention): weights transposed [ic][oc], in offset binary, one shared table
+  reg c_wt, c_wofs, c_ishared;
   reg [11:0] c_og;
   reg [19:0] c_itab;
   reg [10:0] c_oc_n, c_oh_n, c_ow_n;  // counts
   reg [12:0] c_ic_n;
-  reg c_unsup;
   reg [1:0] v_stage, v_act;
   reg v_bias;
   reg [17:0] v_alpha;
-  reg [19:0] v_btab, v_ptab;
+  reg [19:0] v_btab, v_ptab, v_ttab;
   reg [1:0] rc_ienc;
   reg [12:0] rc_in_h, rc_in_w;
   reg [13:0] rc_out_h, rc_out_w;
@@ -144,6 +152,14 @@ module quart_accel_compute #(
   wire [COLS-1:0] w_win_hi = ~({COLS{1'b1}} << w_win[CW-1:0]);
   wire [COLS*8-1:0] w_bank_q;
   reg [COLS*8-1:0] w_inp_q;
+  // SMAX into INP shares the DMA's write port: its byte waits while the load DMA writes
+  reg sx_pend;
+  reg [INP_AW-1:0] sx_waddr;
+  reg [7:0] sx_wdata;
+  wire w_sx_we = sx_pend && !i_inp_we;
+  wire w_inp_we = i_inp_we || w_sx_we;
+  wire [INP_AW-1:0] w_inp_waddr = i_inp_we ? i_inp_waddr : sx_waddr;
+  wire [7:0] w_inp_wdata = i_inp_we ? i_inp_wdata : sx_wdata;
   genvar gl;
   generate
     for (gl = 0; gl < COLS; gl = gl + 1) begin : g_inp
@@ -153,9 +169,9 @@ module quart_accel_compute #(
           .DW(8)
       ) u_inp (
           .i_clk(i_clk),
-          .i_we(i_inp_we && i_inp_waddr[CW-1:0] == LB),
-          .i_waddr(i_inp_waddr[INP_AW-1:CW]),
-          .i_wdata(i_inp_wdata),
+          .i_we(w_inp_we && w_inp_waddr[CW-1:0] == LB),
+          .i_waddr(w_inp_waddr[INP_AW-1:CW]),
+          .i_wdata(w_inp_wdata),
           .i_re(1'b1),
           .i_raddr(w_win_hi[gl] ? w_win_w1 : w_win_w0),
           .o_rdata(w_bank_q[8*gl+:8])
@@ -228,6 +244,7 @@ module quart_accel_compute #(
   reg [OUT_AW-1:0] r_out_waddr;
   reg [31:0] r_out_wdata;
   reg [7:0] r_out_wnib;
+  reg r_out_tab;  // the code goes through the TABLE activation: TBL.u8[ttab + code], read meanwhile
   wire [31:0] w_out_q;
   quart_accel_ram4 #(
       .AW(OUT_AW)
@@ -235,7 +252,7 @@ module quart_accel_compute #(
       .i_clk(i_clk),
       .i_we(r_out_we),
       .i_waddr(r_out_waddr),
-      .i_wdata(r_out_wdata),
+      .i_wdata(r_out_tab ? {24'd0, w_tbl_q[7:0]} : r_out_wdata),
       .i_wnib(r_out_wnib),
       .i_re(i_out_re),
       .i_raddr(i_out_raddr),
@@ -299,7 +316,9 @@ module quart_accel_compute #(
   // and the stage; the drain issues an element only when a queue entry is reserved for it (r_cred),
   // so the drain runs ahead of the stage by SQ_D elements. The tag carries the element's OUT line
   // and the TBL address of its thresholds (read by the stage through the TBL port).
-  localparam integer TAG_W = TBL_AW + 1 + OUT_AW;
+  // tag: threshold address, odd nibble, destination line (OUT, or INP for SMAX into INP)
+  localparam integer DA_W = INP_AW > OUT_AW ? INP_AW : OUT_AW;
+  localparam integer TAG_W = TBL_AW + 1 + DA_W;
   localparam integer QW = $clog2(SQ_D);
   localparam integer QL = SQ_D - 1;
   localparam [QW-1:0] Q_LAST = QL[QW-1:0];
@@ -348,7 +367,7 @@ module quart_accel_compute #(
   wire [TAG_W-1:0] w_st_tag;
   wire [3:0] w_thr_idx;
   wire [TAG_W-1:0] w_thr_tag;
-  wire w_unused_thr_tag = &{1'b0, w_thr_tag[OUT_AW:0], w_st_tag[TAG_W-1:OUT_AW+1]};
+  wire w_unused_thr_tag = &{1'b0, w_thr_tag[DA_W:0], w_st_tag[TAG_W-1:DA_W+1]};
   wire [1:0] w_st_mode = v_stage == STAGE_THRESH ? 2'd0 : v_stage == STAGE_REQUANT ? 2'd1 : 2'd2;
   wire w_alpha_big = v_alpha > 18'd65536;
   quart_out_stage #(
@@ -377,9 +396,14 @@ module quart_accel_compute #(
   // the TBL address of the threshold the stage asks for
   wire [TBL_AW-1:0] w_thr_addr = w_thr_tag[TAG_W-1-:TBL_AW] + {{(TBL_AW - 6) {1'b0}}, w_thr_idx, 2'b00};
   // OUT line (odd nibble, address) of the result
-  wire [OUT_AW:0] w_oline = w_st_tag[OUT_AW:0];
+  wire [OUT_AW:0] w_oline = {w_st_tag[DA_W], w_st_tag[OUT_AW-1:0]};
+  // act TABLE (REQUANT only, whose stage never reads TBL): the result's code addresses TBL in the
+  // cycle it leaves the stage, and the table byte replaces it in the OUT write one cycle later
+  wire w_tab_mode = (v_stage == STAGE_REQUANT) && (v_act == ACT_TABLE);
+  wire [TBL_AW-1:0] w_ttab_addr = v_ttab[TBL_AW-1:0] + {{(TBL_AW - 8) {1'b0}}, w_st_q[7:0]};
   always @(posedge i_clk) begin
-    r_out_we <= w_st_valid;
+    r_out_we <= w_st_valid && !(r_kind == K_SMAX && sm_dbuf);
+    r_out_tab <= w_tab_mode;
     r_out_waddr <= w_oline[OUT_AW-1:0];
     if (d_ob == 6'd4) begin
       r_out_wdata <= {24'd0, w_st_q[3:0], w_st_q[3:0]};
@@ -391,6 +415,27 @@ module quart_accel_compute #(
       r_out_wdata <= w_st_q;
       r_out_wnib <= 8'hff;
     end
+  end
+
+  // SMAX into INP: the result's INP byte is read (lane 0) in the cycle it leaves the stage; the code
+  // is merged into it (4-bit results: read-modify-write of the other nibble) and written one cycle
+  // later, or as soon as the load DMA leaves the write port
+  reg sm_dbuf;
+  reg r_inp_rmw, r_inp_rmw_nib;
+  reg [INP_AW-1:0] r_inp_rmw_addr;
+  wire [INP_AW-1:0] w_st_iaddr = w_st_tag[INP_AW-1:0];
+  always @(posedge i_clk) begin
+    r_inp_rmw <= w_st_valid && r_kind == K_SMAX && sm_dbuf;
+    r_inp_rmw_nib <= w_st_tag[DA_W];
+    r_inp_rmw_addr <= w_st_iaddr;
+    if (w_sx_we) sx_pend <= 1'b0;
+    if (r_inp_rmw) begin
+      sx_pend <= 1'b1;
+      sx_waddr <= r_inp_rmw_addr;
+      sx_wdata <= d_ob != 6'd4 ? (r_out_tab ? w_tbl_q[7:0] : r_out_wdata[7:0])
+                : r_inp_rmw_nib ? {r_out_wdata[3:0], w_inp_q[3:0]} : {w_inp_q[7:4], r_out_wdata[3:0]};
+    end
+    if (i_rst) sx_pend <= 1'b0;
   end
 
   // ------------------------------------------------------------------ caches of tables
@@ -425,7 +470,7 @@ module quart_accel_compute #(
   reg [12:0] r_c;
   reg [12:0] r_t;  // tap index (WGT element offset) / VEC element index
   reg [INP_AW-1:0] r_chofs, r_kyirb;
-  reg [3:0] r_ky, r_kx;
+  reg [4:0] r_ky, r_kx;
   reg [7:0] r_kyd, r_kxd;
   reg r_ph, r_first;
   reg signed [SW-1:0] r_liy0[0:COLS-1];
@@ -472,13 +517,13 @@ module quart_accel_compute #(
     for (l = 1; l <= COLS; l = l + 1) begin
       if (w_cx[l-1] + 11'd1 == c_ow_n) begin
         w_cx[l] = 11'd0;
-        w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 3) {1'b0}}, c_sy});
+        w_ciy[l] = w_ciy[l-1] + $signed({{(SW - 5) {1'b0}}, c_sy});
         w_cix[l] = -$signed({{(SW - 4) {1'b0}}, c_pl});
         w_crow[l] = w_crow[l-1] + d_syirb;
       end else begin
         w_cx[l] = w_cx[l-1] + 11'd1;
         w_ciy[l] = w_ciy[l-1];
-        w_cix[l] = w_cix[l-1] + $signed({{(SW - 3) {1'b0}}, c_sx});
+        w_cix[l] = w_cix[l-1] + $signed({{(SW - 5) {1'b0}}, c_sx});
         w_crow[l] = w_crow[l-1];
       end
     end
@@ -501,7 +546,7 @@ module quart_accel_compute #(
         w_gq[l] = w_gq[l-1];
         w_gr[l] = w_gr[l-1] + 12'd1;
       end
-      w_wb[l] = w_wb[l-1] + d_K[WIW-1:0];
+      w_wb[l] = w_wb[l-1] + (c_wt ? {{(WIW - 1) {1'b0}}, 1'b1} : d_K[WIW-1:0]);
     end
   end
   // rows of an output-channel block: ROWS (W4), 1 (W8: a pass computes channel 0 only)
@@ -616,13 +661,21 @@ module quart_accel_compute #(
     r_ra3 <= w_r_a3;
   end
 
-  // INP lanes: CONV taps, or RESIZE's four codes on lanes 0..3; the window starts at the first lane
-  // still to read (CONV: r_srv holds the lanes of the tap read in its earlier cycles)
+  // INP lanes: CONV taps, RESIZE's four codes on lanes 0..3, NORM's code on lanes 0 and 1, SMAX's on
+  // lane 0; the window starts at the first lane still to read (CONV: r_srv holds the lanes of the tap
+  // read in its earlier cycles)
   reg [COLS-1:0] r_srv, w_need;
   reg [INP_AW-1:0] w_la;
   always @* begin
     w_lane_addr = w_tap_addr;
     w_need = r_lvalid & ~r_srv;
+    if (r_kind == K_NORM || r_kind == K_SMAX) begin
+      w_lane_addr[0+:INP_AW] = r_kind == K_NORM ? w_naddr : w_st_iaddr;
+      w_lane_addr[INP_AW+:INP_AW] = w_naddr;
+      w_need = {COLS{1'b0}};
+      w_need[0] = 1'b1;
+      w_need[1] = r_kind == K_NORM;
+    end
     if (r_kind == K_RESIZE) begin
       w_lane_addr[0+:INP_AW] = w_r_a0;
       w_lane_addr[INP_AW+:INP_AW] = w_r_a1;
@@ -663,7 +716,7 @@ module quart_accel_compute #(
   reg q0_onib, q1_onib, q2_onib;
   reg [TBL_AW-1:0] q0_thr, q1_thr, q2_thr;
   reg [DEC_AW-1:0] q0_ch, q1_ch;
-  wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, q2_oaddr};
+  wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, {(DA_W - OUT_AW) {1'b0}}, q2_oaddr};
   // OUT byte offset of element x in a row of 4-, 8- or 32-bit elements
   function automatic [OUT_AW-1:0] ocol(input [13:0] x, input [5:0] ob);
     begin
@@ -677,7 +730,7 @@ module quart_accel_compute #(
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
     t1_wen <= w_wt_en;
-    t1_ch <= r_ch[DEC_AW-1:0];
+    t1_ch <= c_ishared ? {DEC_AW{1'b0}} : r_ch[DEC_AW-1:0];
     // resize stage Q0: row a's codes are read, row b's are being read
     q0_valid <= w_rs_issue;
     q0_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
@@ -706,10 +759,15 @@ module quart_accel_compute #(
   // T1: codes to the decoder (request this cycle, decoded values next cycle, with the array inputs)
   integer n;
   always @* begin
-    r_dec_lut4 = (r_kind == K_RESIZE) ? w_rlut : (c_ienc == IENC_LUT4);
-    r_dec_ch = (r_kind == K_RESIZE) ? q1_ch : t1_ch;
+    r_dec_lut4 = (r_kind == K_RESIZE) ? w_rlut : (r_kind == K_NORM) ? (n_ienc == IENC_LUT4) : (c_ienc == IENC_LUT4);
+    r_dec_ch = (r_kind == K_RESIZE) ? q1_ch : (r_kind == K_NORM) ? n1_ch : t1_ch;
     for (n = 0; n < COLS; n = n + 1) begin
-      if (r_kind == K_RESIZE) begin
+      if (r_kind == K_NORM) begin
+        // lane 0 the code, lane 1 the channel's pad value (lin8: the stored zero; lut4: 0)
+        r_dec_code[8*n+:8] = (n_ienc == IENC_LUT4) ? {4'd0, n1_nib ? w_inp_q[8*n+4+:4] : w_inp_q[8*n+:4]}
+                                                   : w_inp_q[8*n+:8];
+        r_dec_pad[n] = n == 1;
+      end else if (r_kind == K_RESIZE) begin
         r_dec_code[8*n+:8] = (w_rlut && n < 4) ? {4'd0, q1_nib[n%4] ? w_inp_q[8*n+4+:4] : w_inp_q[8*n+:4]}
                                                : w_inp_q[8*n+:8];
         r_dec_pad[n] = 1'b0;
@@ -725,8 +783,9 @@ module quart_accel_compute #(
     r_a_clr <= t1_valid && t1_first;
     // W8: the byte of row 0 (the pass's one output channel) in i_w[7:0]
     for (n = 0; n < ROWS; n = n + 1)
-      if (c_w8) r_a_w[4*n+:4] <= (n < 2 && t1_wen[0]) ? w_wgt_q[4*n+:4] : 4'd0;
-      else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4];
+      // offset binary (wofs): code - 8 (W4) or - 128 (W8) is the code with its top bit flipped
+      if (c_w8) r_a_w[4*n+:4] <= (n < 2 && t1_wen[0]) ? w_wgt_q[4*n+:4] ^ {c_wofs && n == 1, 3'd0} : 4'd0;
+      else r_a_w[4*n+:4] <= !t1_wen[n] ? 4'd0 : (t1_wnib[n] ? w_wgt_q[8*n+4+:4] : w_wgt_q[8*n+:4]) ^ {c_wofs, 3'd0};
   end
 
   // resize Q2: decoded values, bilinear in the decoded domain. a (256 - f) + b f = 256 a + f (b - a):
@@ -743,6 +802,116 @@ module quart_accel_compute #(
   wire signed [17:0] w_bot = $signed({w_v2, 8'd0}) + w_dbot * w_fx;
   wire signed [17:0] w_dv = w_bot - w_top;
   wire signed [27:0] w_rsum = $signed({{2{w_top[17]}}, w_top, 8'd0}) + w_dv * w_fy;
+
+  // ------------------------------------------------------------------ NORM and SMAX (transformer units)
+  // NORM: per pixel, the statistics pass reads the c_n codes (INP lane 0, one per cycle), decoded
+  // (lin8: lane 1 decodes the channel's pad value, the stored zero subtracted), into quart_norm; then
+  // its per-pixel setup; then per channel the stage parameters, the code again, the normalized value
+  // (quart_norm, 11 cycles) into the output-stage queue, written before the next channel's parameters
+  // are read (the stage owns the TBL port while it holds elements).
+  // SMAX: per column, three passes over the scores in ACC (quart_softmax): max (2 cycles per score:
+  // the ACC read, then the unit), Σe, the divider, then each probability into the stage queue.
+  reg [1:0] n_ienc;
+  reg [19:0] n_eps;
+  reg [12:0] n_cn;   // NORM c_n / SMAX c_n (keys) - 1 ... counts
+  reg [13:0] s_cn;
+  reg [10:0] n_rows;
+  reg [11:0] n_cols;
+  reg [15:0] s_m;
+  reg [5:0] s_n;
+  reg [12:0] n_c;    // channel / key
+  reg [10:0] n_r;
+  reg [11:0] n_x;
+  reg [INP_AW-1:0] n_rowa, n_cha;
+  reg [DA_W-1:0] n_orow, n_ocha, n_oaddr;
+  reg [ACC_AW-1:0] s_scol, s_saddr, s_spitch;
+  reg [TAG_W-1:0] n_tag;
+  reg n_issue, n_is_norm;  // an INP read of a NORM value (set by the FSM)
+  reg n1_valid, n1_first, n1_norm, n1_nib, n2_valid, n2_first, n2_norm;
+  reg [DEC_AW-1:0] n1_ch;
+  reg n_prep;
+  reg [1:0] s_pass;
+  reg s_issue, s_colstart, s_divstart, s1_valid, s_done;
+  reg [19:0] n_itab;
+  reg [1:0] s1_pass;
+  wire [16:0] w_nx17 = {5'd0, n_x};
+  wire [16:0] w_ncols17 = {5'd0, n_cols};
+  wire [INP_AW-1:0] w_nxoff = n_ienc == IENC_LUT4 ? w_nx17[INP_AW:1] : w_nx17[INP_AW-1:0];
+  wire [INP_AW-1:0] w_naddr = i_inp[INP_AW-1:0] + n_cha + n_rowa + w_nxoff;
+  wire signed [8:0] w_nv = $signed({w_dec_v[7], w_dec_v[7:0]}) - $signed({w_dec_v[15], w_dec_v[15:8]});
+  wire w_np_busy, w_nready, w_nout;
+  wire [31:0] w_na;
+  wire w_sm_ready, w_sm_div_busy, w_sm_out;
+  wire [15:0] w_sm_p;
+  generate
+    if (HAS_TRANSFORMER != 0) begin : g_tf
+      quart_norm #(
+          .VW(9),
+          .CW(13),
+          .EW(20)
+      ) u_norm (
+          .i_clk(i_clk),
+          .i_rst(i_rst),
+          .i_c_n(n_cn),
+          .i_eps(n_eps),
+          .i_stat_valid(n2_valid && !n2_norm),
+          .i_stat_first(n2_first),
+          .i_stat_v(w_nv),
+          .i_prep_start(n_prep),
+          .o_prep_busy(w_np_busy),
+          .i_norm_valid(n2_valid && n2_norm),
+          .o_norm_ready(w_nready),
+          .i_norm_v(w_nv),
+          .o_out_valid(w_nout),
+          .o_out_a(w_na)
+      );
+      quart_softmax #(
+          .MW(16),
+          .SUMW(29)
+      ) u_smax (
+          .i_clk(i_clk),
+          .i_rst(i_rst),
+          .i_m(s_m),
+          .i_n(s_n),
+          .i_col_start(s_colstart),
+          .i_valid(s1_valid),
+          .i_pass(s1_pass),
+          .i_s(w_acc_q),
+          .o_ready(w_sm_ready),
+          .i_div_start(s_divstart),
+          .o_div_busy(w_sm_div_busy),
+          .o_out_valid(w_sm_out),
+          .o_out_p(w_sm_p)
+      );
+    end else begin : g_no_tf
+      assign w_np_busy = 1'b0;
+      assign w_nready = 1'b1;
+      assign w_nout = 1'b0;
+      assign w_na = 32'd0;
+      assign w_sm_ready = 1'b1;
+      assign w_sm_div_busy = 1'b0;
+      assign w_sm_out = 1'b0;
+      assign w_sm_p = 16'd0;
+      wire w_unused_tf = &{1'b0, n_eps, s_m, s_n, s_colstart, s_divstart, s1_pass, n_prep, w_nv, n2_first, n2_norm};
+    end
+  endgenerate
+  always @(posedge i_clk) begin
+    n1_valid <= n_issue;
+    n1_first <= n_c == 13'd0;
+    n1_norm <= n_is_norm;
+    n1_nib <= n_x[0];
+    n1_ch <= n_c[DEC_AW-1:0];
+    n2_valid <= n1_valid;
+    n2_first <= n1_first;
+    n2_norm <= n1_norm;
+    s1_valid <= s_issue;
+    s1_pass <= s_pass;
+    if (i_rst) begin
+      n1_valid <= 1'b0;
+      n2_valid <= 1'b0;
+      s1_valid <= 1'b0;
+    end
+  end
 
   // ------------------------------------------------------------------ drain pipeline (D1..D3)
   // D0: the array address (and, for VEC, the ACC element) is issued; D3: the array sum is on w_a_acc
@@ -774,6 +943,11 @@ module quart_accel_compute #(
       f_push_acc <= {{4{w_rsum[27]}}, w_rsum} + p_bias[0];
       f_push_row <= {RW{1'b0}};
       f_push_tag <= q2_tag;
+    end else if (w_nout || w_sm_out) begin
+      f_push <= 1'b1;
+      f_push_acc <= (w_nout ? w_na : {16'd0, w_sm_p}) + p_bias[0];
+      f_push_row <= {RW{1'b0}};
+      f_push_tag <= n_tag;
     end
   end
 
@@ -789,7 +963,7 @@ module quart_accel_compute #(
     d1_vec <= d0_vec;
     d1_row <= d0_row;
     d1_aaddr <= d0_aaddr;
-    d1_tag <= {d0_thr, d0_onib, d0_oaddr};
+    d1_tag <= {d0_thr, d0_onib, {(DA_W - OUT_AW) {1'b0}}, d0_oaddr};
     d2_valid <= d1_valid;
     d2_vec <= d1_vec;
     d2_row <= d1_row;
@@ -806,7 +980,7 @@ module quart_accel_compute #(
       d3_valid <= 1'b0;
     end
   end
-  always @* r_acc_raddr = d2_aaddr;
+  always @* r_acc_raddr = (r_kind == K_SMAX) ? s_saddr : d2_aaddr;
 
   // CONV drain element (r_dr, r_dc): channel jb + r_dr, the pixel of lane r_dc, walked in drain order
   wire w_dwrap = (r_dox + 11'd1 == c_ow_n);
@@ -843,8 +1017,16 @@ module quart_accel_compute #(
       d0_onib = r_dc[0];
       d0_thr = r_vthr;
     end
-    w_issue = (d0_valid && (d0_vec || i_fuse)) || w_rs_issue;
+    w_issue = (d0_valid && (d0_vec || i_fuse)) || w_rs_issue || (n_issue && n_is_norm) || (s_issue && s_pass == 2'd2);
   end
+
+  // NORM without per-channel stage parameters (thresholds come with the tag, no bias): no parameter job
+  wire w_nfast = v_stage != STAGE_REQUANT && !v_bias;
+  // NORM at REQUANT (no TABLE): the stage never reads TBL, and it captures an element's parameters
+  // when it takes the element, so the next channel's parameters load as soon as every issued value
+  // has been taken (r_cred = 0), while the stage still works on it
+  wire w_nearly = r_kind == K_NORM && v_stage == STAGE_REQUANT && !w_tab_mode;
+  wire w_nstream = w_nfast || w_nearly;
 
   // ------------------------------------------------------------------ TBL reads (window, params)
   reg [TBL_AW-1:0] w_pj_addr, w_pj_ch;
@@ -855,11 +1037,27 @@ module quart_accel_compute #(
     // the window copy runs only with the stage idle; the stage has the port while it has elements,
     // and the parameter job waits for that (w_vq_empty)
     r_tbl_raddr = (r_state == C_WIN) ? r_job_src + r_job_i[TBL_AW-1:0]
-                : !w_vq_empty ? w_thr_addr : w_pj_addr;
+                : (!w_vq_empty && !w_nearly) ? (w_tab_mode ? w_ttab_addr : w_thr_addr) : w_pj_addr;
   end
 
   // ------------------------------------------------------------------ FSM
   wire [4:0] w_op = i_instr[4:0];
+  wire [1:0] w_win_ienc = r_kind == K_RESIZE ? rc_ienc : r_kind == K_NORM ? n_ienc : c_ienc;
+  // NORM / SMAX destination line of element x (4-, 8- or 32-bit elements), at the destination's width
+  wire [DA_W-1:0] w_nxcol = d_ob == 6'd4 ? w_nx17[DA_W:1] : d_ob == 6'd8 ? w_nx17[DA_W-1:0] : {w_nx17[DA_W-3:0], 2'b00};
+  wire [DA_W-1:0] w_socol = {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]} + w_nxcol;
+  wire [DA_W-1:0] w_sdst = sm_dbuf ? {{(DA_W - INP_AW) {1'b0}}, i_dst[INP_AW-1:0]}
+                                   : {{(DA_W - OUT_AW) {1'b0}}, i_dst[OUT_AW-1:0]};
+  always @* begin
+    n_issue = (r_state == N_STAT)
+              || (r_state == N_NPAR && w_pj_done && w_cred_ok && w_nready && !n1_valid && !n2_valid);
+    n_is_norm = (r_state == N_NPAR);
+    // pass 0 streams a score per cycle; passes 1 and 2 wait for the unit; a probability waits for a
+    // queue entry (into INP: for the previous one to be written, its RMW has one register)
+    s_issue = (r_state == S_PASS) && !s_done
+              && (s_pass == 2'd0 || (w_sm_ready && !s1_valid
+                  && (s_pass != 2'd2 || (sm_dbuf ? (w_vq_empty && !r_inp_rmw && !sx_pend) : w_cred_ok))));
+  end
   // threshold table of channel ch: ptab + 60 ch
   localparam [TBL_AW-1:0] THR_STEP = 60;
   function automatic [TBL_AW-1:0] thr_of(input [TBL_AW-3:0] ch);
@@ -882,9 +1080,9 @@ module quart_accel_compute #(
   endtask
 
   // input rows / columns the tile spans: (out - 1) * stride + (k - 1) * dilation
-  wire [SW-2:0] w_span_h = ({3'd0, c_oh_n} - 14'd1) * {11'd0, c_sy} + ({10'd0, c_kh} - 14'd1) * {11'd0, c_dy};
-  wire [SW-2:0] w_span_w = ({3'd0, c_ow_n} - 14'd1) * {11'd0, c_sx} + ({10'd0, c_kw} - 14'd1) * {11'd0, c_dx};
-  wire [7:0] w_khkw = c_kh * c_kw;
+  wire [SW-2:0] w_span_h = ({3'd0, c_oh_n} - 14'd1) * {9'd0, c_sy} + ({9'd0, c_kh} - 14'd1) * {11'd0, c_dy};
+  wire [SW-2:0] w_span_w = ({3'd0, c_ow_n} - 14'd1) * {9'd0, c_sx} + ({9'd0, c_kw} - 14'd1) * {11'd0, c_dx};
+  wire [9:0] w_khkw = c_kh * c_kw;
   wire [4:0] w_rb1 = r_rbit - 5'd1;
   wire [4:0] w_rb9 = r_rbit - 5'd9;
   wire [15:0] w_rinw = {3'd0, rc_in_w};
@@ -900,7 +1098,7 @@ module quart_accel_compute #(
       end
       C_SETUP2: begin
         w_ma = {1'd0, c_ic_n};
-        w_mb = {6'd0, w_khkw};
+        w_mb = {4'd0, w_khkw};
       end
       C_NEXT:
       if (r_cnt == 4'd0) begin
@@ -926,6 +1124,14 @@ module quart_accel_compute #(
         w_ma = {2'd0, w_ry0 - i_iy0};
         w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
       end
+      N_SET2: begin
+        w_ma = {3'd0, n_rows};
+        w_mb = {{(14 - INP_AW) {1'b0}}, d_irb};
+      end
+      N_PIX: begin
+        w_ma = {3'd0, n_rows};
+        w_mb = {{(14 - OUT_AW) {1'b0}}, d_orb};
+      end
       default: ;
     endcase
   end
@@ -935,6 +1141,9 @@ module quart_accel_compute #(
     r_dec_we <= 1'b0;
     r_tx_op <= 2'd0;
     r_ty_op <= 2'd0;
+    n_prep <= 1'b0;
+    s_colstart <= 1'b0;
+    s_divstart <= 1'b0;
     if (i_tbl_we) begin
       r_win_valid <= 1'b0;
       r_par_valid <= 1'b0;
@@ -943,7 +1152,6 @@ module quart_accel_compute #(
       r_state <= C_IDLE;
       o_err <= 1'b0;
       o_err_code <= 4'd0;
-      c_unsup <= 1'b0;
       o_macs <= 48'd0;
       o_vec_outputs <= 32'd0;
       o_pass_cycles <= 32'd0;
@@ -970,7 +1178,7 @@ module quart_accel_compute #(
       r_pj_rd <= 1'b0;
       // parameter job: one TBL word per cycle, in the background of the taps, once every element of
       // the previous parameters has gone through the stage (which has the TBL port meanwhile)
-      if (r_pj_active && w_vq_empty) begin
+      if (r_pj_active && (w_vq_empty || (w_nearly && r_cred == {(QW + 1) {1'b0}}))) begin
         r_pj_rd <= 1'b1;
         r_pj_rrow <= r_pj_row[RW-1:0];
         r_pj_rk <= r_pj_k;
@@ -997,17 +1205,15 @@ module quart_accel_compute #(
             OP_CCFG: begin
               c_w8 <= i_instr[CCFG_WBITS_LSB];
               c_ienc <= i_instr[CCFG_IENC_LSB+:2];
-              c_kh <= i_instr[CCFG_KH_LSB+:4];
-              c_kw <= i_instr[CCFG_KW_LSB+:4];
-              c_sy <= i_instr[CCFG_SY_LSB+:3];
-              c_sx <= i_instr[CCFG_SX_LSB+:3];
+              c_kh <= i_instr[CCFG_KH_LSB+:5];
+              c_kw <= i_instr[CCFG_KW_LSB+:5];
+              c_sy <= i_instr[CCFG_SY_LSB+:5];
+              c_sx <= i_instr[CCFG_SX_LSB+:5];
               c_dy <= i_instr[CCFG_DY_LSB+:3];
               c_dx <= i_instr[CCFG_DX_LSB+:3];
-              // Kernels past 15 and strides past 7 (patch embeddings) and activation-operand weights
-              // (wt, wofs, ishared: attention) are ISA v2 features this core does not run yet.
-              c_unsup <= i_instr[CCFG_KH_LSB+4] | i_instr[CCFG_KW_LSB+4]
-                       | (|i_instr[CCFG_SY_LSB+3+:2]) | (|i_instr[CCFG_SX_LSB+3+:2])
-                       | i_instr[CCFG_WT_LSB] | i_instr[CCFG_WOFS_LSB] | i_instr[CCFG_ISHARED_LSB];
+              c_wt <= i_instr[CCFG_WT_LSB];
+              c_wofs <= i_instr[CCFG_WOFS_LSB];
+              c_ishared <= i_instr[CCFG_ISHARED_LSB];
               c_og <= {1'b0, i_instr[CCFG_OG_LSB+:11]};
               c_itab <= {1'b0, i_instr[CCFG_ITAB_LSB+:19]};
               c_oc_n <= {1'b0, i_instr[CCFG_OC_N_LSB+:10]} + 11'd1;
@@ -1027,6 +1233,7 @@ module quart_accel_compute #(
               v_alpha <= i_instr[VCFG_ALPHA_LSB+:18];
               v_btab <= i_instr[VCFG_BTAB_LSB+:20];
               v_ptab <= i_instr[VCFG_PTAB_LSB+:20];
+              v_ttab <= i_instr[VCFG_TTAB_LSB+:20];
               r_par_valid <= 1'b0;
               o_done <= 1'b1;
             end
@@ -1089,9 +1296,218 @@ module quart_accel_compute #(
               r_rbit <= 5'd20;
               r_state <= R_DIV;
             end
+            OP_NORM: begin
+              n_ienc <= i_instr[NORM_IENC_LSB+:2];
+              i_inp <= i_instr[NORM_INP_LSB+:20];
+              i_dst <= i_instr[NORM_DST_LSB+:20];
+              n_itab <= i_instr[NORM_ITAB_LSB+:20];
+              n_cn <= {1'b0, i_instr[NORM_C_N_LSB+:12]} + 13'd1;
+              n_rows <= {1'b0, i_instr[NORM_ROWS_LSB+:10]} + 11'd1;
+              n_cols <= {1'b0, i_instr[NORM_COLS_LSB+:11]} + 12'd1;
+              n_eps <= i_instr[NORM_EPS_LSB+:20];
+              r_kind <= K_NORM;
+              r_state <= N_SET1;
+            end
+            OP_SMAX: begin
+              i_src <= i_instr[SMAX_SRC_LSB+:20];
+              i_dst <= i_instr[SMAX_DST_LSB+:20];
+              sm_dbuf <= i_instr[SMAX_DBUF_LSB];
+              s_cn <= {1'b0, i_instr[SMAX_C_N_LSB+:13]} + 14'd1;
+              n_cols <= {1'b0, i_instr[SMAX_COLS_LSB+:11]} + 12'd1;
+              s_m <= i_instr[SMAX_M_LSB+:16];
+              s_n <= i_instr[SMAX_N_LSB+:6];
+              r_kind <= K_SMAX;
+              r_state <= S_SET1;
+            end
             default: fail(4'd6);
           endcase
         end
+
+        // ---- NORM
+        N_SET1: begin
+          d_ob <= v_stage == STAGE_THRESH ? 6'd4 : v_stage == STAGE_REQUANT ? 6'd8 : 6'd32;
+          d_irb <= n_ienc == IENC_LUT4 ? w_ncols17[INP_AW:1] + {{(INP_AW - 1) {1'b0}}, n_cols[0]} : w_ncols17[INP_AW-1:0];
+          r_state <= N_SET2;
+          if (HAS_TRANSFORMER == 0) fail(4'd9);
+          if (n_ienc != IENC_LUT4 && n_ienc != IENC_LIN8) fail(4'd5);
+          if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
+          if (n_ienc == IENC_LUT4 ? n_cn > (13'd1 << (DEC_AW - 4)) : n_cn > (13'd1 << DEC_AW)) fail(4'd8);
+        end
+
+        N_SET2: begin
+          d_orb <= ocol({2'd0, n_cols} + {13'd0, d_ob == 6'd4}, d_ob);
+          d_chpitch <= w_mp[INP_AW-1:0];
+          n_r <= 11'd0;
+          n_x <= 12'd0;
+          n_rowa <= {INP_AW{1'b0}};
+          n_orow <= {DA_W{1'b0}};
+          r_job_src <= n_itab[TBL_AW-1:0];
+          r_job_n <= n_ienc == IENC_LUT4 ? {n_cn[11:0], 4'd0} : {3'd0, n_cn};
+          r_job_dst <= {DEC_AW{1'b0}};
+          r_job_i <= 16'd0;
+          r_after_win <= N_PIX;
+          r_state <= C_WIN;
+        end
+
+        N_PIX: begin
+          d_ochp <= w_mp[OUT_AW-1:0];
+          n_c <= 13'd0;
+          n_cha <= {INP_AW{1'b0}};
+          r_state <= N_STAT;
+        end
+
+        // statistics: one code per cycle
+        N_STAT: begin
+          n_cha <= n_cha + d_chpitch;
+          if (n_c + 13'd1 == n_cn) r_state <= N_WAIT;
+          else n_c <= n_c + 13'd1;
+        end
+
+        N_WAIT:
+        if (!n1_valid && !n2_valid) begin
+          n_prep <= 1'b1;
+          r_cnt <= 4'd2;
+          r_state <= N_PREP;
+        end
+
+        N_PREP:
+        if (r_cnt != 4'd0) r_cnt <= r_cnt - 4'd1;
+        else if (!w_np_busy) begin
+          n_c <= 13'd0;
+          n_cha <= {INP_AW{1'b0}};
+          n_ocha <= {DA_W{1'b0}};
+          r_vthr <= thr_of({(TBL_AW - 2) {1'b0}});
+          r_par_valid <= 1'b0;
+          if (w_nfast) p_bias[0] <= 32'd0;
+          else begin
+            r_pj_ch0 <= 12'd0;
+            r_pj_rows <= {{RW{1'b0}}, 1'b1};
+            r_pj_row <= {(RW + 1) {1'b0}};
+            r_pj_k <= 2'd0;
+            r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
+            r_pj_active <= 1'b1;
+          end
+          r_state <= N_NPAR;
+        end
+
+        // each channel: its stage parameters, its code again, the normalized value into the stage;
+        // without per-channel parameters (w_nfast) the next value follows as soon as the unit is free
+        N_NPAR:
+        if (n_issue) begin
+          n_tag <= {r_vthr, n_x[0], w_socol + n_ocha + n_orow};
+          if (w_nstream) begin
+            o_vec_outputs <= o_vec_outputs + 32'd1;
+            if (n_c + 13'd1 != n_cn) begin
+              n_c <= n_c + 13'd1;
+              n_cha <= n_cha + d_chpitch;
+              n_ocha <= n_ocha + {{(DA_W - OUT_AW) {1'b0}}, d_ochp};
+              r_vthr <= r_vthr + THR_STEP;
+              if (!w_nfast) begin
+                r_pj_ch0 <= n_c[11:0] + 12'd1;
+                r_pj_row <= {(RW + 1) {1'b0}};
+                r_pj_k <= 2'd0;
+                r_pj_active <= 1'b1;
+              end
+            end else r_state <= N_NWAIT;
+          end else r_state <= N_NWAIT;
+        end
+
+        // fast: the pixel's last value has left the unit; else: the channel's result is written
+        N_NWAIT:
+        if (w_nstream ? (w_nready && !n1_valid && !n2_valid) : w_vq_empty) begin
+          if (!w_nstream) o_vec_outputs <= o_vec_outputs + 32'd1;
+          if (n_c + 13'd1 != n_cn) begin
+            n_c <= n_c + 13'd1;
+            n_cha <= n_cha + d_chpitch;
+            n_ocha <= n_ocha + {{(DA_W - OUT_AW) {1'b0}}, d_ochp};
+            r_vthr <= r_vthr + THR_STEP;
+            r_pj_ch0 <= n_c[11:0] + 12'd1;
+            r_pj_row <= {(RW + 1) {1'b0}};
+            r_pj_k <= 2'd0;
+            r_pj_active <= 1'b1;
+            r_state <= N_NPAR;
+          end else if (n_x + 12'd1 != n_cols) begin
+            n_x <= n_x + 12'd1;
+            r_state <= N_PIX;
+          end else begin
+            n_x <= 12'd0;
+            n_rowa <= n_rowa + d_irb;
+            n_orow <= n_orow + {{(DA_W - OUT_AW) {1'b0}}, d_orb};
+            if (n_r + 11'd1 != n_rows) begin
+              n_r <= n_r + 11'd1;
+              r_state <= N_PIX;
+            end else begin
+              r_state <= C_TAIL;
+              r_cnt <= 4'd4;
+            end
+          end
+        end
+
+        // ---- SMAX
+        S_SET1: begin
+          d_ob <= v_stage == STAGE_THRESH ? 6'd4 : v_stage == STAGE_REQUANT ? 6'd8 : 6'd32;
+          s_spitch <= {n_cols[ACC_AW-3:0], 2'b00};
+          s_scol <= i_src[ACC_AW-1:0];
+          n_x <= 12'd0;
+          r_vthr <= thr_of({(TBL_AW - 2) {1'b0}});
+          r_pj_ch0 <= 12'd0;
+          r_pj_rows <= {{RW{1'b0}}, 1'b1};
+          r_pj_row <= {(RW + 1) {1'b0}};
+          r_pj_k <= 2'd0;
+          r_pj_nw <= v_stage == STAGE_REQUANT ? 2'd3 : 2'd1;
+          r_pj_active <= 1'b1;
+          r_par_valid <= 1'b0;
+          r_state <= S_COL;
+          if (HAS_TRANSFORMER == 0) fail(4'd9);
+          if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
+        end
+
+        S_COL:
+        if (w_pj_done) begin
+          d_orb <= ocol({2'd0, n_cols} + {13'd0, d_ob == 6'd4}, d_ob);
+          s_colstart <= 1'b1;
+          n_c <= 13'd0;
+          s_saddr <= s_scol;
+          s_pass <= 2'd0;
+          s_done <= 1'b0;
+          r_state <= S_PASS;
+        end
+
+        S_PASS:
+        if (s_issue) begin
+          s_saddr <= s_saddr + s_spitch;
+          if (s_pass == 2'd2) begin
+            n_tag <= {r_vthr, n_x[0], n_oaddr};
+            n_oaddr <= n_oaddr + {{(DA_W - OUT_AW) {1'b0}}, d_orb};
+            o_vec_outputs <= o_vec_outputs + 32'd1;
+          end
+          if ({1'b0, n_c} + 14'd1 == s_cn) s_done <= 1'b1;
+          else n_c <= n_c + 13'd1;
+        end else if (s_done && !s1_valid && w_sm_ready) begin
+          // the pass's last score has been taken and the unit is idle
+          s_done <= 1'b0;
+          n_c <= 13'd0;
+          s_saddr <= s_scol;
+          n_oaddr <= w_sdst + w_nxcol;
+          if (s_pass == 2'd0) s_pass <= 2'd1;
+          else if (s_pass == 2'd1) begin
+            s_divstart <= 1'b1;
+            s_pass <= 2'd2;
+            r_cnt <= 4'd2;
+            r_state <= S_DIV;
+          end else if (n_x + 12'd1 != n_cols) begin
+            n_x <= n_x + 12'd1;
+            s_scol <= s_scol + {{(ACC_AW - 3) {1'b0}}, 3'd4};
+            r_state <= S_COL;
+          end else begin
+            r_state <= C_TAIL;
+            r_cnt <= 4'd4;
+          end
+        end
+
+        S_DIV:
+        if (r_cnt != 4'd0) r_cnt <= r_cnt - 4'd1;
+        else if (w_sm_ready) r_state <= S_PASS;
 
         R_DIV:
         if (r_rbit != 5'd0) begin
@@ -1148,7 +1564,6 @@ module quart_accel_compute #(
           if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
           // W8 taps need the DSP rows of the array
           if (r_kind == K_CONV && c_w8 && N_DSP == 0) fail(4'd9);
-          if ((r_kind == K_CONV && c_unsup) || (v_stage == STAGE_REQUANT && v_act == ACT_TABLE)) fail(4'd9);
         end
 
         C_SETUP2: begin
@@ -1184,7 +1599,7 @@ module quart_accel_compute #(
           end else if (r_kind == K_CONV) begin
             if (r_rbit != 5'd0 || r_ty_op != 2'd0) ;  // grouped: the group count is still being divided out
             else begin
-              if (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 4))) : (w_chN > (26'd1 << DEC_AW)))
+              if (!c_ishared && (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 4))) : (w_chN > (26'd1 << DEC_AW))))
                 fail(4'd8);
               else begin
                 r_jb <= 11'd0;
@@ -1197,13 +1612,14 @@ module quart_accel_compute #(
                 b_achan <= {ACC_AW{1'b0}};
                 b_thr <= thr_of(i_oc0[TBL_AW-3:0]);
                 r_after_win <= C_OCB;
+                // ishared: the one table at itab serves every channel (decode channel 0)
                 if (c_ienc == IENC_LUT4) begin
-                  r_job_src <= c_itab[TBL_AW-1:0] + {i_ic0[TBL_AW-5:0], 4'd0};
-                  r_job_n <= {w_chN[11:0], 4'd0};
+                  r_job_src <= c_itab[TBL_AW-1:0] + (c_ishared ? {TBL_AW{1'b0}} : {i_ic0[TBL_AW-5:0], 4'd0});
+                  r_job_n <= c_ishared ? 16'd16 : {w_chN[11:0], 4'd0};
                   r_job_dst <= {DEC_AW{1'b0}};
                 end else begin
-                  r_job_src <= c_itab[TBL_AW-1:0] + i_ic0[TBL_AW-1:0];
-                  r_job_n <= w_chN[15:0];
+                  r_job_src <= c_itab[TBL_AW-1:0] + (c_ishared ? {TBL_AW{1'b0}} : i_ic0[TBL_AW-1:0]);
+                  r_job_n <= c_ishared ? 16'd1 : w_chN[15:0];
                   r_job_dst <= {DEC_AW{1'b0}};
                 end
                 r_state <= C_WIN;
@@ -1245,12 +1661,12 @@ module quart_accel_compute #(
         C_WIN: begin
           if (r_job_i == 16'd0) d_ptirb <= w_mp[INP_AW-1:0];
           // skip when the decoder already holds these tables
-          if (r_job_i == 16'd0 && (r_job_n == 16'd0 || (r_win_valid && r_win_ienc == (r_kind == K_RESIZE ? rc_ienc : c_ienc)
+          if (r_job_i == 16'd0 && (r_job_n == 16'd0 || (r_win_valid && r_win_ienc == w_win_ienc
                                    && r_win_src == r_job_src && r_win_n >= r_job_n))) begin
             r_state <= r_after_win;
           end else if (r_job_i == r_job_n) begin
             r_win_valid <= 1'b1;
-            r_win_ienc <= r_kind == K_RESIZE ? rc_ienc : c_ienc;
+            r_win_ienc <= w_win_ienc;
             r_win_src <= r_job_src;
             r_win_n <= r_job_n;
             r_state <= r_after_win;
@@ -1316,8 +1732,8 @@ module quart_accel_compute #(
           r_ch <= b_ch;
           r_chofs <= b_chofs;
           r_t <= 13'd0;
-          r_ky <= 4'd0;
-          r_kx <= 4'd0;
+          r_ky <= 5'd0;
+          r_kx <= 5'd0;
           r_kyd <= 8'd0;
           r_kxd <= 8'd0;
           r_kyirb <= {INP_AW{1'b0}};
@@ -1334,23 +1750,25 @@ module quart_accel_compute #(
           r_srv <= {COLS{1'b0}};
           r_first <= 1'b0;
           begin
-            r_t <= r_t + 13'd1;
-            if (r_kx + 4'd1 != c_kw) begin
-              r_kx <= r_kx + 4'd1;
+            // wt: weight element c * oc_n + j, stepped per input channel only
+            if (!c_wt) r_t <= r_t + 13'd1;
+            if (r_kx + 5'd1 != c_kw) begin
+              r_kx <= r_kx + 5'd1;
               r_kxd <= r_kxd + {5'd0, c_dx};
             end else begin
-              r_kx <= 4'd0;
+              r_kx <= 5'd0;
               r_kxd <= 8'd0;
-              if (r_ky + 4'd1 != c_kh) begin
-                r_ky <= r_ky + 4'd1;
+              if (r_ky + 5'd1 != c_kh) begin
+                r_ky <= r_ky + 5'd1;
                 r_kyd <= r_kyd + {5'd0, c_dy};
                 r_kyirb <= r_kyirb + d_dyirb;
               end else begin
-                r_ky <= 4'd0;
+                r_ky <= 5'd0;
                 r_kyd <= 8'd0;
                 r_kyirb <= {INP_AW{1'b0}};
                 r_chofs <= r_chofs + d_chpitch;
                 r_ch <= r_ch + 13'd1;
+                if (c_wt) r_t <= r_t + {2'd0, c_oc_n};
                 if (r_c + 13'd1 != c_ic_n) r_c <= r_c + 13'd1;
                 else begin
                   r_c <= 13'd0;
@@ -1530,7 +1948,7 @@ module quart_accel_compute #(
 
         // the last results are written (OUT: all elements through the stage; ACC: the pipeline)
         C_TAIL:
-        if (!w_vq_empty) ;
+        if (!w_vq_empty || sx_pend) ;
         else if (r_cnt == 4'd0 && w_pj_done) begin
           r_state <= C_IDLE;
           o_done <= 1'b1;
@@ -1540,8 +1958,8 @@ module quart_accel_compute #(
       endcase
     end
   end
-  wire w_unused = &{1'b0, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[27:26], d_in_h[SW-1:14],
-                    c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
+  wire w_unused = &{1'b0, n_itab[19:TBL_AW], w_nx17[16:INP_AW+1], w_ncols17[16:INP_AW+1], w_sm_div_busy, r_ky, c_pb, c_pr, rc_itab[0], i_acc[1:0], i_src[1:0], r_kx, w_mp[27:26], d_in_h[SW-1:14],
+                    c_itab[19:TBL_AW], v_btab[19:TBL_AW], v_ptab[19:TBL_AW], v_ttab[19:TBL_AW], rc_in_h[12], rc_out_h[13],
                     rc_itab[19:TBL_AW], i_ic0[11], r_pj_ch0[11], w_rx0e[16:INP_AW+1], w_rx1e[16:INP_AW+1],
                     w_pj_ch[TBL_AW-1:TBL_AW-2], w_rinw[15], w_rb1[4], w_rb9[4],
                     i_inp[19:INP_AW], i_wgt[19:WGT_AW], i_acc[19:ACC_AW], i_dst[19:OUT_AW], i_src[19:ACC_AW]};

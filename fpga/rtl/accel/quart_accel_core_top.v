@@ -15,7 +15,8 @@ module quart_accel_core_top #(
     parameter integer DEC_AW = 11,
     parameter integer N_DSP = 8,
     parameter integer QD = 8,
-    parameter integer CAW = 9
+    parameter integer CAW = 9,
+    parameter integer HAS_TRANSFORMER = 1
 ) (
     input  wire i_clk,
     input  wire i_rst,
@@ -45,7 +46,8 @@ module quart_accel_core_top #(
       .DEC_AW(DEC_AW),
       .N_DSP(N_DSP),
       .QD(QD),
-      .CAW(CAW)
+      .CAW(CAW),
+      .HAS_TRANSFORMER(HAS_TRANSFORMER)
   ) u_core (
       .i_clk(i_clk),
       .i_rst(i_rst),

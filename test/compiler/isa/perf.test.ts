@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { SECTION_PLACEMENT } from "../../../compiler/blob/spec.js";
 import { assemble } from "../../../compiler/isa/asm.js";
 import { normalizeInstr } from "../../../compiler/isa/encode.js";
 import { instrCycles, perfModel } from "../../../compiler/isa/perf.js";
@@ -11,9 +12,38 @@ const LOAD = "LOAD buf=INP seg=ACT ebits=E8 n0=2048 n1=4 pitch=2048 rows=4";
 
 test("a DMA costs latency, row overhead and bytes over the bandwidth", () => {
   const [load] = assemble(LOAD);
-  const m = icebreaker.segments.ACT;
-  const c = instrCycles(icebreaker, load!, {});
+  const m = asic28.segments.ACT;
+  assert.equal(m.burst, undefined);
+  const c = instrCycles(asic28, load!, {});
   assert.equal(c.cycles, m.latencyCycles + 4 * m.rowOverheadCycles + Math.ceil(8192 / m.bytesPerCycle));
+});
+
+test("on the SoC's PSRAM every DMA row is one transfer, paying the latency again at each 64-byte boundary", () => {
+  const b = icebreaker.segments.ACT.burst!;
+  assert.deepEqual(
+    [b.bytes, b.readLatency, b.writeLatency, b.byteCycles, b.engineCycles],
+    [64, 16, 10, 2, 2],
+    "fpga/soc/map.ts XMEM_* timing",
+  );
+  assert.equal(SECTION_PLACEMENT % b.bytes, 0, "blob sections start on a burst boundary");
+  const cycles = (text: string) => instrCycles(icebreaker, assemble(text)[0]!, {}).cycles;
+  // 4 rows of 2048 aligned bytes: 32 pieces each; after each of the 31 boundaries the next byte comes
+  // 16 + 1 cycles after the last one instead of 2
+  assert.equal(cycles(LOAD), 4 * (2 + 16 + 2 * 2048 + 31 * 15));
+  // 8 bytes from byte 60: two pieces; the same row written pays the write latency
+  assert.equal(cycles("LOAD buf=INP seg=ACT ebits=E8 ext=60 n0=8"), 2 + 16 + 16 + 15);
+  assert.equal(cycles("STORE buf=OUT seg=ACT ebits=E8 ext=60 n0=8"), 2 + 10 + 16 + 9);
+  assert.equal(cycles("LOAD buf=INP seg=ACT ebits=E8 ext=64 n0=8"), 2 + 16 + 16);
+  // 4-bit rows: 5 elements from element 3 are bytes 1..3; a load at an odd element with an odd count
+  // writes its last nibble in one more cycle
+  assert.equal(cycles("LOAD buf=INP seg=ACT ebits=E4 ext=3 n0=5"), 2 + 16 + 2 * 3 + 1);
+  assert.equal(cycles("STORE buf=OUT seg=ACT ebits=E4 ext=3 n0=5"), 2 + 10 + 2 * 3);
+  // rows from ext + (p * rows + r) * pitch: 2 planes × 2 rows of 16 bytes at 0, 40, 120, 160 (the row at
+  // 120 crosses 128)
+  assert.equal(
+    cycles("LOAD buf=INP seg=ACT ebits=E8 ext=0 n0=16 n1=2 n2=2 pitch=40 rows=3"),
+    4 * (2 + 16 + 32) + 15,
+  );
 });
 
 test("a CONV costs passes × (reduction steps + overhead), the drain and the setup on the array", () => {

@@ -50,8 +50,9 @@ async function check(
   input?: Uint8Array,
   fuse = true,
   params?: AccelParams,
+  memory: "harness" | "target" = "harness",
 ): Promise<CaseResult> {
-  const t = harnessTarget(target);
+  const t = memory === "harness" ? harnessTarget(target) : target;
   const lowered = lowerQGraph(g, t, { fuse });
   const x = input ?? randomInputCodes(g, 7);
   const m = new IsaMachine(t, lowered);
@@ -89,6 +90,84 @@ async function check(
   };
   results.push(res);
   return res;
+}
+
+/**
+ * A hand-assembled program on random buffers (ACT, WGT, TBL bytes from `seed`, then `fix` sets what
+ * the instructions need: requant shifts <= 47, sorted thresholds), on the simulator and on the RTL:
+ * identical ACT, MAC and DMA counters; cycles recorded against the model.
+ */
+async function checkProgram(
+  name: string,
+  text: string,
+  seed: number,
+  fix: (tables: Uint8Array, weights: Uint8Array, act: Uint8Array) => void = () => {},
+  params?: AccelParams,
+  tblBytes = 2048,
+  timed = true,
+): Promise<CaseResult> {
+  const base = harnessTarget(icebreaker);
+  const t: Target =
+    tblBytes === base.buffers.TBL ? base : { ...base, buffers: { ...base.buffers, TBL: tblBytes } };
+  const r = seededRandom(seed);
+  const act = Uint8Array.from({ length: 16384 }, () => Math.floor(r() * 256));
+  const weights = Uint8Array.from({ length: 4096 }, () => Math.floor(r() * 256));
+  const tables = Uint8Array.from({ length: tblBytes }, () => Math.floor(r() * 256));
+  fix(tables, weights, act);
+  const image = { program: assemble(text), weights, tables, actBytes: act.length };
+  const m = new IsaMachine(t, image);
+  m.act.set(act);
+  m.run();
+  const res = await runAccel(t, image, act, { params });
+  assert.equal(res.error, undefined, `${name}: ${res.error}`);
+  let diff = -1;
+  for (let i = 0; i < act.length; i++)
+    if (m.act[i] !== res.act[i]) {
+      diff = i;
+      break;
+    }
+  assert.equal(
+    diff,
+    -1,
+    `${name}: ACT byte ${diff} differs (simulator ${m.act[diff]}, RTL ${res.act[diff]})`,
+  );
+  assert.ok(!m.act.every((v, k) => v === act[k]), `${name} wrote nothing`);
+  assert.equal(res.counters.macs, m.counters.macs, `${name}: MAC counter`);
+  const model = perfModel(image.program, t).cycles;
+  const out = {
+    name,
+    rtlCycles: res.counters.cycles,
+    modelCycles: model,
+    ratio: res.counters.cycles / model,
+    speed: res.cyclesPerSecond,
+  };
+  if (timed) results.push(out);
+  return out;
+}
+
+/** Stage tables at `ptab` for `n` channels: sorted thresholds (THRESH) or requant words with n <= 47. */
+function stageTables(
+  tables: Uint8Array,
+  stage: "THRESH" | "REQUANT",
+  ptab: number,
+  n: number,
+  seed: number,
+  thr: [number, number] = [-2000, 2000],
+): void {
+  const r = seededRandom(seed);
+  const dv = new DataView(tables.buffer, tables.byteOffset, tables.byteLength);
+  for (let c = 0; c < n; c++) {
+    if (stage === "THRESH") {
+      const th = Array.from({ length: 15 }, () => Math.floor(thr[0] + r() * (thr[1] - thr[0]))).sort(
+        (a, b) => a - b,
+      );
+      for (const [k, v] of th.entries()) dv.setInt32(ptab + 60 * c + 4 * k, v, true);
+    } else {
+      dv.setUint16(ptab + 8 * c, 1 + Math.floor(r() * 32767), true);
+      dv.setUint8(ptab + 8 * c + 2, 4 + Math.floor(r() * 20));
+      dv.setInt32(ptab + 8 * c + 4, Math.floor((r() - 0.5) * 60), true);
+    }
+  }
 }
 
 function report(): void {
@@ -186,6 +265,32 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
     assert.ok(ran >= 4);
   });
 
+  test("the SoC's memory system (one PSRAM, the arbiter, the prefetcher): cycles within 5 % of the model", async () => {
+    // runAccel gives the core one memory with the PSRAM's timing for the program and every segment,
+    // arbitrated round-robin like soc_xmem.v; perf.ts replays the same transfers
+    let ran = 0;
+    for (let seed = 1; seed <= 30 && ran < 6; seed++) {
+      const g = randomQGraph({ seed, acc32Output: seed % 4 === 0 });
+      if (lowerQGraph(g, icebreaker, { ignoreArenaLimit: true }).actBytes > icebreaker.segments.ACT.bytes)
+        continue;
+      const r = await check(
+        g,
+        icebreaker,
+        `random-${seed} icebreaker, SoC memory`,
+        undefined,
+        true,
+        undefined,
+        "target",
+      );
+      assert.ok(
+        Math.abs(r.ratio - 1) <= 0.05,
+        `${r.name}: RTL ${r.rtlCycles} / model ${r.modelCycles} = ${r.ratio}`,
+      );
+      ran++;
+    }
+    assert.equal(ran, 6);
+  });
+
   test("layer sweep: shapes, strides, padding, W4/W8, lut4/lin8 inputs, every stage, resize", async () => {
     let n = 0;
     for (const inKind of ["lin8", "lut4"] as const) {
@@ -272,6 +377,172 @@ describe("accelerator core RTL = instruction-level simulator", { skip, timeout: 
       const y = b.conv(x, { ...randomConvChoice(r, c, outKind), weightBits: 4 });
       const g = b.graph(x, y, `lut-array-${outKind}`);
       await check(g, tinyTarget(), `${g.name} tiny, no DSP`, undefined, true, { N_DSP: 0 });
+    }
+  });
+
+  test("activation operands (CCFG wt, wofs, ishared), W4 and W8, lut4 and lin8; the TABLE activation", async () => {
+    // Q·Kᵀ / P·V as the lowering emits them: 1×1 CONVs whose weights are activation codes stored
+    // [ic][oc] in offset binary, the input decoded through one shared table.
+    const cases = [
+      { w: "W4", ienc: "LUT4", ic: 16, oc: 16, ow: 16, stage: "THRESH", act: "NONE" },
+      { w: "W4", ienc: "LUT4", ic: 9, oc: 6, ow: 13, stage: "REQUANT", act: "TABLE" },
+      { w: "W8", ienc: "LIN8", ic: 16, oc: 5, ow: 16, stage: "REQUANT", act: "NONE" },
+      { w: "W8", ienc: "LUT4", ic: 12, oc: 3, ow: 10, stage: "THRESH", act: "NONE" },
+      { w: "W4", ienc: "LIN8", ic: 32, oc: 16, ow: 16, stage: "REQUANT", act: "TABLE" },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      for (const wt of [1, 0]) {
+        const ib = c.ienc === "LUT4" ? 4 : 8;
+        const ob = c.stage === "THRESH" ? 4 : 8;
+        const irb = Math.ceil((c.ow * ib) / 8);
+        const orb = Math.ceil((c.ow * ob) / 8);
+        const ptab = 512;
+        const text = `LOAD buf=INP seg=ACT ebits=E8 ext=${64 + i} n0=${irb} n1=${c.ic} pitch=${irb + 3}
+          LOAD push_next buf=WGT seg=WGT ebits=E8 ext=${17 * i} n0=${Math.ceil((c.ic * c.oc * (c.w === "W8" ? 8 : 4)) / 8)}
+          LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+          CCFG wbits=${c.w} ienc=${c.ienc} kh=1 kw=1 sy=1 sx=1 dy=1 dx=1 itab=${40 + 16 * i} oc_n=${c.oc} oh_n=1 ow_n=${c.ow} ic_n=${c.ic} wt=${wt} wofs=1 ishared=1
+          VCFG stage=${c.stage} act=${c.act} ptab=${ptab} ttab=1280 bias=1 btab=${300 + 4 * i}
+          CONV pop_prev push_next fuse=1 inp=0 wgt=0 dst=0 oc0=${i}
+          STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + 31 * i} n0=${orb} n1=${c.oc}
+          FINISH pop_next`;
+        await checkProgram(
+          `attention operands ${i} wt=${wt} ${c.w} ${c.ienc} ${c.stage} ${c.act}`,
+          text,
+          600 + i,
+          (tb) => stageTables(tb, c.stage, ptab, c.oc + i, 700 + i),
+        );
+      }
+    }
+  });
+
+  test("kernels and strides past 15 and 7 (patch embedding)", async () => {
+    const cases = [
+      { k: 16, s: 16, ic: 3, h: 32, w: 48, oc: 8, ienc: "LIN8", w8: false },
+      { k: 17, s: 9, ic: 2, h: 26, w: 35, oc: 5, ienc: "LUT4", w8: false },
+      { k: 31, s: 31, ic: 1, h: 31, w: 62, oc: 3, ienc: "LIN8", w8: true },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ib = c.ienc === "LUT4" ? 4 : 8;
+      const irb = Math.ceil((c.w * ib) / 8);
+      const oh = Math.floor((c.h - c.k) / c.s) + 1;
+      const ow = Math.floor((c.w - c.k) / c.s) + 1;
+      const ptab = 256;
+      const text = `LOAD buf=INP seg=ACT ebits=E8 ext=${i} n0=${irb} n1=${c.h} n2=${c.ic} pitch=${irb} rows=${c.h}
+        LOAD push_next buf=WGT seg=WGT ebits=E8 ext=0 n0=1024 n1=${Math.ceil((c.oc * c.ic * c.k * c.k * (c.w8 ? 8 : 4)) / 8 / 1024)} pitch=1024
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        CCFG wbits=${c.w8 ? "W8" : "W4"} ienc=${c.ienc} kh=${c.k} kw=${c.k} sy=${c.s} sx=${c.s} dy=1 dx=1 itab=0 oc_n=${c.oc} oh_n=${oh} ow_n=${ow} ic_n=${c.ic}
+        VCFG stage=REQUANT ptab=${ptab}
+        CONV pop_prev push_next fuse=1 inp=0 wgt=0 dst=0
+        STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${ow} n1=${oh} n2=${c.oc} pitch=${ow} rows=${oh}
+        FINISH pop_next`;
+      await checkProgram(`patch kernel ${c.k}/${c.s} ${c.ienc}${c.w8 ? " W8" : ""}`, text, 650 + i, (tb) =>
+        stageTables(tb, "REQUANT", ptab, c.oc, 750 + i),
+      );
+    }
+  });
+
+  test("NORM: lut4 and lin8 inputs, every stage, odd widths, one channel to 64", async () => {
+    const cases = [
+      { ienc: "LUT4", cn: 24, rows: 2, cols: 5, stage: "THRESH", eps: 1 },
+      { ienc: "LIN8", cn: 32, rows: 1, cols: 16, stage: "REQUANT", eps: 977 },
+      { ienc: "LIN8", cn: 7, rows: 3, cols: 3, stage: "ACC32", eps: 5 },
+      { ienc: "LUT4", cn: 1, rows: 2, cols: 3, stage: "REQUANT", eps: 100 },
+      { ienc: "LIN8", cn: 64, rows: 1, cols: 2, stage: "REQUANT", eps: 1 << 19 },
+      { ienc: "LIN8", cn: 16, rows: 2, cols: 3, stage: "REQUANT", eps: 9, act: "TABLE" },
+      { ienc: "LUT4", cn: 12, rows: 1, cols: 5, stage: "REQUANT", eps: 2, act: "LEAKY" },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ib = c.ienc === "LUT4" ? 4 : 8;
+      const ob = c.stage === "THRESH" ? 4 : c.stage === "REQUANT" ? 8 : 32;
+      const irb = Math.ceil((c.cols * ib) / 8);
+      const orb = Math.ceil((c.cols * ob) / 8);
+      const itab = 8;
+      const ptab = itab + c.cn * (c.ienc === "LUT4" ? 16 : 1) + 4;
+      const text = `LOAD push_next buf=INP seg=ACT ebits=E8 ext=${100 + i} n0=${irb} n1=${c.rows * c.cn} pitch=${irb}
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=${2048 - 4 * c.cn} ${"act" in c ? `act=${c.act} alpha=16384 ttab=1024` : ""}
+        NORM pop_prev push_next ienc=${c.ienc} inp=0 dst=${i} itab=${itab} c_n=${c.cn} rows=${c.rows} cols=${c.cols} eps=${c.eps}
+        STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${orb} n1=${c.rows * c.cn} addr=${i}
+        FINISH pop_next`;
+      await checkProgram(`NORM ${c.ienc} c_n ${c.cn} ${c.rows}×${c.cols} ${c.stage}`, text, 800 + i, (tb) => {
+        if (c.stage !== "ACC32") stageTables(tb, c.stage, ptab, c.cn, 900 + i, [-12000, 12000]);
+      });
+    }
+  });
+
+  test("SMAX into OUT and into INP (then read by a CONV), 4- and 8-bit probabilities", async () => {
+    const cases = [
+      { cn: 16, cols: 16, stage: "THRESH", m: 700, n: 10, dbuf: 0 },
+      { cn: 9, cols: 5, stage: "REQUANT", m: 40000, n: 16, dbuf: 0 },
+      { cn: 16, cols: 16, stage: "THRESH", m: 700, n: 10, dbuf: 1 },
+      { cn: 12, cols: 7, stage: "REQUANT", m: 3000, n: 12, dbuf: 1 },
+      { cn: 1, cols: 3, stage: "REQUANT", m: 1, n: 0, dbuf: 0 },
+      // a 12 KB LOAD into INP runs meanwhile: the probabilities wait for INP's write port
+      { cn: 16, cols: 16, stage: "THRESH", m: 700, n: 10, dbuf: 1, busy: true },
+      { cn: 12, cols: 7, stage: "REQUANT", m: 3000, n: 12, dbuf: 1, busy: true },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const ob = c.stage === "THRESH" ? 4 : 8;
+      const orb = Math.ceil((c.cols * ob) / 8);
+      const ptab = 64;
+      const oc = 4;
+      const conv =
+        c.dbuf === 0
+          ? `SMAX push_next src=0 dst=${3 * i} dbuf=0 c_n=${c.cn} cols=${c.cols} m=${c.m} n=${c.n}
+             STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} addr=${3 * i} n0=${orb} n1=${c.cn}`
+          : `SMAX src=0 dst=${5 + i} dbuf=1 c_n=${c.cn} cols=${c.cols} m=${c.m} n=${c.n}
+             CCFG wbits=W4 ienc=${ob === 4 ? "LUT4" : "LIN8"} kh=1 kw=1 sy=1 sx=1 dy=1 dx=1 itab=8 ishared=1 oc_n=${oc} oh_n=1 ow_n=${c.cols} ic_n=${c.cn}
+             VCFG stage=ACC32
+             CONV pop_prev push_next fuse=1 inp=${5 + i} wgt=0 dst=0
+             STORE pop_prev push_prev buf=OUT seg=ACT ebits=E8 ext=${8192 + i} n0=${4 * c.cols} n1=${oc}`;
+      const busy = "busy" in c;
+      const text = `${busy ? "LOAD buf=INP seg=ACT ebits=E8 addr=4096 n0=2000 n1=6 pitch=2000" : ""}
+        LOAD ${c.dbuf ? "push_next " : ""}buf=WGT seg=WGT ebits=E8 n0=256
+        LOADT buf=TBL seg=TBL ebits=E8 n0=2048
+        LOADT buf=ACC seg=ACT ebits=E32 ext=1024 n0=${c.cols} n1=${c.cn}
+        VCFG stage=${c.stage} ptab=${ptab} bias=${i % 2} btab=1024
+        ${conv}
+        FINISH pop_next`;
+      const res = await checkProgram(
+        `SMAX ${c.cn}×${c.cols} ${c.stage} into ${c.dbuf ? "INP" : "OUT"}${busy ? " during a LOAD into INP" : ""}`,
+        text,
+        820 + i,
+        (tb, _w, act) => {
+          stageTables(tb, c.stage, ptab, 1, 920 + i, [0, 32768]);
+          const dv = new DataView(act.buffer);
+          const r = seededRandom(940 + i);
+          for (let k = 0; k < c.cn * c.cols; k++)
+            dv.setInt32(4096 + 4 * k, Math.floor((r() - 0.5) * 6000), true);
+        },
+        undefined,
+        2048,
+        // the model does not see the write port shared with the LOAD
+        !busy,
+      );
+      if (busy)
+        console.log(`${res.name}: RTL ${res.rtlCycles} / model ${res.modelCycles} = ${res.ratio.toFixed(3)}`);
+    }
+  });
+
+  test("without the transformer units (HAS_TRANSFORMER = 0) NORM and SMAX stop the core with error 9", async () => {
+    const t = harnessTarget(icebreaker);
+    const programs = [
+      `VCFG stage=REQUANT
+       NORM ienc=LIN8 c_n=4 cols=4 eps=1
+       FINISH`,
+      `VCFG stage=REQUANT
+       SMAX c_n=4 cols=4 n=8
+       FINISH`,
+    ];
+    for (const text of programs) {
+      const image = {
+        program: assemble(text),
+        weights: new Uint8Array(16),
+        tables: new Uint8Array(64),
+        actBytes: 64,
+      };
+      const r = await runAccel(t, image, new Uint8Array(64), { params: { HAS_TRANSFORMER: 0 } });
+      assert.equal(r.error, "error source 3 code 9", text);
     }
   });
 
