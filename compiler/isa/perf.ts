@@ -209,6 +209,46 @@ class StageQueue {
 }
 
 /**
+ * Cycles of the taps of one pass over one input channel (every (ky, kx) once) on a target whose INP is
+ * one copy in `inpBanks` byte-interleaved banks (Target.inpBanks): a tap reads the bytes of the pass's
+ * lanes in windows of `inpBanks` consecutive bytes, each cycle the window that starts at the first lane
+ * not yet served, so lanes on one input row at stride 1 (lut4 also at stride 2) take one cycle and a
+ * pass that wraps to the next output row takes one more. The lanes' byte offsets depend on the tap
+ * only through the parity of kx·dx (two lut4 codes per byte); ky and the channel move every lane alike.
+ */
+function passTapCycles(t: Target, c: Fields, p0: number, cv: number): number {
+  const banks = t.inpBanks;
+  if (!banks) return c.kh! * c.kw!;
+  const lut = c.ienc === EV.ienc.LUT4;
+  const size = t.buffers.INP;
+  const inW = (c.ow_n! - 1) * c.sx! + (c.kw! - 1) * c.dx! + 1 - c.pl! - c.pr!;
+  const rowBytes = lut ? Math.ceil(inW / 2) : inW;
+  const windows = (parity: number): number => {
+    const addr: number[] = [];
+    for (let m = 0; m < cv; m++) {
+      const p = p0 + m;
+      const ix = (p % c.ow_n!) * c.sx! - c.pl! + parity;
+      const row = (Math.floor(p / c.ow_n!) * c.sy! - c.pt!) * rowBytes;
+      addr.push(row + (lut ? Math.floor(ix / 2) : ix));
+    }
+    const served = new Array<boolean>(cv).fill(false);
+    let cycles = 0;
+    for (let first = 0; first < cv; first = served.indexOf(false) === -1 ? cv : served.indexOf(false)) {
+      const s = addr[first]!;
+      for (let m = 0; m < cv; m++)
+        if (!served[m] && (((addr[m]! - s) % size) + size) % size < banks) served[m] = true;
+      cycles++;
+    }
+    return cycles;
+  };
+  const even = windows(0);
+  const odd = lut ? windows(1) : even;
+  let perRow = 0;
+  for (let kx = 0; kx < c.kw!; kx++) perRow += (kx * c.dx!) % 2 === 0 ? even : odd;
+  return c.kh! * perRow;
+}
+
+/**
  * CONV on a target with vector.stage, cycle by cycle of the pass schedule: per output-channel block
  * its setup and the load of its stage parameters (during the first pass's taps, once the stage has
  * finished the previous block), per pass the taps and the pipeline fill, then the drain: one address
@@ -226,6 +266,16 @@ function convStaged(t: Target, c: Fields, f: Fields, cfg: { vcfg?: Fields; table
   const fuse = !!f.fuse;
   const q = new StageQueue(st.queue, stageElementCycles(t, cfg.vcfg));
   const words = stagedWords(cfg.vcfg) * t.vector.tableWordCycles;
+  // the pass geometry repeats for every output-channel block
+  const passMemo = new Map<number, number>();
+  const passTaps = (p0: number, cv: number): number => {
+    let v = passMemo.get(p0);
+    if (v === undefined) {
+      v = passTapCycles(t, c, p0, cv);
+      passMemo.set(p0, v);
+    }
+    return v;
+  };
   let time = 0;
   let next = 0;
   for (let jb = 0; jb < c.oc_n!; jb += rowsPer) {
@@ -233,7 +283,7 @@ function convStaged(t: Target, c: Fields, f: Fields, cfg: { vcfg?: Fields; table
     const last = jb + rb - 1;
     const turns =
       c.og === 0 ? 1 : Math.floor((last + f.gphase!) / c.og!) - Math.floor((jb + f.gphase!) / c.og!) + 1;
-    const tapCycles = turns * c.ic_n! * taps * cpt;
+    const channelTaps = t.inpBanks ? passTaps : undefined;
     const o = time;
     time += t.blockOverheadCycles ?? 0;
     let jobDone = Number.NEGATIVE_INFINITY;
@@ -248,6 +298,7 @@ function convStaged(t: Target, c: Fields, f: Fields, cfg: { vcfg?: Fields; table
     }
     for (let p0 = 0; p0 < pixels; p0 += t.array.cols) {
       const cv = Math.min(t.array.cols, pixels - p0);
+      const tapCycles = turns * c.ic_n! * cpt * (channelTaps ? channelTaps(p0, cv) : taps);
       next = Math.max(time + tapCycles + t.passOverheadCycles, jobDone + 1);
       jobDone = Number.NEGATIVE_INFINITY;
       for (let e = 0; e < rb * cv; e++) {

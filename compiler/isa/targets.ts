@@ -49,6 +49,12 @@ export interface Target {
   readonly modes: readonly MatrixMode[];
   /** Cycles per reduction step per array pass, by weight bits (W8 may run at half rate). */
   readonly cyclesPerTap: { readonly w4: number; readonly w8: number };
+  /**
+   * INP held once, in this many byte-interleaved banks that the array's columns read in parallel (absent:
+   * a copy per column). A tap takes one cycle per window of `inpBanks` consecutive bytes its columns'
+   * codes span (perf.ts passTapCycles).
+   */
+  readonly inpBanks?: number;
   /** Array pipeline fill per pass. */
   readonly passOverheadCycles: number;
   /** Cycles per output-channel block of a CONV (a pass's rows) spent setting up its rows (0: none). */
@@ -228,6 +234,7 @@ export const icebreaker: Target = {
   // W8 taps take one cycle but compute output channel 0 only: a W8 pass is 1 channel × 8 pixels, and
   // each of its outputs takes two drain addresses (the high- and low-nibble partial sums).
   cyclesPerTap: { w4: 1, w8: 1 },
+  inpBanks: 8,
   w8Pass: { rows: 1, drainCyclesPerOutput: 2 },
   // A pass: 1 cycle of pixel setup + the taps + 4 (the last tap lands and its spill commits, the drain
   // may start 3 cycles after it), then one drain address per cycle, not overlapped with the next
@@ -243,8 +250,8 @@ export const icebreaker: Target = {
     tableWordCycles: 1,
     // quart_out_stage (CONST_REQUANT): 4 cycles per threshold search, 29 per requant (+17 for
     // LeakyReLU), 1 per acc32 pass-through, behind a 16-element queue (8 measured 79.2 % MAC utilization on PyDNet, 16 83.5 %); a drained element reaches it
-    // 5 cycles after its address (3 in the array, ACC read, bias add), a resized one 4 cycles after
-    // its INP read.
+    // 5 cycles after its address (3 in the array, ACC read, bias add), a resized one 5 cycles after
+    // its issue (its two input rows are read in consecutive cycles from the one INP copy).
     stage: {
       thresh: 4,
       requant: 29,
@@ -252,7 +259,7 @@ export const icebreaker: Target = {
       acc32: 1,
       queue: 16,
       pipeCycles: 5,
-      resizePipeCycles: 4,
+      resizePipeCycles: 5,
       tailCycles: 4,
       // the group count (oc_n - 1 + gphase) / og: 13 dividend bits, one per cycle, overlapping 2 setup
       // cycles; RESIZE: the x and y steps 256 (in - 1) / (out - 1) (20 bits, + 1) and y0's first tap

@@ -20,7 +20,7 @@ module quart_accel #(
     parameter integer TBL_AW = 11,  // 2 KiB
     parameter integer ACC_AW = 13,  // 8 KiB
     parameter integer OUT_AW = 13,  // 8 KiB
-    parameter integer DEC_AW = 12,
+    parameter integer DEC_AW = 11,
     parameter integer N_DSP = 0,
     parameter integer QD = 2,       // queue depth (instructions)
     parameter integer CAW = 9,      // loop buffer: 2^CAW program words (>= 9: 256-word bodies)
@@ -210,8 +210,12 @@ module quart_accel #(
     for (gd = 0; gd < 3; gd = gd + 1) begin : g_dma
       wire [127:0] w_di = w_dma_instr[gd];
       wire w_unused_di = &{1'b0, w_di[11:0], w_di[45:16] == 30'd0};
+      // segments lie in the SoC's 8 MiB XMEM (fpga/soc/map.ts XMEM_BYTES): 23-bit offsets
       quart_accel_dma #(
-          .EW(BUF_AW_MAX + 3)
+          .EW(BUF_AW_MAX + 3),
+          .STORE(gd == 2 ? 1 : 0),
+          .SEG_AW(23),
+          .BAW(BUF_AW_MAX)
       ) u_dma (
           .i_clk(i_clk),
           .i_rst(w_rst || r_start),

@@ -3,9 +3,11 @@
 // NORM and SMAX run on quart_norm / quart_softmax (HAS_TRANSFORMER), one element at a time into the
 // output-stage queue; SMAX into INP shares INP's write port with the load DMA (see README.md, Core).
 //
-// Buffers: INP is replicated once per array column and WGT once per array row (one write port
-// broadcast by the load DMA, one read port per lane), so every cycle each column reads the code of its
-// own output pixel and each row the weight of its own output channel. TBL, ACC and OUT are four-bank
+// Buffers: INP is one copy in COLS byte-interleaved banks (byte a in bank a mod COLS): a tap reads the
+// columns' codes in windows of COLS consecutive bytes, one window per cycle from the first column not
+// yet read, so a pass on one input row at stride 1 (lut4: also 2) reads each tap in one cycle.
+// WGT is replicated once per array row (one write port broadcast by the load DMA, one read port per
+// row), so every cycle each row reads the weight of its own output channel. TBL, ACC and OUT are four-bank
 // byte memories (32-bit reads/writes at any byte address, nibble write enables for 4-bit outputs).
 //
 // CONV: passes of ROWS output channels x COLS output pixels (flattened oh*ow); W8 passes are of one
@@ -27,7 +29,8 @@
 // from TBL itself (ptab + 60 ch + 4 k) while it holds elements; the next stage parameters are read
 // once it is empty.
 // VEC: one ACC element per cycle at most, through the queue and the stage. RESIZE: one output element
-// every two cycles at most: four codes read in parallel on four INP lanes, decoded, two lerps per axis.
+// every two cycles at most: four codes on four INP lanes (row a's with the issue, row b's in the next
+// cycle), decoded, two lerps per axis.
 `default_nettype none
 
 module quart_accel_compute #(
@@ -38,7 +41,7 @@ module quart_accel_compute #(
     parameter integer TBL_AW = 11,
     parameter integer ACC_AW = 13,
     parameter integer OUT_AW = 13,
-    parameter integer DEC_AW = 12,  // decode table bits per lane: 2^(DEC_AW-5) lut4 channels
+    parameter integer DEC_AW = 11,  // decode table bits per lane: 2^(DEC_AW-4) lut4 channels
     parameter integer N_DSP = 0,    // COLS: rows 0-1 in the DSPs (W8 needs them); 0: all-LUT, W4 only
     parameter integer SQ_D = 16,    // output-stage queue: elements drained ahead of the stage
     parameter integer HAS_TRANSFORMER = 1  // NORM and SMAX units (0: those instructions raise error 9)
@@ -134,9 +137,21 @@ module quart_accel_compute #(
   reg [5:0] d_ob;  // output element bits: 4, 8, 32
 
   // ------------------------------------------------------------------ buffers
-  wire [COLS*INP_AW-1:0] w_inp_raddr;
-  wire [COLS*8-1:0] w_inp_q;
-  wire w_inp_re = 1'b1;
+  // INP banks: bank b reads the word of the window [w_win, w_win + COLS) that falls in it; a lane
+  // read in this cycle (w_lane_rd) takes its byte from bank w_lane_addr mod COLS one cycle later, and
+  // keeps it (r_lcode) until the other lanes of its tap have been read.
+  localparam integer BAW = INP_AW - CW;
+  reg [INP_AW-1:0] w_win;
+  reg [COLS*INP_AW-1:0] w_lane_addr;
+  reg [COLS-1:0] w_lane_rd, t1_srv;
+  reg [COLS*CW-1:0] t1_lsel;
+  reg [COLS*8-1:0] r_lcode;
+  wire [BAW-1:0] w_win_w0 = w_win[INP_AW-1:CW];
+  wire [BAW-1:0] w_win_w1 = w_win_w0 + {{(BAW - 1) {1'b0}}, 1'b1};
+  // banks below the window's first byte read the next word
+  wire [COLS-1:0] w_win_hi = ~({COLS{1'b1}} << w_win[CW-1:0]);
+  wire [COLS*8-1:0] w_bank_q;
+  reg [COLS*8-1:0] w_inp_q;
   // SMAX into INP shares the DMA's write port: its byte waits while the load DMA writes
   reg sx_pend;
   reg [INP_AW-1:0] sx_waddr;
@@ -148,20 +163,31 @@ module quart_accel_compute #(
   genvar gl;
   generate
     for (gl = 0; gl < COLS; gl = gl + 1) begin : g_inp
+      localparam [CW-1:0] LB = gl;
       quart_accel_bram #(
-          .AW(INP_AW),
+          .AW(BAW),
           .DW(8)
       ) u_inp (
           .i_clk(i_clk),
-          .i_we(w_inp_we),
-          .i_waddr(w_inp_waddr),
+          .i_we(w_inp_we && w_inp_waddr[CW-1:0] == LB),
+          .i_waddr(w_inp_waddr[INP_AW-1:CW]),
           .i_wdata(w_inp_wdata),
-          .i_re(w_inp_re),
-          .i_raddr(w_inp_raddr[INP_AW*gl+:INP_AW]),
-          .o_rdata(w_inp_q[8*gl+:8])
+          .i_re(1'b1),
+          .i_raddr(w_win_hi[gl] ? w_win_w1 : w_win_w0),
+          .o_rdata(w_bank_q[8*gl+:8])
       );
     end
   endgenerate
+  integer u;
+  always @* begin
+    for (u = 0; u < COLS; u = u + 1)
+      w_inp_q[8*u+:8] = t1_srv[u] ? w_bank_q[8*t1_lsel[CW*u+:CW]+:8] : r_lcode[8*u+:8];
+  end
+  always @(posedge i_clk) begin
+    r_lcode <= w_inp_q;
+    t1_srv <= w_lane_rd;
+    for (u = 0; u < COLS; u = u + 1) t1_lsel[CW*u+:CW] <= w_lane_addr[INP_AW*u+:CW];
+  end
   wire [ROWS*WGT_AW-1:0] w_wgt_raddr;
   wire [ROWS*8-1:0] w_wgt_q;
   generate
@@ -184,7 +210,8 @@ module quart_accel_compute #(
   reg [TBL_AW-1:0] r_tbl_raddr;
   wire [31:0] w_tbl_q;
   quart_accel_ram4 #(
-      .AW(TBL_AW)
+      .AW(TBL_AW),
+      .NIB(0)
   ) u_tbl (
       .i_clk(i_clk),
       .i_we(i_tbl_we),
@@ -239,7 +266,7 @@ module quart_accel_compute #(
   reg [DEC_AW-1:0] r_dec_waddr;
   reg [7:0] r_dec_wdata;
   reg r_dec_lut4;
-  reg [DEC_AW-2:0] r_dec_ch;
+  reg [DEC_AW-1:0] r_dec_ch;
   reg [8*COLS-1:0] r_dec_code;
   reg [COLS-1:0] r_dec_pad;
   wire [8*COLS-1:0] w_dec_v;
@@ -625,34 +652,70 @@ module quart_accel_compute #(
   wire [INP_AW-1:0] w_r_a2 = w_rbb + w_rxa;
   wire [INP_AW-1:0] w_r_a3 = w_rbb + w_rxb;
   wire w_rs_issue = (r_state == R_PIX) && !r_ph && w_cred_ok;
+  // RESIZE reads row a's two codes (lanes 0, 1) with the issue and row b's (lanes 2, 3) in the cycle
+  // after it, from the addresses kept here: the two rows never share a window.
+  wire w_rs_rowb = (r_state == R_PIX) && r_ph;
+  reg [INP_AW-1:0] r_ra2, r_ra3;
+  always @(posedge i_clk) begin
+    r_ra2 <= w_r_a2;
+    r_ra3 <= w_r_a3;
+  end
 
-  // INP read address mux: CONV taps, or RESIZE's four codes on lanes 0..3
-  genvar ga;
-  generate
-    for (ga = 0; ga < COLS; ga = ga + 1) begin : g_inp_addr
-      wire [INP_AW-1:0] w_ra = ga == 0 ? w_r_a0 : ga == 1 ? w_r_a1 : ga == 2 ? w_r_a2 : w_r_a3;
-      assign w_inp_raddr[INP_AW*ga+:INP_AW] = (r_kind == K_RESIZE && ga < 4) ? w_ra
-                                              : (r_kind == K_NORM && ga < 2) ? w_naddr
-                                              : (r_kind == K_SMAX && ga == 0) ? w_st_iaddr
-                                              : w_tap_addr[INP_AW*ga+:INP_AW];
+  // INP lanes: CONV taps, RESIZE's four codes on lanes 0..3, NORM's code on lanes 0 and 1, SMAX's on
+  // lane 0; the window starts at the first lane still to read (CONV: r_srv holds the lanes of the tap
+  // read in its earlier cycles)
+  reg [COLS-1:0] r_srv, w_need;
+  reg [INP_AW-1:0] w_la;
+  always @* begin
+    w_lane_addr = w_tap_addr;
+    w_need = r_lvalid & ~r_srv;
+    if (r_kind == K_NORM || r_kind == K_SMAX) begin
+      w_lane_addr[0+:INP_AW] = r_kind == K_NORM ? w_naddr : w_st_iaddr;
+      w_lane_addr[INP_AW+:INP_AW] = w_naddr;
+      w_need = {COLS{1'b0}};
+      w_need[0] = 1'b1;
+      w_need[1] = r_kind == K_NORM;
     end
-  endgenerate
+    if (r_kind == K_RESIZE) begin
+      w_lane_addr[0+:INP_AW] = w_r_a0;
+      w_lane_addr[INP_AW+:INP_AW] = w_r_a1;
+      w_lane_addr[2*INP_AW+:INP_AW] = r_ra2;
+      w_lane_addr[3*INP_AW+:INP_AW] = r_ra3;
+      w_need = {COLS{1'b0}};
+      w_need[0] = !w_rs_rowb;
+      w_need[1] = !w_rs_rowb;
+      w_need[2] = w_rs_rowb;
+      w_need[3] = w_rs_rowb;
+    end
+    w_win = w_lane_addr[0+:INP_AW];
+    for (u = COLS - 1; u >= 0; u = u - 1) if (w_need[u]) w_win = w_lane_addr[INP_AW*u+:INP_AW];
+  end
+  always @* begin
+    // a byte of the window: in w_win's word at or after its first byte, or in the next word before it
+    for (u = 0; u < COLS; u = u + 1) begin
+      w_la = w_lane_addr[INP_AW*u+:INP_AW];
+      w_lane_rd[u] = w_need[u] && (w_la[CW-1:0] >= w_win[CW-1:0] ? w_la[INP_AW-1:CW] == w_win_w0
+                                                                 : w_la[INP_AW-1:CW] == w_win_w1);
+    end
+  end
+  wire w_tap_done = &(r_srv | w_lane_rd | ~r_lvalid);
   assign w_wgt_raddr = w_wt_addr;
 
   // ------------------------------------------------------------------ tap pipeline (T1, T2)
   reg t1_valid, t1_first;
   reg [COLS-1:0] t1_pad, t1_nib;
   reg [ROWS-1:0] t1_wnib, t1_wen;
-  reg [DEC_AW-2:0] t1_ch;
-  wire w_tap_issue = (r_state == C_TAP);
+  reg [DEC_AW-1:0] t1_ch;
+  wire w_tap_issue = (r_state == C_TAP) && w_tap_done;
   reg [12:0] r_ch;  // channel within the INP tile (g*ic_n + c)
-  // resize pipeline
-  reg q1_valid, q2_valid;
-  reg [3:0] q1_nib;
-  reg [7:0] q1_fx, q2_fx, q1_fy, q2_fy;
-  reg [OUT_AW-1:0] q1_oaddr, q2_oaddr;
-  reg q1_onib, q2_onib;
-  reg [TBL_AW-1:0] q1_thr, q2_thr;
+  // resize pipeline (Q0: row b's codes are read, Q1: the four codes go to the decoder)
+  reg q0_valid, q1_valid, q2_valid;
+  reg [3:0] q0_nib, q1_nib;
+  reg [7:0] q0_fx, q1_fx, q2_fx, q0_fy, q1_fy, q2_fy;
+  reg [OUT_AW-1:0] q0_oaddr, q1_oaddr, q2_oaddr;
+  reg q0_onib, q1_onib, q2_onib;
+  reg [TBL_AW-1:0] q0_thr, q1_thr, q2_thr;
+  reg [DEC_AW-1:0] q0_ch, q1_ch;
   wire [TAG_W-1:0] q2_tag = {q2_thr, q2_onib, {(DA_W - OUT_AW) {1'b0}}, q2_oaddr};
   // OUT byte offset of element x in a row of 4-, 8- or 32-bit elements
   function automatic [OUT_AW-1:0] ocol(input [13:0] x, input [5:0] ob);
@@ -667,15 +730,24 @@ module quart_accel_compute #(
     t1_nib <= w_tap_nib;
     t1_wnib <= w_wt_nib;
     t1_wen <= w_wt_en;
-    t1_ch <= c_ishared ? {(DEC_AW - 1) {1'b0}} : r_ch[DEC_AW-2:0];
-    // resize stage Q1: INP codes are read
-    q1_valid <= w_rs_issue;
-    q1_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
-    q1_fx <= w_tx_q[7:0];
-    q1_fy <= r_rfy;
-    q1_oaddr <= r_rorow + ocol(r_dc, d_ob);
-    q1_onib <= r_dc[0];
-    q1_thr <= r_vthr;
+    t1_ch <= c_ishared ? {DEC_AW{1'b0}} : r_ch[DEC_AW-1:0];
+    // resize stage Q0: row a's codes are read, row b's are being read
+    q0_valid <= w_rs_issue;
+    q0_nib <= {w_rx1[0], w_rx0[0], w_rx1[0], w_rx0[0]};
+    q0_fx <= w_tx_q[7:0];
+    q0_fy <= r_rfy;
+    q0_oaddr <= r_rorow + ocol(r_dc, d_ob);
+    q0_onib <= r_dc[0];
+    q0_thr <= r_vthr;
+    q0_ch <= r_c[DEC_AW-1:0];
+    q1_valid <= q0_valid;
+    q1_nib <= q0_nib;
+    q1_fx <= q0_fx;
+    q1_fy <= q0_fy;
+    q1_oaddr <= q0_oaddr;
+    q1_onib <= q0_onib;
+    q1_thr <= q0_thr;
+    q1_ch <= q0_ch;
     q2_valid <= q1_valid;
     q2_fx <= q1_fx;
     q2_fy <= q1_fy;
@@ -688,7 +760,7 @@ module quart_accel_compute #(
   integer n;
   always @* begin
     r_dec_lut4 = (r_kind == K_RESIZE) ? w_rlut : (r_kind == K_NORM) ? (n_ienc == IENC_LUT4) : (c_ienc == IENC_LUT4);
-    r_dec_ch = (r_kind == K_RESIZE) ? r_c[DEC_AW-2:0] : (r_kind == K_NORM) ? n1_ch : t1_ch;
+    r_dec_ch = (r_kind == K_RESIZE) ? q1_ch : (r_kind == K_NORM) ? n1_ch : t1_ch;
     for (n = 0; n < COLS; n = n + 1) begin
       if (r_kind == K_NORM) begin
         // lane 0 the code, lane 1 the channel's pad value (lin8: the stored zero; lut4: 0)
@@ -756,7 +828,7 @@ module quart_accel_compute #(
   reg [TAG_W-1:0] n_tag;
   reg n_issue, n_is_norm;  // an INP read of a NORM value (set by the FSM)
   reg n1_valid, n1_first, n1_norm, n1_nib, n2_valid, n2_first, n2_norm;
-  reg [DEC_AW-2:0] n1_ch;
+  reg [DEC_AW-1:0] n1_ch;
   reg n_prep;
   reg [1:0] s_pass;
   reg s_issue, s_colstart, s_divstart, s1_valid, s_done;
@@ -828,7 +900,7 @@ module quart_accel_compute #(
     n1_first <= n_c == 13'd0;
     n1_norm <= n_is_norm;
     n1_nib <= n_x[0];
-    n1_ch <= n_c[DEC_AW-2:0];
+    n1_ch <= n_c[DEC_AW-1:0];
     n2_valid <= n1_valid;
     n2_first <= n1_first;
     n2_norm <= n1_norm;
@@ -1259,7 +1331,7 @@ module quart_accel_compute #(
           if (HAS_TRANSFORMER == 0) fail(4'd9);
           if (n_ienc != IENC_LUT4 && n_ienc != IENC_LIN8) fail(4'd5);
           if (v_stage == STAGE_REQUANT && v_act == ACT_LEAKY && w_alpha_big) fail(4'd7);
-          if (n_ienc == IENC_LUT4 ? n_cn > (13'd1 << (DEC_AW - 5)) : n_cn > (13'd1 << (DEC_AW - 1))) fail(4'd8);
+          if (n_ienc == IENC_LUT4 ? n_cn > (13'd1 << (DEC_AW - 4)) : n_cn > (13'd1 << DEC_AW)) fail(4'd8);
         end
 
         N_SET2: begin
@@ -1271,7 +1343,7 @@ module quart_accel_compute #(
           n_orow <= {DA_W{1'b0}};
           r_job_src <= n_itab[TBL_AW-1:0];
           r_job_n <= n_ienc == IENC_LUT4 ? {n_cn[11:0], 4'd0} : {3'd0, n_cn};
-          r_job_dst <= n_ienc == IENC_LUT4 ? {DEC_AW{1'b0}} : {1'b1, {(DEC_AW - 1) {1'b0}}};
+          r_job_dst <= {DEC_AW{1'b0}};
           r_job_i <= 16'd0;
           r_after_win <= N_PIX;
           r_state <= C_WIN;
@@ -1527,7 +1599,7 @@ module quart_accel_compute #(
           end else if (r_kind == K_CONV) begin
             if (r_rbit != 5'd0 || r_ty_op != 2'd0) ;  // grouped: the group count is still being divided out
             else begin
-              if (!c_ishared && (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 5))) : (w_chN > (26'd1 << (DEC_AW - 1)))))
+              if (!c_ishared && (c_ienc == IENC_LUT4 ? (w_chN > (26'd1 << (DEC_AW - 4))) : (w_chN > (26'd1 << DEC_AW))))
                 fail(4'd8);
               else begin
                 r_jb <= 11'd0;
@@ -1548,7 +1620,7 @@ module quart_accel_compute #(
                 end else begin
                   r_job_src <= c_itab[TBL_AW-1:0] + (c_ishared ? {TBL_AW{1'b0}} : i_ic0[TBL_AW-1:0]);
                   r_job_n <= c_ishared ? 16'd1 : w_chN[15:0];
-                  r_job_dst <= {1'b1, {(DEC_AW - 1) {1'b0}}};
+                  r_job_dst <= {DEC_AW{1'b0}};
                 end
                 r_state <= C_WIN;
                 r_job_i <= 16'd0;
@@ -1570,7 +1642,7 @@ module quart_accel_compute #(
             r_vthr <= thr_of(i_c0[TBL_AW-3:0]);
             r_state <= V_PAR;
           end else begin
-            if (rc_ienc == IENC_LUT4 && i_c_n > (13'd1 << (DEC_AW - 5))) fail(4'd8);
+            if (rc_ienc == IENC_LUT4 && i_c_n > (13'd1 << (DEC_AW - 4))) fail(4'd8);
             else begin
               r_c <= 13'd0;
               r_rch <= {INP_AW{1'b0}};
@@ -1667,10 +1739,15 @@ module quart_accel_compute #(
           r_kyirb <= {INP_AW{1'b0}};
           r_ph <= 1'b0;
           r_first <= 1'b1;
+          r_srv <= {COLS{1'b0}};
           r_state <= C_TAP;
         end
 
-        C_TAP: begin
+        // a tap stays until every lane's code has been read (w_tap_done)
+        C_TAP:
+        if (!w_tap_done) r_srv <= r_srv | w_lane_rd;
+        else begin
+          r_srv <= {COLS{1'b0}};
           r_first <= 1'b0;
           begin
             // wt: weight element c * oc_n + j, stepped per input channel only

@@ -12,7 +12,7 @@ module quart_accel_core_top #(
     parameter integer TBL_AW = 11,
     parameter integer ACC_AW = 13,
     parameter integer OUT_AW = 13,
-    parameter integer DEC_AW = 12,
+    parameter integer DEC_AW = 11,
     parameter integer N_DSP = 8,
     parameter integer QD = 8,
     parameter integer CAW = 9,

@@ -10,7 +10,10 @@
 `default_nettype none
 
 module quart_accel_dma #(
-    parameter integer EW = 17  // element counter bits: a buffer's 4-bit elements (2^(largest buffer AW + 1)) fit
+    parameter integer EW = 17,     // element counter bits: a buffer's 4-bit elements (2^(largest buffer AW + 1)) fit
+    parameter integer STORE = 0,   // 1: runs STOREs only, 0: LOAD/LOADT only
+    parameter integer SEG_AW = 23, // segment byte offsets (a segment lies in the SoC's 8 MiB XMEM)
+    parameter integer BAW = 14     // buffer byte addresses (the largest buffer)
 ) (
     input  wire           i_clk,
     input  wire           i_rst,
@@ -57,20 +60,24 @@ module quart_accel_dma #(
   localparam [2:0] S_IDLE = 3'd0, S_ROW = 3'd1, S_REQ = 3'd2, S_LOAD = 3'd3, S_TAIL = 3'd4,
                    S_SWR = 3'd6, S_NEXT = 3'd7;
   reg [2:0] r_state;
-  reg r_store, r_first;
+  wire r_store = (STORE != 0);
+  reg r_first;
   reg [1:0] r_seg, r_eb;
   reg [11:0] r_n0, r_n1, r_n2, r_r, r_p;
-  reg [31:0] r_row_e, r_plane_e, r_plane_step;
+  // element offsets in the segment (4-bit elements: 2 per byte)
+  localparam integer XW = SEG_AW + 1;
+  reg [XW-1:0] r_row_e, r_plane_e, r_plane_step;
   // the plane step rows * pitch by shift-and-add, two bits of rows per cycle from the start (done after
   // ceil(bits(rows) / 2) cycles, before the first plane's rows end unless a plane is one short row)
-  reg [31:0] r_ps_a;
+  reg [XW-1:0] r_ps_a;
   reg [13:0] r_ps_b;
   wire w_plane_end = (r_r + 12'd1 == r_n1);
   wire w_ps_wait = w_plane_end && (r_p + 12'd1 != r_n2) && (r_ps_b != 14'd0);
   reg [14:0] r_pitch;
-  reg [19:0] r_baddr;
+  reg [BAW-1:0] r_baddr;
   reg [13:0] r_rb;  // buffer row bytes
-  reg [31:0] r_fb;  // first segment byte of the row
+  wire [15:0] w_rb16 = {2'b00, r_rb};
+  reg [SEG_AW-1:0] r_fb;  // first segment byte of the row
   reg [15:0] r_nb, r_k;  // segment bytes of the row, byte index
   reg r_shift;  // 4-bit row at an odd element: buffer nibbles straddle segment bytes
   reg [7:0] r_prev;
@@ -81,23 +88,24 @@ module quart_accel_dma #(
   wire w_e4 = (r_eb == 2'd0);
   wire w_n0_odd = r_n0[0];
   // bit position of the row's first and one-past-last element (element widths 4, 8, 16, 32)
-  wire [34:0] w_bit0 = {3'b000, r_row_e} << (3'd2 + {1'b0, r_eb});
-  wire [34:0] w_bit1 = ({3'b000, r_row_e} + {23'd0, r_n0}) << (3'd2 + {1'b0, r_eb});
-  wire [31:0] w_fb = w_bit0[34:3];
-  wire [31:0] w_lb = w_bit1[34:3] + {31'd0, |w_bit1[2:0]};  // one past the last byte
-  wire [31:0] w_nb = w_lb - w_fb;
-  wire [31:0] w_base = r_seg == 2'd0 ? i_base_act : r_seg == 2'd1 ? i_base_wgt : i_base_tbl;
+  wire [XW+1:0] w_bit0 = {2'b00, r_row_e} << (3'd2 + {1'b0, r_eb});
+  wire [XW+1:0] w_bit1 = ({2'b00, r_row_e} + {{(XW - 10) {1'b0}}, r_n0}) << (3'd2 + {1'b0, r_eb});
+  wire [SEG_AW-1:0] w_fb = w_bit0[XW+1:3];
+  wire [SEG_AW-1:0] w_lb = w_bit1[XW+1:3] + {{(SEG_AW - 1) {1'b0}}, |w_bit1[2:0]};  // one past the last byte
+  wire [SEG_AW-1:0] w_nb = w_lb - w_fb;
+  // a store writes the ACT segment only (WGT and TBL are read-only)
+  wire [31:0] w_base = (STORE != 0 || r_seg == 2'd0) ? i_base_act : r_seg == 2'd1 ? i_base_wgt : i_base_tbl;
 
   // ---- load: segment byte k -> buffer
   wire w_last_k = (r_k == r_nb - 16'd1);
   wire [7:0] w_ld_byte = r_shift ? {i_rdata[3:0], r_prev[7:4]}
                        : (w_e4 && w_n0_odd && w_last_k) ? {4'h0, i_rdata[3:0]} : i_rdata;
   wire w_ld_we = (r_state == S_LOAD) && i_rvalid && !(r_shift && r_k == 16'd0);
-  wire [19:0] w_ld_addr = r_baddr + {4'd0, r_k} - {19'd0, r_shift};
+  wire [BAW-1:0] w_ld_addr = r_baddr + r_k[BAW-1:0] - {{(BAW - 1) {1'b0}}, r_shift};
   wire w_tail_we = (r_state == S_TAIL);
   assign o_bwe = w_ld_we || w_tail_we;
-  wire [19:0] w_bw = w_tail_we ? r_baddr + {6'd0, r_rb} - 20'd1 : w_ld_addr;
-  assign o_bwaddr = w_bw;
+  wire [BAW-1:0] w_bw = w_tail_we ? r_baddr + w_rb16[BAW-1:0] - {{(BAW - 1) {1'b0}}, 1'b1} : w_ld_addr;
+  assign o_bwaddr = {{(20 - BAW) {1'b0}}, w_bw};
   assign o_bwdata = w_tail_we ? {4'h0, r_prev[7:4]} : w_ld_byte;
 
   // ---- store: buffer byte (k, clamped to the row for shifted rows) -> segment byte k
@@ -107,8 +115,8 @@ module quart_accel_dma #(
   wire w_st_adv = (r_state == S_SWR) && i_wready;
   // the row's first byte is read while the request is made
   assign o_bre = (r_state == S_ROW && r_store) || (w_st_adv && w_k_next != r_nb);
-  wire [19:0] w_br = r_baddr + {4'd0, w_rd_kc};
-  assign o_braddr = w_br;
+  wire [BAW-1:0] w_br = r_baddr + w_rd_kc[BAW-1:0];
+  assign o_braddr = {{(20 - BAW) {1'b0}}, w_br};
   assign o_wvalid = (r_state == S_SWR);
   assign o_wdata = r_shift ? {i_brdata[3:0], r_prev[7:4]} : i_brdata;
   wire [16:0] w_2k = {r_k, 1'b0};
@@ -121,7 +129,8 @@ module quart_accel_dma #(
                         : r_eb == 2'd1 ? {2'b00, w_elems} : r_eb == 2'd2 ? {1'b0, w_elems, 1'b0} : {w_elems, 2'b00};
   assign o_bytes = {{(30 - EW) {1'b0}}, w_bytes};
   assign o_done = (r_state == S_NEXT) && (r_r + 12'd1 == r_n1) && (r_p + 12'd1 == r_n2);
-  wire w_unused = &{1'b0, w_nb[31:16], w_bit0[2:0]};
+  wire w_unused = &{1'b0, w_nb[SEG_AW-1:16], w_bit0[2:0], r_k[15:BAW], w_rd_kc[15:BAW], w_rb16[15:BAW], i_ext[29:XW],
+                    i_addr[19:BAW], i_store};
 
   always @(posedge i_clk) begin
     if (i_rst) begin
@@ -129,8 +138,8 @@ module quart_accel_dma #(
       o_req_valid <= 1'b0;
     end else begin
       if (r_ps_b != 14'd0) begin
-        r_plane_step <= r_plane_step + (r_ps_b[0] ? r_ps_a : 32'd0) + (r_ps_b[1] ? {r_ps_a[30:0], 1'b0} : 32'd0);
-        r_ps_a <= {r_ps_a[29:0], 2'b00};
+        r_plane_step <= r_plane_step + (r_ps_b[0] ? r_ps_a : {XW{1'b0}}) + (r_ps_b[1] ? {r_ps_a[XW-2:0], 1'b0} : {XW{1'b0}});
+        r_ps_a <= {r_ps_a[XW-3:0], 2'b00};
         r_ps_b <= {2'b00, r_ps_b[13:2]};
       end
       case (r_state)
@@ -141,7 +150,7 @@ module quart_accel_dma #(
           r_shift <= w_e4 && r_row_e[0];
           r_state <= S_REQ;
           o_req_valid <= 1'b1;
-          o_req_addr <= w_base + w_fb;
+          o_req_addr <= w_base + {{(32 - SEG_AW) {1'b0}}, w_fb};
           o_req_len <= w_nb[15:0];
           o_req_we <= r_store;
           o_req_first <= r_first;
@@ -169,7 +178,7 @@ module quart_accel_dma #(
         end
         default:  // S_NEXT
         if (!w_ps_wait) begin
-          r_baddr <= r_baddr + {6'd0, r_rb};
+          r_baddr <= r_baddr + w_rb16[BAW-1:0];
           r_elems <= w_elems;
           if (w_plane_end) begin
             r_r <= 12'd0;
@@ -180,25 +189,24 @@ module quart_accel_dma #(
             else r_state <= S_ROW;
           end else begin
             r_r <= r_r + 12'd1;
-            r_row_e <= r_row_e + {17'd0, r_pitch};
+            r_row_e <= r_row_e + {{(XW - 15) {1'b0}}, r_pitch};
             r_state <= S_ROW;
           end
         end
       endcase
       if (i_start && (r_state == S_IDLE || o_done)) begin
-        r_store <= i_store;
         r_seg <= i_seg;
         r_eb <= i_ebits;
         r_n0 <= {1'b0, i_n0} + 12'd1;
         r_n1 <= {1'b0, i_n1} + 12'd1;
         r_n2 <= {1'b0, i_n2} + 12'd1;
         r_pitch <= i_pitch;
-        r_plane_step <= 32'd0;
-        r_ps_a <= {17'd0, i_pitch};
+        r_plane_step <= {XW{1'b0}};
+        r_ps_a <= {{(XW - 15) {1'b0}}, i_pitch};
         r_ps_b <= i_rows;
-        r_row_e <= {2'b00, i_ext};
-        r_plane_e <= {2'b00, i_ext};
-        r_baddr <= i_addr;
+        r_row_e <= i_ext[XW-1:0];
+        r_plane_e <= i_ext[XW-1:0];
+        r_baddr <= i_addr[BAW-1:0];
         case (i_ebits)
           2'd0: r_rb <= ({3'b000, i_n0} + 14'd2) >> 1;  // ceil((n0_stored + 1) / 2)
           2'd1: r_rb <= {3'b000, i_n0} + 14'd1;

@@ -52,9 +52,10 @@ module quart_accel_fetch #(
 
   // word cache
   reg [127:0] r_cdata[0:(1<<CAW)-1];
-  reg [15:0] r_ctag[0:(1<<CAW)-1];
+  // a word's tag is its address above the index (16 - CAW bits: one EBR at CAW = 9)
+  reg [15-CAW:0] r_ctag[0:(1<<CAW)-1];
   reg [127:0] r_cq;
-  reg [15:0] r_cq_tag;
+  reg [15:0] r_cq_tag;  // {tag, index} of the word read
   reg r_cq_valid;
 
   // loop frames
@@ -118,14 +119,14 @@ module quart_accel_fetch #(
   wire [15:0] w_ahead = r_pf_pc - r_pc;
   always @(posedge i_clk) begin
     r_cq <= r_cdata[r_pc[CAW-1:0]];
-    r_cq_tag <= r_ctag[r_pc[CAW-1:0]];
+    r_cq_tag <= {r_ctag[r_pc[CAW-1:0]], r_pc[CAW-1:0]};
     // A word is cached iff its tag matches and it was prefetched in this run (words are prefetched in
     // order from 0, so an older run's tag at that index has been overwritten): no valid bits. A word
     // written in this very cycle is not counted yet (read-before-write) and is looked up again.
     r_cq_valid <= (r_pc < r_pf_pc);
     if (r_pf_wait && i_prsp_valid) begin
       r_cdata[r_pf_pc[CAW-1:0]] <= i_prsp_data;
-      r_ctag[r_pf_pc[CAW-1:0]] <= r_pf_pc;
+      r_ctag[r_pf_pc[CAW-1:0]] <= r_pf_pc[15:CAW];
     end
   end
   always @(posedge i_clk) begin

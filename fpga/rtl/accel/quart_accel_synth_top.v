@@ -19,7 +19,7 @@ module quart_accel_synth_top #(
     output reg  o_sout
 );
   localparam integer DEC_AW = 9;
-  localparam integer N_IN = 1 + DEC_AW + 8 + 1 + (DEC_AW - 1) + 8 * COLS + COLS  // decode
+  localparam integer N_IN = 1 + DEC_AW + 8 + 1 + DEC_AW + 8 * COLS + COLS        // decode
                           + 4 + 4 * ROWS + $clog2(ROWS) + $clog2(COLS)            // array
                           + 1 + 2 + 2 + 17 + 15 + 6 + 16 + 8                      // output stage
                           + 1 + 8 + 32;                                           // threshold table
@@ -32,7 +32,7 @@ module quart_accel_synth_top #(
   localparam integer P_WDATA = P_WADDR + DEC_AW;
   localparam integer P_LUT4 = P_WDATA + 8;
   localparam integer P_CH = P_LUT4 + 1;
-  localparam integer P_CODE = P_CH + DEC_AW - 1;
+  localparam integer P_CODE = P_CH + DEC_AW;
   localparam integer P_PAD = P_CODE + 8 * COLS;
   localparam integer P_FLAGS = P_PAD + COLS;
   localparam integer P_W = P_FLAGS + 4;
@@ -62,7 +62,7 @@ module quart_accel_synth_top #(
           .i_waddr(r_in[P_WADDR+:DEC_AW]),
           .i_wdata(r_in[P_WDATA+:8]),
           .i_lut4(r_in[P_LUT4]),
-          .i_ch(r_in[P_CH+:DEC_AW-1]),
+          .i_ch(r_in[P_CH+:DEC_AW]),
           .i_code(r_in[P_CODE+:8*COLS]),
           .i_pad(r_in[P_PAD+:COLS]),
           .o_v(w_v)

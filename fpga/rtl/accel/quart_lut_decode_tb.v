@@ -18,7 +18,7 @@ module quart_lut_decode_tb;
   reg [AW-1:0] waddr = 0;
   reg [7:0] wdata = 0;
   reg lut4 = 1'b0;
-  reg [AW-2:0] ch = 0;
+  reg [AW-1:0] ch = 0;
   reg [8*LANES-1:0] code = 0;
   reg [LANES-1:0] pad = 0;
   wire [8*LANES-1:0] v;
@@ -76,7 +76,7 @@ module quart_lut_decode_tb;
     ptr = ptr + 1;
     for (i = 0; i < n; i = i + 1) begin
       lut4 = mem[ptr][0];
-      ch = mem[ptr][1+:(AW-1)];
+      ch = mem[ptr][1+:AW];
       pad = mem[ptr][16+:LANES];
       ptr = ptr + 1;
       for (l = 0; l < LANES; l = l + 1) begin
