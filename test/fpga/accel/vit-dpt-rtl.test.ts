@@ -1,5 +1,5 @@
 /**
- * The small ViT + DPT test graph (test/sim/isa/vit-dpt.test.ts's SMALL configuration, 64×64 image,
+ * The small ViT + DPT test graph (test/helpers/vit-dpt-small.ts, 64×64 image,
  * W4A4 and W4A8, round-to-nearest) lowered for the icebreaker target as the core harness times it and
  * run on quart_accel: patch embedding (16×16 kernels, stride 16), LayerNorm (NORM), attention (Q·Kᵀ
  * and P·V with activations as weights: CCFG wt / wofs / ishared; the integer softmax SMAX), GELU
@@ -18,42 +18,15 @@ import { syncBackend } from "../../../compiler/exec/float.js";
 import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import { quantizeInput, runGolden } from "../../../compiler/ptq/golden.js";
-import type { QGraph } from "../../../compiler/ptq/qgraph.js";
-import { METHODS, quantizeGraph, type Recipe } from "../../../compiler/ptq/quantize-graph.js";
-import { buildVitDpt, type VitDptConfig } from "../../../compiler/zoo/vit-dpt.js";
+import type { Recipe } from "../../../compiler/ptq/quantize-graph.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { ACCEL_SIM_TOOLS, type AccelParams, harnessTarget } from "../../../sim/rtl/accel.js";
 import { runModelOnAccel } from "../../../sim/rtl/accel-model.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
-import { seededRandom, uniform } from "../../helpers/onnx-random.js";
-
-const SMALL: VitDptConfig = {
-  dim: 32,
-  depth: 2,
-  heads: 2,
-  mlpRatio: 4,
-  features: 16,
-  outChannels: [8, 16, 32, 32],
-  layers: [0, 0, 1, 1],
-};
+import { quantizedSmallVitDpt, vitImages } from "../../helpers/vit-dpt-small.js";
 
 const tools = missingTools(ACCEL_SIM_TOOLS);
 const skip = tools.length ? `missing tools: ${tools.join(", ")}` : false;
-
-function images(n: number, seed: number): Float32Array[] {
-  const r = seededRandom(seed);
-  return Array.from({ length: n }, () => uniform(r, 3 * 64 * 64).map((v) => (v + 1) / 2));
-}
-
-async function quantized(recipe: Recipe, patchSize?: number): Promise<QGraph> {
-  const g = buildVitDpt(SMALL, {
-    imageSize: 64,
-    seed: patchSize ? 5 : 3,
-    ...(patchSize ? { patchSize } : {}),
-  });
-  const calibration = images(2, patchSize ? 2 : 1);
-  return (await quantizeGraph(g, { recipe, method: METHODS.rtn!, calibration })).qgraph;
-}
 
 const base = harnessTarget(icebreaker);
 /** Small buffers and 64 tokens (8×8 patches): attention split into query and key tiles. */
@@ -90,8 +63,8 @@ for (const { recipe, fuse, target, params, patchSize, tiling } of CASES) {
     skip,
     timeout: 1_800_000,
   }, async () => {
-    const q = await quantized(recipe, patchSize);
-    const x = quantizeInput(images(1, patchSize ? 4 : 9)[0]!, q.values.get(q.input)!);
+    const q = await quantizedSmallVitDpt(recipe, patchSize);
+    const x = quantizeInput(vitImages(1, patchSize ? 4 : 9)[0]!, q.values.get(q.input)!);
     const lowered = lowerQGraph(q, target, { fuse });
     if (tiling) assert.match(lowered.layers.find((l) => l.op === "attention")!.tiling, tiling);
     const ops = new Set(lowered.program.map((i) => i.op));

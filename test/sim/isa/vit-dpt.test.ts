@@ -11,27 +11,12 @@ import { syncBackend } from "../../../compiler/exec/float.js";
 import { asic28 } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import { quantizeInput, runGolden } from "../../../compiler/ptq/golden.js";
-import type { Codes, QGraph } from "../../../compiler/ptq/qgraph.js";
-import { METHODS, quantizeGraph, type Recipe } from "../../../compiler/ptq/quantize-graph.js";
-import { buildVitDpt, type VitDptConfig } from "../../../compiler/zoo/vit-dpt.js";
+import type { Codes } from "../../../compiler/ptq/qgraph.js";
+import { METHODS, quantizeGraph } from "../../../compiler/ptq/quantize-graph.js";
+import { buildVitDpt } from "../../../compiler/zoo/vit-dpt.js";
 import { runBlob } from "../../../sim/isa/run.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
-import { seededRandom, uniform } from "../../helpers/onnx-random.js";
-
-const SMALL: VitDptConfig = {
-  dim: 32,
-  depth: 2,
-  heads: 2,
-  mlpRatio: 4,
-  features: 16,
-  outChannels: [8, 16, 32, 32],
-  layers: [0, 0, 1, 1],
-};
-
-function images(n: number, seed: number): Float32Array[] {
-  const r = seededRandom(seed);
-  return Array.from({ length: n }, () => uniform(r, 3 * 64 * 64).map((v) => (v + 1) / 2));
-}
+import { quantizedSmallVitDpt, SMALL_VIT_DPT, vitImages } from "../../helpers/vit-dpt-small.js";
 
 function firstDiff(a: Codes, b: Codes): string | undefined {
   if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
@@ -39,14 +24,9 @@ function firstDiff(a: Codes, b: Codes): string | undefined {
   return undefined;
 }
 
-async function quantized(recipe: Recipe): Promise<QGraph> {
-  const g = buildVitDpt(SMALL, { imageSize: 64, seed: 3 });
-  return (await quantizeGraph(g, { recipe, method: METHODS.rtn!, calibration: images(2, 1) })).qgraph;
-}
-
 for (const recipe of ["w4a4", "w4a8"] as const) {
   test(`ViT + DPT ${recipe}: simulator output equals the golden executor, fused and unfused`, async () => {
-    const q = await quantized(recipe);
+    const q = await quantizedSmallVitDpt(recipe);
     const ops = new Set<string>(q.nodes.map((n) => n.op));
     for (const op of ["attention", "norm", "add", "conv", "resize"])
       assert.ok(ops.has(op), `graph has ${op}`);
@@ -58,7 +38,7 @@ for (const recipe of ["w4a4", "w4a8"] as const) {
       q.nodes.some((n) => n.op === "conv" && n.pixelBias),
       "the position embedding is a pixel bias",
     );
-    const x = quantizeInput(images(1, 9)[0]!, q.values.get(q.input)!);
+    const x = quantizeInput(vitImages(1, 9)[0]!, q.values.get(q.input)!);
     const gold = await runGolden(q, x, { backend: syncBackend });
     for (const fuse of [true, false]) {
       const lowered = lowerQGraph(q, asic28, { fuse });
@@ -71,10 +51,10 @@ for (const recipe of ["w4a4", "w4a8"] as const) {
 }
 
 test("ViT + DPT with 64 tokens on small buffers: attention split into query and key tiles stays exact", async () => {
-  const g = buildVitDpt(SMALL, { imageSize: 64, patchSize: 8, seed: 5 });
-  const q = (await quantizeGraph(g, { recipe: "w4a4", method: METHODS.rtn!, calibration: images(2, 2) }))
+  const g = buildVitDpt(SMALL_VIT_DPT, { imageSize: 64, patchSize: 8, seed: 5 });
+  const q = (await quantizeGraph(g, { recipe: "w4a4", method: METHODS.rtn!, calibration: vitImages(2, 2) }))
     .qgraph;
-  const x = quantizeInput(images(1, 4)[0]!, q.values.get(q.input)!);
+  const x = quantizeInput(vitImages(1, 4)[0]!, q.values.get(q.input)!);
   const gold = await runGolden(q, x, { backend: syncBackend });
   const t = tinyTarget({ INP: 4096, WGT: 512, TBL: 8192, ACC: 2048, OUT: 1024 });
   for (const fuse of [true, false]) {
