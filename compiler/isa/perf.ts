@@ -73,22 +73,15 @@ function dmaByteCount(f: Fields): number {
   return Math.ceil((f.n0! * f.n1! * f.n2! * EBITS[f.ebits!]!) / 8);
 }
 
-function dmaCycles(
-  t: Target,
-  f: Fields,
-  store: boolean,
-): { cycles: number; bytes: number; seg: SegmentName } {
-  const seg = SEGS[f.seg!]!;
-  const mem = t.segments[seg];
-  const bytes = dmaByteCount(f);
+/** A DMA's cycles; `rowSink`, when given, receives each row's share (every row's own on a burst memory). */
+function dmaCycles(t: Target, f: Fields, store: boolean, rowSink?: number[]): number {
+  const mem = t.segments[SEGS[f.seg!]!];
+  if (mem.burst) return burstDmaCycles(mem.burst, f, store, rowSink);
   const rows = f.n1! * f.n2!;
-  return {
-    cycles: mem.burst
-      ? burstDmaCycles(mem.burst, f, store)
-      : mem.latencyCycles + rows * mem.rowOverheadCycles + Math.ceil(bytes / mem.bytesPerCycle),
-    bytes,
-    seg,
-  };
+  const cycles =
+    mem.latencyCycles + rows * mem.rowOverheadCycles + Math.ceil(dmaByteCount(f) / mem.bytesPerCycle);
+  if (rowSink) for (let r = 0; r < rows; r++) rowSink.push(cycles / rows);
+  return cycles;
 }
 
 /**
@@ -361,7 +354,7 @@ export function instrCycles(
     case "LOAD":
     case "LOADT":
     case "STORE":
-      return { cycles: dmaCycles(t, f, instr.op === "STORE").cycles, arrayMacs: 0 };
+      return { cycles: dmaCycles(t, f, instr.op === "STORE"), arrayMacs: 0 };
     case "CONV": {
       const c = cfg.ccfg;
       if (!c) return { cycles: 1, arrayMacs: 0 };
@@ -590,6 +583,12 @@ function sharedMemoryWaits(spans: readonly MemSpan[], rows: readonly number[], e
   const own = new Float64Array(n); // the span's own cycles so far
   const began = new Float64Array(n); // when the span asked for its first transfer
   const waits = new Float64Array(spans.length);
+  // requester k moves on to its next span, which it asks for at its start, not before `after`
+  const nextSpan = (k: number, after: number): void => {
+    const next = ++pos[k]!;
+    ready[k] =
+      next < lists[k]!.length ? Math.max(spans[lists[k]![next]!]!.start, after) : Number.POSITIVE_INFINITY;
+  };
   for (let k = 0; k < n; k++) if (lists[k]!.length) ready[k] = spans[lists[k]![0]!]!.start;
   let free = 0;
   let last = n - 1;
@@ -605,11 +604,7 @@ function sharedMemoryWaits(spans: readonly MemSpan[], rows: readonly number[], e
     const sp = spans[i]!;
     if (sp.until !== undefined && at > sp.until) {
       // a prefetch the core never makes: it had stopped by then
-      const next = ++pos[k]!;
-      ready[k] =
-        next < lists[k]!.length
-          ? Math.max(spans[lists[k]![next]!]!.start, ready[k]!)
-          : Number.POSITIVE_INFINITY;
+      nextSpan(k, ready[k]!);
       continue;
     }
     if (row[k] === 0) began[k] = ready[k]!;
@@ -625,11 +620,7 @@ function sharedMemoryWaits(spans: readonly MemSpan[], rows: readonly number[], e
     waits[i] = end + engine - began[k]! - own[k]!;
     row[k] = 0;
     own[k] = 0;
-    const next = ++pos[k]!;
-    ready[k] =
-      next < lists[k]!.length
-        ? Math.max(spans[lists[k]![next]!]!.start, end + engine)
-        : Number.POSITIVE_INFINITY;
+    nextSpan(k, end + engine);
   }
   return waits;
 }
@@ -704,18 +695,18 @@ function schedule(
   let reached = -1;
   const ahead = t.sharedMemory?.fetchAheadWords ?? Number.POSITIVE_INFINITY;
   const windowOpen = (w: number): number => (w - ahead < 0 ? 0 : reachedAt[Math.min(w - ahead, reached)]!);
+  const wordCycles = INSTR_BYTES / t.fetchBytesPerCycle;
   const fetchWord = (w: number): number => {
     if (w >= fetchedUpTo && t.sharedMemory) {
       // a transfer per word, waiting for the DMAs on the same memory
       for (; fetchedUpTo <= w; fetchedUpTo++) {
-        const mem = INSTR_BYTES / t.fetchBytesPerCycle;
         const open = windowOpen(fetchedUpTo);
-        fetchClock = Math.max(fetchClock, open) + mem + (dmaWaits?.[spans.length] ?? 0);
+        fetchClock = Math.max(fetchClock, open) + wordCycles + (dmaWaits?.[spans.length] ?? 0);
         spans.push({ q: "fetch", start: open, first: rows.length, count: 1 });
-        rows.push(mem);
+        rows.push(wordCycles);
       }
     } else if (w >= fetchedUpTo) {
-      fetchClock += ((w + 1 - fetchedUpTo) * INSTR_BYTES) / t.fetchBytesPerCycle;
+      fetchClock += (w + 1 - fetchedUpTo) * wordCycles;
       fetchedUpTo = w + 1;
     }
     return fetchClock;
@@ -742,17 +733,16 @@ function schedule(
     if (d.instr.op === "VCFG") cfg.vcfg = f;
     if (["VCFG", "VEC", "RESIZE", "NORM", "SMAX"].includes(d.instr.op)) cfg.tables.par = undefined;
     if (d.instr.op === "LOADT" && f.buf === EV.buf.TBL) cfg.tables = {};
-    const timed = instrCycles(t, d.instr, cfg);
+    // on a shared memory a DMA's rows are transfers of their own: timed once, kept for the replay
+    const span: MemSpan | undefined =
+      t.sharedMemory && op.cls === "dma"
+        ? { q, start: 0, first: rows.length, count: f.n1! * f.n2! }
+        : undefined;
+    const timed = span
+      ? { cycles: dmaCycles(t, f, d.instr.op === "STORE", rows), arrayMacs: 0 }
+      : instrCycles(t, d.instr, cfg);
     const { arrayMacs: am, vectorOps = 0 } = timed;
-    let cycles = timed.cycles;
-    let span: MemSpan | undefined;
-    if (t.sharedMemory && op.cls === "dma") {
-      span = { q, start: 0, first: rows.length, count: f.n1! * f.n2! };
-      const mem = t.segments[SEGS[f.seg!]!];
-      if (mem.burst) burstDmaCycles(mem.burst, f, d.instr.op === "STORE", rows);
-      else for (let r = 0; r < span.count; r++) rows.push(cycles / span.count);
-      cycles += Math.round(dmaWaits?.[spans.length] ?? 0);
-    }
+    const cycles = timed.cycles + (span ? Math.round(dmaWaits?.[spans.length] ?? 0) : 0);
     vectorTotal += vectorOps;
     if (am > 0) {
       const w8 = cfg.ccfg?.wbits === EV.wbits.W8;
@@ -778,13 +768,13 @@ function schedule(
     }
     let dma = 0;
     if (op.cls === "dma") {
-      const x = { bytes: dmaByteCount(f), seg: SEGS[f.seg!]! };
+      const seg = SEGS[f.seg!]!;
       // The FP32 view runs the W8A8 program: each of its bytes stands for a 4-byte element.
-      dma = t.fp32 && x.seg !== "TBL" ? 4 * x.bytes : x.bytes;
-      if (x.seg === "ACT") {
+      dma = (t.fp32 && seg !== "TBL" ? 4 : 1) * dmaByteCount(f);
+      if (seg === "ACT") {
         if (op.name === "STORE") bytes.actWrite += dma;
         else bytes.actRead += dma;
-      } else if (x.seg === "WGT") bytes.weights += dma;
+      } else if (seg === "WGT") bytes.weights += dma;
       else bytes.tables += dma;
     }
     const L = lp[layerOfWord[d.word]!];
@@ -800,7 +790,7 @@ function schedule(
     // words past the end, prefetched until FINISH is dispatched
     for (let w = program.length; w < program.length + ahead; w++) {
       spans.push({ q: "fetch", start: windowOpen(w), until: dispatch, first: rows.length, count: 1 });
-      rows.push(INSTR_BYTES / t.fetchBytesPerCycle);
+      rows.push(wordCycles);
     }
   }
   busy.fetch = fetchClock;
