@@ -85,6 +85,17 @@ uint8_t* mem_byte(uint32_t a) {
   return &(*g_seg[s])[off];
 }
 
+// Port k's byte of a write (data byte k of wdata, nibble enables k of wmask) into segment memory at a.
+bool write_byte(uint32_t a, uint32_t wdata, uint32_t wmask, int k) {
+  uint8_t* m = mem_byte(a);
+  if (!m) return false;
+  uint8_t d = (wdata >> (8 * k)) & 0xff;
+  uint32_t mk = (wmask >> (2 * k)) & 3;
+  uint8_t keep = (mk & 1 ? 0x00 : 0x0f) | (mk & 2 ? 0x00 : 0xf0);
+  *m = (*m & keep) | (d & ~keep);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,6 +218,13 @@ int main(int argc, char** argv) {
     trace.push_back(uint32_t(t_end[k]));
     t_open[k] = false;
   };
+  // a DMA instruction's first request was granted at the last edge
+  auto t_begin = [&](int k) {
+    t_flush(k);
+    t_open[k] = true;
+    t_start[k] = cycle - 1 - start_cycle;
+    t_end[k] = t_start[k];
+  };
   auto t0 = std::chrono::steady_clock::now();
   std::clock_t c0 = std::clock();
 
@@ -267,14 +285,7 @@ int main(int argc, char** argv) {
         if (moved) {
           if (x_owner == 1) p_bytes[16 - x_left] = rbyte;
           if (x_we) {
-            uint8_t* m = mem_byte(x_addr);
-            if (!m) bad_access = true;
-            else {
-              uint8_t d = (wdata >> (8 * k_own)) & 0xff;
-              uint32_t mk = (wmask >> (2 * k_own)) & 3;
-              uint8_t keep = (mk & 1 ? 0x00 : 0x0f) | (mk & 2 ? 0x00 : 0xf0);
-              *m = (*m & keep) | (d & ~keep);
-            }
+            if (!write_byte(x_addr, wdata, wmask, k_own)) bad_access = true;
           }
           x_addr++;
           if (--x_left == 0) {
@@ -297,10 +308,7 @@ int main(int argc, char** argv) {
       x_timer = x_we ? xt.wlat : xt.rlat;
       if (len > 0) x_owner = grant;
       if (k >= 0 && trace_p && ((first >> k) & 1)) {
-        t_flush(k);
-        t_open[k] = true;
-        t_start[k] = cycle - 1 - start_cycle;
-        t_end[k] = t_start[k];
+        t_begin(k);
       }
     }
   }
@@ -359,14 +367,7 @@ int main(int argc, char** argv) {
           bool moved = (rvalid >> k) & 1;
           if (((wready >> k) & 1) && ((wv >> k) & 1)) {
             moved = true;
-            uint8_t* m = mem_byte(p.addr + p.done);
-            if (!m) bad_access = true;
-            else {
-              uint8_t d = (wdata >> (8 * k)) & 0xff;
-              uint32_t mk = (wmask >> (2 * k)) & 3;
-              uint8_t keep = (mk & 1 ? 0x00 : 0x0f) | (mk & 2 ? 0x00 : 0xf0);
-              *m = (*m & keep) | (d & ~keep);
-            }
+            if (!write_byte(p.addr + p.done, wdata, wmask, k)) bad_access = true;
           }
           if (moved && p.t.burst) {
             p.done++;
@@ -401,10 +402,7 @@ int main(int argc, char** argv) {
         }
         if (p.len == 0) p.active = false;
         if (trace_p && ((first >> k) & 1)) {
-          t_flush(k);
-          t_open[k] = true;
-          t_start[k] = cycle - 1 - start_cycle;
-          t_end[k] = t_start[k];
+          t_begin(k);
         }
       }
     }
