@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { assemble } from "../../../compiler/isa/asm.js";
 import { perfModel } from "../../../compiler/isa/perf.js";
+import type { Instr } from "../../../compiler/isa/spec.js";
 import { icebreaker, type Target } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import { writeTensor } from "../../../compiler/lower/tensor-io.js";
@@ -15,7 +16,13 @@ import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { ACCEL_CORE_SOURCES, ACCEL_INCLUDE_DIRS } from "../../../fpga/build/sources.js";
 import { missingTools } from "../../../sim/device/tools.js";
 import { IsaMachine } from "../../../sim/isa/machine.js";
-import { ACCEL_SIM_TOOLS, type AccelParams, harnessTarget, runAccel } from "../../../sim/rtl/accel.js";
+import {
+  ACCEL_SIM_TOOLS,
+  type AccelParams,
+  type AccelRun,
+  harnessTarget,
+  runAccel,
+} from "../../../sim/rtl/accel.js";
 import { ICE40_SIM_DEFINES, ice40SimLib, lintBlock } from "../../../sim/rtl/iverilog.js";
 import { tinyTarget } from "../../compiler/lower/fixtures.js";
 import { seededRandom } from "../../helpers/onnx-random.js";
@@ -62,12 +69,7 @@ async function check(
   const r = await runAccel(t, lowered, initial, { params });
   assert.equal(r.error, undefined, `${name}: ${r.error}`);
   assert.equal(r.counters.bad_access, 0, `${name}: memory access outside a segment`);
-  let diff = -1;
-  for (let i = 0; i < m.act.length; i++)
-    if (m.act[i] !== r.act[i]) {
-      diff = i;
-      break;
-    }
+  const diff = firstDiff(m.act, r.act);
   const outAt = lowered.output.layout;
   assert.equal(
     diff,
@@ -80,16 +82,27 @@ async function check(
     m.counters.dmaBytes.LOAD + m.counters.dmaBytes.LOADT + m.counters.dmaBytes.STORE,
     `${name}: DMA bytes`,
   );
-  const model = perfModel(lowered.program, t).cycles;
-  const res = {
-    name,
-    rtlCycles: r.counters.cycles,
-    modelCycles: model,
-    ratio: r.counters.cycles / model,
-    speed: r.cyclesPerSecond,
-  };
+  const res = timing(name, lowered.program, t, r);
   results.push(res);
   return res;
+}
+
+/** The first ACT byte where the simulator and the RTL differ, or -1. */
+function firstDiff(sim: Uint8Array, rtl: Uint8Array): number {
+  for (let i = 0; i < sim.length; i++) if (sim[i] !== rtl[i]) return i;
+  return -1;
+}
+
+/** The run's cycles against the performance model of the same program and target. */
+function timing(name: string, program: readonly Instr[], t: Target, run: AccelRun): CaseResult {
+  const model = perfModel(program, t).cycles;
+  return {
+    name,
+    rtlCycles: run.counters.cycles,
+    modelCycles: model,
+    ratio: run.counters.cycles / model,
+    speed: run.cyclesPerSecond,
+  };
 }
 
 /**
@@ -120,12 +133,7 @@ async function checkProgram(
   m.run();
   const res = await runAccel(t, image, act, { params });
   assert.equal(res.error, undefined, `${name}: ${res.error}`);
-  let diff = -1;
-  for (let i = 0; i < act.length; i++)
-    if (m.act[i] !== res.act[i]) {
-      diff = i;
-      break;
-    }
+  const diff = firstDiff(m.act, res.act);
   assert.equal(
     diff,
     -1,
@@ -133,14 +141,7 @@ async function checkProgram(
   );
   assert.ok(!m.act.every((v, k) => v === act[k]), `${name} wrote nothing`);
   assert.equal(res.counters.macs, m.counters.macs, `${name}: MAC counter`);
-  const model = perfModel(image.program, t).cycles;
-  const out = {
-    name,
-    rtlCycles: res.counters.cycles,
-    modelCycles: model,
-    ratio: res.counters.cycles / model,
-    speed: res.cyclesPerSecond,
-  };
+  const out = timing(name, image.program, t, res);
   if (timed) results.push(out);
   return out;
 }
