@@ -234,6 +234,14 @@ static struct {
   uint32_t seq, slot, size, crc;
 } stored;
 
+static void stored_set(uint32_t seq, uint32_t slot_, uint32_t size, uint32_t crc) {
+  stored.valid = 1;
+  stored.seq = seq;
+  stored.slot = slot_;
+  stored.size = size;
+  stored.crc = crc;
+}
+
 static uint32_t flash_slot_off(uint32_t s) { return s ? SOC_FLASH_SLOT1_OFFSET : SOC_FLASH_SLOT0_OFFSET; }
 static uint32_t record_off(uint32_t seq) { return SOC_FLASH_RECORD_OFFSET + (seq & 1u) * SOC_FLASH_SECTOR_SIZE; }
 
@@ -269,8 +277,18 @@ static uint32_t vbuf[VERIFY_STEP / 4u];
 
 static void activate_staged(uint32_t size);
 
+/* One step of reading a stored blob back: up to VERIFY_STEP of the `left` bytes at flash offset `off`
+ * into vbuf, folded into *crc; returns the bytes read. */
+static uint32_t flash_read_step(uint32_t off, uint32_t left, uint32_t *crc) {
+  const volatile uint32_t *f = fl_map(off);
+  uint32_t n = left < VERIFY_STEP ? left : VERIFY_STEP, i;
+  for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[i];
+  *crc = qp_crc32_bulk(*crc, (const uint8_t *)vbuf, n);
+  return n;
+}
+
 static int commit_step(void *ctx, uint32_t *found_crc) {
-  uint32_t base = flash_slot_off(job.fslot), rec[REC_WORDS], got[REC_WORDS], n, i;
+  uint32_t base = flash_slot_off(job.fslot), rec[REC_WORDS], got[REC_WORDS], n;
   (void)ctx;
   if (fl_busy()) return QP_PENDING;
   switch (job.phase) {
@@ -298,11 +316,7 @@ static int commit_step(void *ctx, uint32_t *found_crc) {
       job.vcrc = 0;
       return QP_PENDING;
     case J_VERIFY: {
-      const volatile uint32_t *f = fl_map(base + job.off);
-      n = job.size - job.off;
-      if (n > VERIFY_STEP) n = VERIFY_STEP;
-      for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[i];
-      job.vcrc = qp_crc32_bulk(job.vcrc, (const uint8_t *)vbuf, n);
+      n = flash_read_step(base + job.off, job.size - job.off, &job.vcrc);
       job.off += n;
       if (job.off < job.size) return QP_PENDING;
       /* the only whole-blob check (commit_verifies): a blob corrupted on the way or in flash ends here,
@@ -326,11 +340,7 @@ static int commit_step(void *ctx, uint32_t *found_crc) {
     default:
       record_make(rec, job.seq, job.fslot, job.size, job.crc);
       if (!record_read(record_off(job.seq), got) || memcmp(got, rec, sizeof rec) != 0) return APP_ST_FLASH_VERIFY;
-      stored.valid = 1;
-      stored.seq = job.seq;
-      stored.slot = job.fslot;
-      stored.size = job.size;
-      stored.crc = job.crc;
+      stored_set(job.seq, job.fslot, job.size, job.crc);
       activate_staged(job.size);
       return 0;
   }
@@ -342,7 +352,6 @@ static int commit_step(void *ctx, uint32_t *found_crc) {
  * RUN, or a commit, first finishes the copy (restore_finish). A blob whose CRC fails falls back to the
  * older record, else no model is active. Reading a 1.4 MB model takes seconds on this CPU (the CRC-32
  * is most of it), longer than the host waits for a SYNC_ACK. */
-#define RESTORE_STEP VERIFY_STEP
 static uint32_t recs[2][REC_WORDS];
 static struct {
   int active;
@@ -365,11 +374,7 @@ static int restore_start(void) {
   rs.off = 0;
   rs.crc = 0;
   rs.active = 1;
-  stored.valid = 1;
-  stored.seq = recs[pick][1];
-  stored.slot = recs[pick][2];
-  stored.size = recs[pick][3];
-  stored.crc = recs[pick][4];
+  stored_set(recs[pick][1], recs[pick][2], recs[pick][3], recs[pick][4]);
   active_slot = 0;
   model.ok = APP_ST_BLOB_BAD; /* runnable once copied and parsed */
   proto_set_model(&dev, stored.size, stored.crc);
@@ -377,11 +382,7 @@ static int restore_start(void) {
 }
 
 static void restore_step(void) {
-  const volatile uint32_t *f = fl_map(flash_slot_off(stored.slot) + rs.off);
-  uint32_t n = stored.size - rs.off, i;
-  if (n > RESTORE_STEP) n = RESTORE_STEP;
-  for (i = 0; i < (n + 3u) / 4u; i++) vbuf[i] = f[i];
-  rs.crc = qp_crc32_bulk(rs.crc, (const uint8_t *)vbuf, n);
+  uint32_t n = flash_read_step(flash_slot_off(stored.slot) + rs.off, stored.size - rs.off, &rs.crc);
   copy_to_xmem(slot(0) + rs.off, (const uint8_t *)vbuf, (n + 3u) & ~3u);
   rs.off += n;
   if (rs.off < stored.size) return;
@@ -533,7 +534,6 @@ static const uint32_t run_counter_regs[] = {
 #define N_RUN_COUNTERS (sizeof run_counter_regs / sizeof run_counter_regs[0])
 
 static uint32_t out_len_bytes;
-
 
 static int run(void *ctx, const qp_run_args_t *a, qp_run_result_t *res) {
   layout_t in, out;
