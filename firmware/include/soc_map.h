@@ -2,7 +2,7 @@
 #ifndef SOC_MAP_H
 #define SOC_MAP_H
 
-#define SOC_MAP_HASH 0x72054063u
+#define SOC_MAP_HASH 0x0101e8cbu
 #define SOC_CLOCK_HZ 24000000u /* SoC clock frequency in Hz */
 #define SOC_UART_RESET_BAUD 115200u /* UART line rate after reset */
 #define SOC_UART_RX_FIFO_DEPTH 512u /* RX FIFO entries (9 bit: two EBR) */
@@ -46,7 +46,7 @@
 
 /* ROM: Boot ROM in EBR, holds the firmware image (loaded at elaboration from a hex file); writes are ignored. Reset vector is its base. */
 #define SOC_ROM_BASE 0x00000000u
-#define SOC_ROM_SIZE 0x00002000u
+#define SOC_ROM_SIZE 0x00000800u
 
 /* RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. Split by software into the application area (RAM_APP_SIZE bytes from the base: the app image the boot ROM verifies, then its data, bss and stack) and the model area (RAM_MODEL_SIZE bytes after it). */
 #define SOC_RAM_BASE 0x00010000u

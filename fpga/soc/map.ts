@@ -108,7 +108,8 @@ export const socMap: SocMap = {
     {
       name: "ROM",
       base: 0x0000_0000,
-      size: 8 * KiB,
+      // 4 EBRs: the boot images are under 1 KiB (the loader 920 B); the chip's 30 EBRs are the accelerator's
+      size: 2 * KiB,
       kind: "rom",
       doc: "Boot ROM in EBR, holds the firmware image (loaded at elaboration from a hex file); writes are ignored. Reset vector is its base.",
     },

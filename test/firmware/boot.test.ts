@@ -40,11 +40,11 @@ describe("two-stage boot images", {
   });
 
   test("both size checks pass and are reported", () => {
-    assert.match(img.sizeReport, /firmware image: \d+ of 8192 ROM bytes/);
+    assert.match(img.sizeReport, /firmware image: \d+ of 2048 ROM bytes/);
     const m = /firmware image: (\d+) of (\d+) app image bytes/.exec(img.sizeReport);
     assert.ok(m, img.sizeReport);
     assert.equal(Number(m[2]), constant("RAM_APP_IMAGE_SIZE") - constant("APP_HEADER_SIZE"));
-    assert.ok(Number(m[1]) > 8192, "the app is larger than the boot ROM: the reason for the loader");
+    assert.ok(Number(m[1]) > 2048, "the app is larger than the boot ROM: the reason for the loader");
   });
 
   test("the app image header: magic, length, CRC-32 of the payload, entry after the header", () => {

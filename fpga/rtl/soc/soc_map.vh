@@ -2,7 +2,7 @@
 `ifndef SOC_MAP_VH
 `define SOC_MAP_VH
 
-`define SOC_MAP_HASH 32'h72054063
+`define SOC_MAP_HASH 32'h0101e8cb
 `define SOC_CLOCK_HZ 24000000 // SoC clock frequency in Hz
 `define SOC_UART_RESET_BAUD 115200 // UART line rate after reset
 `define SOC_UART_RX_FIFO_DEPTH 512 // RX FIFO entries (9 bit: two EBR)
@@ -46,9 +46,9 @@
 
 // ROM: Boot ROM in EBR, holds the firmware image (loaded at elaboration from a hex file); writes are ignored. Reset vector is its base.
 `define SOC_ROM_BASE 32'h00000000
-`define SOC_ROM_SIZE 32'h00002000
-`define SOC_ROM_MASK 32'hffffe000
-`define SOC_ROM_ADDR_BITS 13
+`define SOC_ROM_SIZE 32'h00000800
+`define SOC_ROM_MASK 32'hfffff800
+`define SOC_ROM_ADDR_BITS 11
 
 // RAM: Data RAM: two SB_SPRAM256KA side by side (16 K × 32 bit). Executable. Not initialised at power-up. Split by software into the application area (RAM_APP_SIZE bytes from the base: the app image the boot ROM verifies, then its data, bss and stack) and the model area (RAM_MODEL_SIZE bytes after it).
 `define SOC_RAM_BASE 32'h00010000
