@@ -11,7 +11,7 @@ import { buildFirmware } from "../../sim/device/firmware.js";
 import { fromRoot } from "../../sim/device/paths.js";
 import { hashInputs, run } from "../../sim/device/tools.js";
 import { SOC_CLOCK_HZ } from "../soc/map.js";
-import { BOARD_PCF, BOARD_TOP, RTL_INCLUDE_DIRS, SOC_SOURCES } from "./sources.js";
+import { BOARD_DEFINES, BOARD_PCF, BOARD_SOURCES, BOARD_TOP, RTL_INCLUDE_DIRS } from "./sources.js";
 
 export const ICE40_TOOLS = ["yosys", "nextpnr-ice40", "icepack"];
 
@@ -117,13 +117,13 @@ export async function buildIce40(opts: Ice40Options = {}): Promise<Ice40Report> 
   const seed = opts.seed ?? 1;
   const freq = opts.freqMhz ?? SOC_CLOCK_HZ / 1e6;
   const romHex = opts.romHex ?? (await buildFirmware()).hex;
-  const sources = [BOARD_TOP.file, ...SOC_SOURCES].map((f) => fromRoot(f));
+  const sources = [BOARD_TOP.file, ...BOARD_SOURCES].map((f) => fromRoot(f));
   const headers = RTL_INCLUDE_DIRS.map((d) => fromRoot(d, "soc_map.vh"));
   const yosysV = await toolVersion("yosys", ["-V"]);
   const nextpnrV = await toolVersion("nextpnr-ice40", ["--version"]);
   const key = hashInputs(
     [...sources, ...headers, fromRoot(BOARD_PCF), romHex],
-    [yosysV, nextpnrV, `${seed}`, `${freq}`],
+    [yosysV, nextpnrV, `${seed}`, `${freq}`, ...BOARD_DEFINES],
   );
   const dir = fromRoot("build/fpga", key.slice(0, 16));
   // The cache keeps the tools' raw outputs; the report is always derived from them afresh.
@@ -136,7 +136,7 @@ export async function buildIce40(opts: Ice40Options = {}): Promise<Ice40Report> 
   const statJson = join(work, "stat.json");
   const inc = RTL_INCLUDE_DIRS.map((d) => `-I${fromRoot(d)}`).join(" ");
   const script = [
-    `read_verilog -DSYNTHESIS ${inc} ${sources.join(" ")}`,
+    `read_verilog -DSYNTHESIS ${BOARD_DEFINES.map((d) => `-D${d}`).join(" ")} ${inc} ${sources.join(" ")}`,
     `chparam -set ROM_INIT "${romHex}" ${BOARD_TOP.top}`,
     `synth_ice40 -top ${BOARD_TOP.top} -json ${synthJson}`,
     `tee -q -o ${statJson} stat -json`,

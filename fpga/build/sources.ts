@@ -102,7 +102,15 @@ export const SOC_FLASH_SOURCES = ["fpga/rtl/soc/soc_qspi_flash.v"];
 export const SOC_FLASH_MODEL_SOURCES = ["fpga/rtl/soc/sim/spi_flash_model.v"];
 
 /** Behavioural models of iCE40 primitives, for simulation and lint only. */
-export const SIM_MODELS = ["fpga/rtl/soc/sim/SB_SPRAM256KA.v", "fpga/rtl/soc/sim/SB_PLL40_PAD.v"];
+export const SIM_MODELS = [
+  "fpga/rtl/soc/sim/SB_SPRAM256KA.v",
+  "fpga/rtl/soc/sim/SB_PLL40_PAD.v",
+  "fpga/rtl/soc/sim/SB_IO.v",
+];
+
+/** The board build's defines and the sources they add to SOC_SOURCES (the flash controller on the board's pins). */
+export const BOARD_DEFINES = ["SOC_FLASH"];
+export const BOARD_SOURCES = [...SOC_SOURCES, ...SOC_FLASH_SOURCES];
 
 export const BOARD_TOP = { top: "icebreaker_top", file: "fpga/rtl/soc/icebreaker_top.v" } as const;
 export const BOARD_PCF = "fpga/constraints/icebreaker.pcf";
@@ -172,7 +180,11 @@ export const LINT_TARGETS: ReadonlyArray<{
     includes: ACCEL_INCLUDE_DIRS,
     defines: ["SOC_ACCEL", "SOC_XMEM_PINS"],
   },
-  { top: BOARD_TOP.top, files: [BOARD_TOP.file, ...SOC_SOURCES, ...SIM_MODELS] },
+  {
+    top: BOARD_TOP.top,
+    files: [BOARD_TOP.file, ...BOARD_SOURCES, ...SIM_MODELS],
+    defines: BOARD_DEFINES,
+  },
   { top: "quart_accel", files: ACCEL_CORE_SOURCES, includes: ACCEL_INCLUDE_DIRS },
   {
     top: "quart_accel",

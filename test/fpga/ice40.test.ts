@@ -1,8 +1,11 @@
 /** Bitstream build: report parsing, and the full yosys/nextpnr/icepack flow (cached by its inputs). */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { buildIce40, ICE40_TOOLS, parseNextpnrReport, parseYosysStat } from "../../fpga/build/ice40.js";
+import { BOARD_PCF } from "../../fpga/build/sources.js";
+import { fromRoot } from "../../sim/device/paths.js";
 import { FIRMWARE_TOOLS } from "../../sim/device/firmware.js";
 import { skipUnless } from "./cpu/cpu-harness.js";
 
@@ -43,5 +46,10 @@ describe("iCEBreaker bitstream", { skip: skipUnless([...ICE40_TOOLS, ...FIRMWARE
     assert.equal(r.spram, 2);
     assert.ok(r.ebr <= 24, `ebr ${r.ebr}`);
     assert.ok(r.fmax_mhz > 12, `fmax ${r.fmax_mhz}`);
+    // every pin of the constraints file reaches the placed design (the flash's SB_IO cells among them)
+    const log = readFileSync(join(dirname(r.bitstream), "nextpnr.log"), "utf8");
+    const pins = [...readFileSync(fromRoot(BOARD_PCF), "utf8").matchAll(/^set_io\s+(?:-\S+\s+)*(\w+)/gm)];
+    assert.ok(pins.some((m) => m[1] === "FLASH_IO3"), "the flash pins are in the constraints");
+    for (const [, pin] of pins) assert.ok(log.includes(`constrained '${pin}'`), `${pin} placed`);
   });
 });

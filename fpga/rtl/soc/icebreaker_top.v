@@ -1,6 +1,7 @@
 // iCEBreaker board wrapper: 12 MHz oscillator -> PLL -> SoC clock (PLL_DIV* below give 24 MHz, the
 // SOC_CLOCK_HZ of fpga/soc/map.ts), UART to the FTDI's second channel, LEDs (active low), user button
-// as reset. Pins: fpga/constraints/icebreaker.pcf.
+// as reset, the QSPI configuration flash (models live there once the FPGA has booted). Pins:
+// fpga/constraints/icebreaker.pcf.
 `default_nettype none
 
 module icebreaker_top #(
@@ -16,7 +17,14 @@ module icebreaker_top #(
     input  wire RX,
     output wire TX,
     output wire LEDR_N,
-    output wire LEDG_N
+    output wire LEDG_N,
+    // the configuration flash, free for the design once the FPGA has booted
+    output wire FLASH_SCK,
+    output wire FLASH_SSB,
+    inout  wire FLASH_IO0,
+    inout  wire FLASH_IO1,
+    inout  wire FLASH_IO2,
+    inout  wire FLASH_IO3
 );
   wire w_clk, w_clk_core, w_lock;
   SB_PLL40_PAD #(
@@ -40,6 +48,7 @@ module icebreaker_top #(
   wire [31:0] w_pc;
   wire [15:0] w_div;
   wire [7:0] w_exit_code;
+  wire [3:0] w_fl_out, w_fl_oe, w_fl_in;
   soc_top #(
       .ROM_INIT(ROM_INIT)
   ) u_soc (
@@ -48,6 +57,11 @@ module icebreaker_top #(
       .i_uart_rx(RX),
       .o_uart_tx(TX),
       .o_leds(w_leds),
+      .o_flash_sck(FLASH_SCK),
+      .o_flash_cs_n(FLASH_SSB),
+      .o_flash_io(w_fl_out),
+      .o_flash_oe(w_fl_oe),
+      .i_flash_io(w_fl_in),
       .o_dbg_halted(w_halted),
       .o_dbg_halt_cause(w_cause),
       .o_dbg_pc(w_pc),
@@ -55,6 +69,43 @@ module icebreaker_top #(
       .o_dbg_uart_div(w_div),
       .o_dbg_sim_exit(w_exit),
       .o_dbg_sim_exit_code(w_exit_code)
+  );
+  // IO0..IO3: tristate outputs, unregistered inputs, pulled up (IO2 = WP#, IO3 = HOLD# idle high)
+  SB_IO #(
+      .PIN_TYPE(6'b1010_01),
+      .PULLUP(1'b1)
+  ) u_flash_io0 (
+      .PACKAGE_PIN(FLASH_IO0),
+      .OUTPUT_ENABLE(w_fl_oe[0]),
+      .D_OUT_0(w_fl_out[0]),
+      .D_IN_0(w_fl_in[0])
+  );
+  SB_IO #(
+      .PIN_TYPE(6'b1010_01),
+      .PULLUP(1'b1)
+  ) u_flash_io1 (
+      .PACKAGE_PIN(FLASH_IO1),
+      .OUTPUT_ENABLE(w_fl_oe[1]),
+      .D_OUT_0(w_fl_out[1]),
+      .D_IN_0(w_fl_in[1])
+  );
+  SB_IO #(
+      .PIN_TYPE(6'b1010_01),
+      .PULLUP(1'b1)
+  ) u_flash_io2 (
+      .PACKAGE_PIN(FLASH_IO2),
+      .OUTPUT_ENABLE(w_fl_oe[2]),
+      .D_OUT_0(w_fl_out[2]),
+      .D_IN_0(w_fl_in[2])
+  );
+  SB_IO #(
+      .PIN_TYPE(6'b1010_01),
+      .PULLUP(1'b1)
+  ) u_flash_io3 (
+      .PACKAGE_PIN(FLASH_IO3),
+      .OUTPUT_ENABLE(w_fl_oe[3]),
+      .D_OUT_0(w_fl_out[3]),
+      .D_IN_0(w_fl_in[3])
   );
   assign LEDR_N = ~w_leds[0];
   assign LEDG_N = ~w_leds[1];

@@ -12,6 +12,13 @@ module soc_top #(
     input  wire        i_uart_rx,
     output wire        o_uart_tx,
     output wire [1:0]  o_leds,       // {green, red}, 1 = on; red also lights while the CPU is halted
+    // QSPI NOR flash pins (SOC_FLASH on the board: icebreaker_top.v puts them on SB_IO tristates; with
+    // SOC_FLASH_MODEL or without SOC_FLASH they idle: clock low, chip select high, nothing driven)
+    output wire        o_flash_sck,
+    output wire        o_flash_cs_n,
+    output wire [3:0]  o_flash_io,
+    output wire [3:0]  o_flash_oe,
+    input  wire [3:0]  i_flash_io,
     // simulation / debug
     output wire        o_dbg_halted,
     output wire [2:0]  o_dbg_halt_cause,
@@ -245,11 +252,18 @@ module soc_top #(
   // the board's pull-ups on lines nobody drives
   assign w_fl_in = (w_fl_oe & w_fl_out) | (w_fm_oe & w_fm_out) | ~(w_fl_oe | w_fm_oe);
   wire w_fl_unused = &{1'b0, w_fm_programs, w_fm_erases};
+  assign o_flash_sck = 1'b0;
+  assign o_flash_cs_n = 1'b1;
+  assign o_flash_io = 4'h0;
+  assign o_flash_oe = 4'h0;
+  wire w_fl_pins_unused = &{1'b0, i_flash_io};
 `else
-  // TODO(board): SB_IO tristates on the iCEBreaker's flash pins (SCK 15, SS 16, IO0 14, IO1 17, IO2 12,
-  // IO3 13) in icebreaker_top.v
-  assign w_fl_in = 4'hf;
-  wire w_fl_unused = &{1'b0, w_fl_sck, w_fl_cs_n, w_fl_out, w_fl_oe};
+  // the board's flash (W25Q128JV, the configuration flash: the bitstream's region is kept out of the slots)
+  assign o_flash_sck = w_fl_sck;
+  assign o_flash_cs_n = w_fl_cs_n;
+  assign o_flash_io = w_fl_out;
+  assign o_flash_oe = w_fl_oe;
+  assign w_fl_in = i_flash_io;
 `endif
 `else
   // no flash controller: FLASHCTL reads 0 (ID = 0 tells the firmware), FLASH reads 0
@@ -262,5 +276,10 @@ module soc_top #(
   assign w_sready[8] = r_flm_ready;
   assign w_flashctl_rdata = 32'd0;
   assign w_flash_rdata = 32'd0;
+  assign o_flash_sck = 1'b0;
+  assign o_flash_cs_n = 1'b1;
+  assign o_flash_io = 4'h0;
+  assign o_flash_oe = 4'h0;
+  wire w_fl_pins_unused = &{1'b0, i_flash_io};
 `endif
 endmodule
