@@ -5,8 +5,8 @@ import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { buildIce40, ICE40_TOOLS, parseNextpnrReport, parseYosysStat } from "../../fpga/build/ice40.js";
 import { BOARD_PCF } from "../../fpga/build/sources.js";
-import { fromRoot } from "../../sim/device/paths.js";
 import { FIRMWARE_TOOLS } from "../../sim/device/firmware.js";
+import { fromRoot } from "../../sim/device/paths.js";
 import { skipUnless } from "./cpu/cpu-harness.js";
 
 test("nextpnr report: utilisation and the slowest clock", () => {
@@ -49,7 +49,10 @@ describe("iCEBreaker bitstream", { skip: skipUnless([...ICE40_TOOLS, ...FIRMWARE
     // every pin of the constraints file reaches the placed design (the flash's SB_IO cells among them)
     const log = readFileSync(join(dirname(r.bitstream), "nextpnr.log"), "utf8");
     const pins = [...readFileSync(fromRoot(BOARD_PCF), "utf8").matchAll(/^set_io\s+(?:-\S+\s+)*(\w+)/gm)];
-    assert.ok(pins.some((m) => m[1] === "FLASH_IO3"), "the flash pins are in the constraints");
+    assert.ok(
+      pins.some((m) => m[1] === "FLASH_IO3"),
+      "the flash pins are in the constraints",
+    );
     for (const [, pin] of pins) assert.ok(log.includes(`constrained '${pin}'`), `${pin} placed`);
   });
 });

@@ -80,8 +80,14 @@ test("the map hash changes with the map and reaches every generated file", () =>
 test("the linker memory regions are the ROM and RAM regions", () => {
   const ld = readFileSync(fromRoot("firmware/link/memory.ld"), "utf8");
   const hex = (n: number): string => `0x${n.toString(16).padStart(8, "0")}`;
-  for (const [name, r] of [["rom (rx)", region("ROM")], ["ram (rwx)", region("RAM")]] as const)
-    assert.ok(ld.includes(`${name} : ORIGIN = ${hex(r.base)}, LENGTH = ${hex(r.size)}`), `${name} in memory.ld`);
+  for (const [name, r] of [
+    ["rom (rx)", region("ROM")],
+    ["ram (rwx)", region("RAM")],
+  ] as const)
+    assert.ok(
+      ld.includes(`${name} : ORIGIN = ${hex(r.base)}, LENGTH = ${hex(r.size)}`),
+      `${name} in memory.ld`,
+    );
 });
 
 test("the XMEM layout: two model slots, input, output and the ACT arena tile the region without overlap", () => {
