@@ -77,6 +77,12 @@ export const ACCEL_BLOCKS: readonly BlockSpec[] = [
     files: ACCEL_MAC_ARRAY_SOURCES,
     params: { N_DSP: 0 },
   },
+  {
+    name: "mac_array 2x8, 8 DSP",
+    top: "quart_mac_array",
+    files: ACCEL_MAC_ARRAY_SOURCES,
+    params: { ROWS: 2 },
+  },
   { name: "lut_decode 8 lanes", top: "quart_lut_decode", files: ACCEL_DECODE_SOURCES },
   { name: "out_stage", top: "quart_out_stage", files: OUT_FILES },
   {
@@ -97,6 +103,13 @@ export const ACCEL_BLOCKS: readonly BlockSpec[] = [
     name: "harness: decode -> mac_array -> out_stage",
     top: "quart_accel_synth_top",
     files: HARNESS_FILES,
+    pnr: true,
+  },
+  {
+    name: "harness: decode -> mac_array 2x8 -> out_stage",
+    top: "quart_accel_synth_top",
+    files: HARNESS_FILES,
+    params: { ROWS: 2 },
     pnr: true,
   },
 ];

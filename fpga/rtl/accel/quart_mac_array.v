@@ -10,7 +10,8 @@
 // its two 8x8 products (activation a[c] times the weights of rows 0 and 1) go into the DSP's own
 // two 16-bit accumulators (quart_mac2_dsp). Rows 2 .. ROWS-1 are LUT PEs (quart_pe): a W4 Booth
 // multiplier (quart_mul, sharing one negated activation per column) and a 17-bit accumulator. With
-// N_DSP = 0 every PE is a LUT PE.
+// N_DSP = 0 every PE is a LUT PE; with ROWS = 2 and N_DSP = COLS every PE is in a DSP (2 x COLS MACs
+// per cycle and no LUT multiplier: the smallest array, for a chip whose LUTs the SoC needs).
 //
 // W8: a W8 tap (i_w8 = 1) takes one cycle and computes output channel 0 only, with the signed byte
 // w = i_w[7:0] = 16*hi + lo (hi signed, lo unsigned nibble): the bottom accumulator of column c takes
@@ -25,7 +26,8 @@
 // to less than 2^(P-1) in magnitude. The spill order bounds that:
 //   W4: 48 slots of (DSP, DSP, LUT): each DSP accumulator every 24 taps (24 * 2^10 < 2^15), each LUT
 //       partial every 48 taps (48 * 2^10 < 2^16);
-//   W8: the 16 DSP accumulators in turn, every 16 taps (16 * 15 * 128 < 2^15);
+//   W8, and W4 when every PE is in a DSP (ROWS = 2): the 16 DSP accumulators in turn, every 16 taps
+//       (16 * 15 * 128 < 2^15, 16 * 2^10 < 2^15);
 //   no DSP: round robin over the ROWS*COLS partials of log2(ROWS*COLS) + 12 bits.
 // The bank word of a PE not yet spilled in the pass reads as 0 ("fresh"). The spill order is fixed
 // from i_clr, so that follows from the number n of taps landed so far in the pass and the slot f(k)
@@ -69,8 +71,8 @@ module quart_mac_array #(
 
   // Elaboration-time parameter checks: a bad value instantiates a module that does not exist.
   generate
-    if (N_DSP != 0 && (N_DSP != COLS || ROWS != 4 || COLS > 8)) begin : g_bad_n_dsp
-      quart_error_n_dsp_needs_cols_dsps_4_rows_at_most_8_cols u_err ();
+    if (N_DSP != 0 && (N_DSP != COLS || (ROWS != 4 && ROWS != 2) || COLS > 8)) begin : g_bad_n_dsp
+      quart_error_n_dsp_needs_cols_dsps_4_or_2_rows_at_most_8_cols u_err ();
     end
     if ((1 << IW) != NPE || ROWS < 2) begin : g_bad_npe
       quart_error_rows_cols_must_be_powers_of_two u_err ();
@@ -87,7 +89,15 @@ module quart_mac_array #(
   reg [IW:0] w_first;  // slot at which the stage-0 PE is first spilled in the pass
   wire [IW-1:0] w_idx0;
   generate
-    if (N_DSP > 0) begin : g_order
+    if (N_DSP > 0 && ROWS == 2) begin : g_dsp_rr
+      // every PE a DSP accumulator: round robin, W4 and W8 alike
+      reg [IW-1:0] r_k = {IW{1'b0}};
+      always @(posedge i_clk)
+        if (i_clr) r_k <= {IW{1'b0}};
+        else if (r_en_d) r_k <= r_k + 1'b1;
+      always @* w_spill_idx = r_k;
+      always @* w_first = {1'b0, w_idx0};
+    end else if (N_DSP > 0) begin : g_order
       // W4: slot (half h, group q, member m): m = 0, 1 -> DSP accumulator 2q + m, m = 2 -> LUT
       // partial NDA + (NDA/2) h + q. W8: DSP accumulator r_k.
       reg r_h = 1'b0;
@@ -242,6 +252,9 @@ module quart_mac_array #(
     end
     if (N_DSP == 0) begin : g_no_dsp
       wire w_unused = &{1'b0, i_w8, w_b_bot, w_b_top};
+    end
+    if (ROWS == DSP_ROWS) begin : g_no_lut_pe
+      wire w_unused = &{1'b0, w_na};
     end
   endgenerate
 endmodule

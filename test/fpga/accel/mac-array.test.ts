@@ -21,7 +21,6 @@ import {
 } from "../../../sim/rtl/iverilog.js";
 import { rng } from "./prng.js";
 
-const ROWS = 4;
 const COLS = 8;
 
 function skipMsg(tools: readonly string[]): string | false {
@@ -51,6 +50,7 @@ function makePass(
   extreme: boolean,
   w8Rows: number,
   worst: Worst = "none",
+  ROWS = 4,
 ): Pass {
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const pick = (lo: number, hi: number, worstV: number) =>
@@ -92,7 +92,7 @@ function makePass(
   return { words: [cycles.length, ...cycles.flat()], expected, rows, w8 };
 }
 
-async function runArray(params: { N_DSP: number }, passes: readonly Pass[]): Promise<void> {
+async function runArray(params: { N_DSP: number }, passes: readonly Pass[], ROWS = 4): Promise<void> {
   const vvp = await buildTb({
     top: "quart_mac_array_tb",
     files: ["fpga/rtl/accel/quart_mac_array_tb.v", ...ACCEL_MAC_ARRAY_SOURCES],
@@ -148,6 +148,21 @@ describe("quart_mac_array (iverilog, yosys SB_MAC16 model)", { skip: skipMsg(IVE
     await runArray({ N_DSP: 8 }, passes);
   });
 
+  test("2×8 array entirely in the 8 DSPs (W4 and W8 spilled round robin), worst-case and random passes", async () => {
+    const rand = rng(4321);
+    const R = 2;
+    const passes: Pass[] = [
+      makePass(rand, 4608, false, true, 1, "pos", R),
+      makePass(rand, 4608, false, true, 1, "neg", R),
+      makePass(rand, 1100, true, false, 1, "pos", R),
+      makePass(rand, 1100, true, false, 1, "neg", R),
+    ];
+    for (let i = 0; i < 50; i++)
+      passes.push(makePass(rand, 1 + Math.floor(rand() * 70), rand() < 0.3, rand() < 0.4, 1, "none", R));
+    assert.ok(passes[0]!.expected.every((v) => v === 4608 * 1024));
+    await runArray({ N_DSP: 8 }, passes, R);
+  });
+
   test("all-LUT array (W4), short and worst-case passes", async () => {
     const rand = rng(99);
     const passes: Pass[] = [makePass(rand, 700, false, true, 0, "pos")];
@@ -169,6 +184,13 @@ describe("quart_mac_array (iverilog, yosys SB_MAC16 model)", { skip: skipMsg(IVE
       top: "quart_mac_array",
       files: ACCEL_MAC_ARRAY_SOURCES.filter((f) => !f.endsWith("_dsp.v")),
       params: { N_DSP: 0 },
+    });
+    await lintBlock({
+      top: "quart_mac_array",
+      files: ACCEL_MAC_ARRAY_SOURCES,
+      libs: [ice40SimLib()!],
+      defines: ICE40_SIM_DEFINES,
+      params: { ROWS: 2 },
     });
   });
 });

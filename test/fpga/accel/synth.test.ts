@@ -26,6 +26,8 @@ const BUDGET = {
   decode: 241, // recorded 234 (219 before lut4 tables and lin8 zeros shared the lane memory from 0)
   outStage: 440, // recorded 423
   chain: 2680, // recorded 2600 (harness: its shift register and threshold table add ~20)
+  macArrayDsp: 395, // recorded 380: 2×8 in the DSPs, the spill unit and its bank addressing only
+  chainDsp: 1075, // recorded 1040
 };
 
 describe("accelerator blocks on the iCE40UP5K (yosys, nextpnr)", { skip, timeout: 600_000 }, () => {
@@ -34,6 +36,14 @@ describe("accelerator blocks on the iCE40UP5K (yosys, nextpnr)", { skip, timeout
     assert.equal(r.sb_mac16, 8);
     assert.equal(r.ebr, 2);
     assert.ok(r.lut4 > 1500 && r.lut4 <= BUDGET.macArray, `lut4 ${r.lut4}`);
+  });
+
+  test("2×8 matrix unit in the 8 SB_MAC16 alone: no LUT multiplier", async () => {
+    const r = await synthBlock(block("mac_array 2x8, 8 DSP"));
+    assert.equal(r.sb_mac16, 8);
+    assert.equal(r.ebr, 2);
+    assert.equal(r.lut4_by_module.quart_mul, undefined);
+    assert.ok(r.lut4 <= BUDGET.macArrayDsp, `lut4 ${r.lut4}`);
   });
 
   test("input decode: one EBR per lane, few LUTs", async () => {
@@ -60,6 +70,14 @@ describe("accelerator blocks on the iCE40UP5K (yosys, nextpnr)", { skip, timeout
     const r = await synthBlock(block("harness: decode -> mac_array -> out_stage"), { pnr: true });
     assert.equal(r.sb_mac16, 8);
     assert.ok(r.lut4 <= BUDGET.chain, `lut4 ${r.lut4}`);
+    assert.equal(r.pnr_error, undefined, r.pnr_error);
+    assert.ok(r.pnr!.fmax_mhz >= 24, `fmax ${r.pnr!.fmax_mhz} MHz`);
+  });
+
+  test("decode -> 2×8 DSP matrix unit -> output stage: placed and routed at >= 24 MHz", async () => {
+    const r = await synthBlock(block("harness: decode -> mac_array 2x8 -> out_stage"), { pnr: true });
+    assert.equal(r.sb_mac16, 8);
+    assert.ok(r.lut4 <= BUDGET.chainDsp, `lut4 ${r.lut4}`);
     assert.equal(r.pnr_error, undefined, r.pnr_error);
     assert.ok(r.pnr!.fmax_mhz >= 24, `fmax ${r.pnr!.fmax_mhz} MHz`);
   });
