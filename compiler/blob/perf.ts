@@ -18,6 +18,13 @@ export function blobLayers(blob: Blob): PerfLayer[] {
   );
 }
 
+const reports = new WeakMap<Blob, Map<Target, PerfReport>>();
+
+/** Computed once per blob and target: on a shared memory the model replays every transfer (seconds for a big model). */
 export function perfOfBlob(blob: Blob, target: Target = targetByName(blob.target)): PerfReport {
-  return perfModel(blob.program, target, blobLayers(blob));
+  const byTarget = reports.get(blob) ?? new Map<Target, PerfReport>();
+  reports.set(blob, byTarget);
+  const r = byTarget.get(target) ?? perfModel(blob.program, target, blobLayers(blob));
+  byTarget.set(target, r);
+  return r;
 }

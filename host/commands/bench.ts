@@ -4,9 +4,8 @@
  * (link and firmware included), and the link's byte rate.
  */
 import type { Command } from "commander";
+import { perfOfBlob } from "../../compiler/blob/perf.js";
 import type { Blob } from "../../compiler/blob/reader.js";
-import { perfModel } from "../../compiler/isa/perf.js";
-import { targetByName } from "../../compiler/isa/targets.js";
 import { prng } from "../../compiler/prng.js";
 import type { Codes } from "../../compiler/ptq/qgraph.js";
 import { UserError } from "../app/output.js";
@@ -68,7 +67,7 @@ export function registerBench(program: Command): void {
           const clockHz = session.info.clockHz;
           const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
           const deviceCycles = mean(cycles);
-          const model = perfModel(blob.program, targetByName(blob.target)).cycles;
+          const model = perfOfBlob(blob).cycles;
           const out = {
             blob: blobFile,
             port: device.label,

@@ -6,13 +6,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { perfOfBlob } from "../../compiler/blob/perf.js";
 import { type Blob, readBlob } from "../../compiler/blob/reader.js";
 import { deviceImageOf } from "../../compiler/blob/writer.js";
 import { readImage } from "../../compiler/data/image.js";
 import { readNpy, writeNpyAtomic } from "../../compiler/data/npy.js";
 import { imageToInput } from "../../compiler/eval/preprocess.js";
-import { perfModel } from "../../compiler/isa/perf.js";
-import { targetByName } from "../../compiler/isa/targets.js";
 import type { Codes } from "../../compiler/ptq/qgraph.js";
 import { runBlob } from "../../sim/isa/run.js";
 import { UserError } from "../app/output.js";
@@ -295,7 +294,7 @@ export function registerRun(program: Command): void {
           checkDeviceIsa(session.info, blob, blobFile);
           const load = await client.load(bytes);
           const r = await runBlobOnDevice(client, blob, codes);
-          const model = perfModel(blob.program, targetByName(blob.target)).cycles;
+          const model = perfOfBlob(blob).cycles;
           let identical: boolean | null = null;
           if (opts.check) {
             const ref = runBlob(blob, codes).codes;

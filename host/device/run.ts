@@ -3,10 +3,10 @@
  * device parses the blob's header and sections but not its MessagePack IODS section), the input codes go up
  * in NCHW order, the output codes come back in NCHW order with the accelerator's counters.
  */
+
+import { perfOfBlob } from "../../compiler/blob/perf.js";
 import { type Blob, readBlob } from "../../compiler/blob/reader.js";
 import { deviceImageOf } from "../../compiler/blob/writer.js";
-import { perfModel } from "../../compiler/isa/perf.js";
-import { targetByName } from "../../compiler/isa/targets.js";
 import type { IoDescriptor } from "../../compiler/lower/index.js";
 import type { TensorLayout } from "../../compiler/lower/layout.js";
 import { dequantize, quantizeInput } from "../../compiler/ptq/golden.js";
@@ -110,16 +110,9 @@ export function runBudget(
   return { maxCycles, replyTimeoutMs: replyTimeoutMs("RUN") + (1000 * maxCycles) / clockHz };
 }
 
-const expected = new WeakMap<Blob, number>();
-
-/** The performance model's cycles for a blob on its target, computed once per blob. */
+/** The performance model's cycles for a blob on its target (computed once per blob). */
 export function expectedCycles(blob: Blob): number {
-  let c = expected.get(blob);
-  if (c === undefined) {
-    c = perfModel(blob.program, targetByName(blob.target)).cycles;
-    expected.set(blob, c);
-  }
-  return c;
+  return perfOfBlob(blob).cycles;
 }
 
 /** Runs the device's active model, which must be `blob`, on input codes (as sim/isa/run.ts takes them). */
