@@ -89,15 +89,7 @@ module quart_mac_array #(
   reg [IW:0] w_first;  // slot at which the stage-0 PE is first spilled in the pass
   wire [IW-1:0] w_idx0;
   generate
-    if (N_DSP > 0 && ROWS == 2) begin : g_dsp_rr
-      // every PE a DSP accumulator: round robin, W4 and W8 alike
-      reg [IW-1:0] r_k = {IW{1'b0}};
-      always @(posedge i_clk)
-        if (i_clr) r_k <= {IW{1'b0}};
-        else if (r_en_d) r_k <= r_k + 1'b1;
-      always @* w_spill_idx = r_k;
-      always @* w_first = {1'b0, w_idx0};
-    end else if (N_DSP > 0) begin : g_order
+    if (N_DSP > 0 && ROWS > 2) begin : g_order
       // W4: slot (half h, group q, member m): m = 0, 1 -> DSP accumulator 2q + m, m = 2 -> LUT
       // partial NDA + (NDA/2) h + q. W8: DSP accumulator r_k.
       reg r_h = 1'b0;
@@ -131,6 +123,7 @@ module quart_mac_array #(
         else w_first = w_idx0[IW-2:1] * 3 + {{(IW - 1) {1'b0}}, w_idx0[0]};
       end
     end else begin : g_rr
+      // every partial of one kind (all LUT, or all DSP with ROWS = 2): round robin
       reg [IW-1:0] r_ptr = {IW{1'b0}};
       always @(posedge i_clk)
         if (i_clr) r_ptr <= {IW{1'b0}};

@@ -21,10 +21,7 @@ module icebreaker_top #(
     // the configuration flash, free for the design once the FPGA has booted
     output wire FLASH_SCK,
     output wire FLASH_SSB,
-    inout  wire FLASH_IO0,
-    inout  wire FLASH_IO1,
-    inout  wire FLASH_IO2,
-    inout  wire FLASH_IO3
+    inout  wire [3:0] FLASH_IO  // IO0 (MOSI), IO1 (MISO), IO2 (WP#), IO3 (HOLD#)
 );
   wire w_clk, w_clk_core, w_lock;
   SB_PLL40_PAD #(
@@ -71,42 +68,20 @@ module icebreaker_top #(
       .o_dbg_sim_exit_code(w_exit_code)
   );
   // IO0..IO3: tristate outputs, unregistered inputs, pulled up (IO2 = WP#, IO3 = HOLD# idle high)
-  SB_IO #(
-      .PIN_TYPE(6'b1010_01),
-      .PULLUP(1'b1)
-  ) u_flash_io0 (
-      .PACKAGE_PIN(FLASH_IO0),
-      .OUTPUT_ENABLE(w_fl_oe[0]),
-      .D_OUT_0(w_fl_out[0]),
-      .D_IN_0(w_fl_in[0])
-  );
-  SB_IO #(
-      .PIN_TYPE(6'b1010_01),
-      .PULLUP(1'b1)
-  ) u_flash_io1 (
-      .PACKAGE_PIN(FLASH_IO1),
-      .OUTPUT_ENABLE(w_fl_oe[1]),
-      .D_OUT_0(w_fl_out[1]),
-      .D_IN_0(w_fl_in[1])
-  );
-  SB_IO #(
-      .PIN_TYPE(6'b1010_01),
-      .PULLUP(1'b1)
-  ) u_flash_io2 (
-      .PACKAGE_PIN(FLASH_IO2),
-      .OUTPUT_ENABLE(w_fl_oe[2]),
-      .D_OUT_0(w_fl_out[2]),
-      .D_IN_0(w_fl_in[2])
-  );
-  SB_IO #(
-      .PIN_TYPE(6'b1010_01),
-      .PULLUP(1'b1)
-  ) u_flash_io3 (
-      .PACKAGE_PIN(FLASH_IO3),
-      .OUTPUT_ENABLE(w_fl_oe[3]),
-      .D_OUT_0(w_fl_out[3]),
-      .D_IN_0(w_fl_in[3])
-  );
+  genvar i;
+  generate
+    for (i = 0; i < 4; i = i + 1) begin : g_flash_io
+      SB_IO #(
+          .PIN_TYPE(6'b1010_01),
+          .PULLUP(1'b1)
+      ) u_io (
+          .PACKAGE_PIN(FLASH_IO[i]),
+          .OUTPUT_ENABLE(w_fl_oe[i]),
+          .D_OUT_0(w_fl_out[i]),
+          .D_IN_0(w_fl_in[i])
+      );
+    end
+  endgenerate
   assign LEDR_N = ~w_leds[0];
   assign LEDG_N = ~w_leds[1];
   wire w_unused = &{1'b0, w_clk_core, w_halted, w_retire, w_exit, w_cause, w_pc, w_div, w_exit_code};
