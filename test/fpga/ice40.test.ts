@@ -48,7 +48,9 @@ describe("iCEBreaker bitstream", { skip: skipUnless([...ICE40_TOOLS, ...FIRMWARE
     assert.ok(r.fmax_mhz > 12, `fmax ${r.fmax_mhz}`);
     // every pin of the constraints file reaches the placed design (the flash's SB_IO cells among them)
     const log = readFileSync(join(dirname(r.bitstream), "nextpnr.log"), "utf8");
-    const pins = [...readFileSync(fromRoot(BOARD_PCF), "utf8").matchAll(/^set_io\s+(?:-\S+\s+)*([\w[\]]+)/gm)];
+    const pins = [
+      ...readFileSync(fromRoot(BOARD_PCF), "utf8").matchAll(/^set_io\s+(?:-\S+\s+)*([\w[\]]+)/gm),
+    ];
     assert.ok(
       pins.some((m) => m[1] === "FLASH_IO[3]"),
       "the flash pins are in the constraints",
