@@ -17,7 +17,7 @@ import { contentsFromLowered, encodeBlob } from "../../../compiler/blob/writer.j
 import { icebreaker } from "../../../compiler/isa/targets.js";
 import { lowerQGraph } from "../../../compiler/lower/index.js";
 import { constant, SOC_CLOCK_HZ } from "../../../fpga/soc/map.js";
-import { type Session, withSession } from "../../../host/device/device.js";
+import { openSession, type Session, withSession } from "../../../host/device/device.js";
 import { runBlobOnDevice } from "../../../host/device/run.js";
 import { openSimDevice, type SimBackedDevice } from "../../../host/device/sim.js";
 import { crc32, DeviceError, encodeBody, MESSAGES } from "../../../host/protocol/index.js";
@@ -209,6 +209,47 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
       assert.equal((await s.client.load(b.bytes)).verified, true);
       assert.deepEqual((await s.client.hello()).stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
       await runs(s, b, "reloaded");
+    });
+  });
+
+  test("a host that goes away during the flash commit: a new session finds the commit finished, the model stored and running", async (t) => {
+    await poweredUp(async (s, dev) => {
+      // b is active and stored as commit 4 (the test before)
+      assert.deepEqual(s.info.stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
+      const size = a.bytes.length;
+      await s.client.request("LOAD_BEGIN", { size, crc: a.crc, resume: false });
+      const frames: Promise<void>[] = [];
+      for (let off = 0; off < size; off += 1024) {
+        const data = a.bytes.subarray(off, Math.min(size, off + 1024));
+        frames.push(s.client.channel.send(MESSAGES.LOAD_CHUNK.op, encodeBody("LOAD_CHUNK", { off, data })));
+      }
+      frames.push(s.client.channel.send(MESSAGES.LOAD_END.op, encodeBody("LOAD_END", { size })));
+      // every frame acknowledged: the device has LOAD_END and starts the commit; this host leaves
+      await Promise.all(frames);
+      const left = await dev.sim.mark();
+      s.client.channel.close();
+      // another host on the same line, the device never powered down
+      const s2 = await openSession(dev);
+      try {
+        const opened = await dev.sim.mark();
+        let info = s2.info;
+        const first = info.model;
+        while (info.model?.crc !== a.crc && (await dev.sim.mark()).cycle - left.cycle < 20 * SOC_CLOCK_HZ)
+          info = await s2.client.hello();
+        const done = await dev.sim.mark();
+        t.diagnostic(
+          `session opened ${opened.cycle - left.cycle} cycles after the host left, the model active ${done.cycle - left.cycle} cycles after (first INFO: ${first?.crc === a.crc ? "new" : "old"} model)`,
+        );
+        assert.deepEqual(info.model, { size, crc: a.crc }, "the commit finished");
+        assert.deepEqual(info.stored, { size, crc: a.crc, seq: 5 });
+        await runs(s2, a, "committed while no host was there");
+      } finally {
+        s2.client.channel.close();
+      }
+    });
+    await poweredUp(async (s) => {
+      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 5 });
+      await runs(s, a, "after the power cycle");
     });
   });
 });
