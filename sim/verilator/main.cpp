@@ -9,7 +9,8 @@
 //   QUART_SIM_PTY <path>                      once the pty is open
 //   QUART_SIM_HALT cause=<n> pc=<hex> cycle=<n>  the CPU halted (ecall/ebreak/illegal/misaligned)
 //   QUART_SIM_EXIT code=<n> cycle=<n>         firmware wrote SYSCTL.SIM_EXIT (the harness then exits)
-//   QUART_SIM_STATS key=value ...             on exit (SIGTERM/SIGINT, sim exit, --max-cycles)
+//   QUART_SIM_STATS key=value ...             on exit (SIGTERM/SIGINT, sim exit, --max-cycles, the
+//                                             parent process gone)
 //   QUART_SIM_MARK cycle=<n> line_rx=<n> line_tx=<n> div=<n>
 //                                             on SIGUSR1: simulated time now (measurements in SoC cycles),
 //                                             bytes that crossed the line each way so far, the divisor
@@ -40,6 +41,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -381,6 +383,13 @@ int main(int argc, char** argv) {
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGUSR1, on_mark);
+  // The parent (quart sim, a test) may die without stopping us, even by SIGKILL, and may have left us
+  // stopped (SIGSTOP while no command is attached): the kernel then sends SIGCONT, which wakes a stopped
+  // process, and the slice loop sees the new parent and exits as on SIGTERM (flash saved, stats out).
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGCONT);
+  auto orphaned = [parent] { return getppid() != parent; };
+  if (orphaned()) return 0;
   std::printf("QUART_SIM_PTY %s\n", name);
   std::fflush(stdout);
   if (opt.wait_client_ms >= 0) {
@@ -388,7 +397,7 @@ int main(int argc, char** argv) {
     close(slave);
     slave = -1;
     for (;;) {
-      if (g_stop) return 0;
+      if (g_stop || orphaned()) return 0;
       struct pollfd p = {master, POLLIN, 0};
       poll(&p, 1, 10);
       if (!(p.revents & POLLHUP)) break;
@@ -425,7 +434,7 @@ int main(int argc, char** argv) {
   if (!opt.flash.empty() && !load_flash(*ctx, opt.flash)) return 2;
   auto t0 = std::chrono::steady_clock::now();
 
-  while (!done && !g_stop) {
+  while (!done && !g_stop && !orphaned()) {
     for (int k = 0; k < kCyclesPerSlice; ++k) {
       uint32_t div = top->o_dbg_uart_div;
       if (!driver.busy() && !to_device.empty()) {

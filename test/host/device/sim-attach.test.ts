@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
@@ -275,4 +275,31 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
       sim.kill("SIGKILL");
     }
   });
+
+  test("quart sim killed outright (SIGKILL) while its simulator is paused: the simulator ends too", async () => {
+    const dir = tempDir("sim-orphan");
+    const env = { ...process.env, QUART_RUNTIME_DIR: join(dir, "run") };
+    const sim = spawn(process.execPath, [CLI, "sim", "--json"], { env, stdio: ["ignore", "pipe", "ignore"] });
+    const exited = new Promise<void>((resolve) => sim.on("exit", () => resolve()));
+    const started = JSON.parse(await firstLine(sim));
+    assert.ok(simRunning(started.sim_pid), "the simulator runs");
+    assert.ok(await pausedSoon(started.sim_pid), "paused while no command is attached");
+    sim.kill("SIGKILL");
+    await exited;
+    let gone = false;
+    for (let i = 0; i < 250 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      gone = !simRunning(started.sim_pid);
+    }
+    assert.ok(gone, `simulator ${started.sim_pid} still there 5 s after quart sim was killed`);
+  });
 });
+
+/** The process exists and is not a zombie (an orphan's new parent may not reap it at once). */
+function simRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
