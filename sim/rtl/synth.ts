@@ -3,11 +3,12 @@
  * --up5k --package sg48 with automatic IO placement), for the resource and Fmax tables of
  * fpga/rtl/accel/README.md. Results are cached under build/rtl/synth-<top>-<hash>/.
  *
- *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core] [--modules] [--no-transformer]
+ *   node dist/sim/rtl/synth.js [--pnr] [--seed N] [--core] [--modules] [--no-transformer] [--rows N]
  *
  * prints one JSON line per block. --core adds the whole core (place and route through a pin harness with
  * --pnr); --modules synthesizes the core with its hierarchy kept and prints the LUT4 of every module
- * instance; --no-transformer builds the core without its NORM / SMAX units (HAS_TRANSFORMER = 0).
+ * instance; --no-transformer builds the core without its NORM / SMAX units (HAS_TRANSFORMER = 0),
+ * --rows N with N array rows (2: every PE in the DSPs).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -282,10 +283,16 @@ export async function synthBlock(
 async function main(argv: readonly string[]): Promise<void> {
   const i = argv.indexOf("--seed");
   const seed = i >= 0 ? Number(argv[i + 1]) : 1;
+  const r = argv.indexOf("--rows");
+  const rows = r >= 0 ? Number(argv[r + 1]) : undefined;
+  const withRows = (b: BlockSpec): BlockSpec =>
+    rows ? { ...b, name: `${b.name}, ${rows} array rows`, params: { ...b.params, ROWS: rows } } : b;
   const noTf = (b: BlockSpec): BlockSpec =>
-    argv.includes("--no-transformer")
-      ? { ...b, name: `${b.name}, no transformer units`, params: { ...b.params, HAS_TRANSFORMER: 0 } }
-      : b;
+    withRows(
+      argv.includes("--no-transformer")
+        ? { ...b, name: `${b.name}, no transformer units`, params: { ...b.params, HAS_TRANSFORMER: 0 } }
+        : b,
+    );
   const blocks = argv.includes("--modules")
     ? [noTf(ACCEL_CORE_MODULES)]
     : argv.includes("--core")
