@@ -4,8 +4,10 @@
  * `--sim` in every other command attaches to this SoC (host/device/sim-state.ts), so a model flashed by
  * one command stays active for the next, as on a board.
  */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { buildBootImages } from "../../sim/device/firmware.js";
+import { profileByFunction } from "../../sim/device/pc-profile.js";
 import { type SimFaults, startSim } from "../../sim/device/sim-device.js";
 import { UserError } from "../app/output.js";
 import { DEFAULT_BAUD } from "../device/device.js";
@@ -32,6 +34,7 @@ interface SimOptions {
   xmemPins?: boolean;
   flash?: string;
   tcp?: string;
+  pcProfile?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -92,6 +95,10 @@ export function registerSim(program: Command): void {
       "--flash <file>",
       "keep the SoC's QSPI flash in this file: the model stored there is active at boot, and what LOAD stores is written back on exit",
     )
+    .option(
+      "--pc-profile <file>",
+      "firmware profile: write the cycles spent at each CPU program counter to this file on exit and print the busiest functions",
+    )
     .option("--verbose", "copy the simulator's own lines to stderr")
     .option("--json", "print one JSON object (one line) once the SoC runs")
     .action(async (opts: SimOptions) => {
@@ -118,6 +125,7 @@ export function registerSim(program: Command): void {
       const sim = await startSim({
         xmemPins: opts.xmemPins,
         flashFile: opts.flash,
+        pcProfileFile: opts.pcProfile,
         firmwareHex: images.loaderHex,
         ramImage: images.appImage,
         baud,
@@ -240,6 +248,15 @@ export function registerSim(program: Command): void {
         process.stderr.write(
           `quart sim: stopped after ${stats.cycles} cycles, ${stats.rx_bytes} bytes in, ${stats.tx_bytes} out\n`,
         );
+      if (opts.pcProfile && existsSync(opts.pcProfile)) {
+        const fns = await profileByFunction(opts.pcProfile, [images.loaderElf, images.appElf]);
+        const total = fns.reduce((a, f) => a + f.cycles, 0);
+        process.stderr.write(`quart sim: firmware profile in ${opts.pcProfile}; the busiest functions:\n`);
+        for (const f of fns.slice(0, 12))
+          process.stderr.write(
+            `  ${f.name.padEnd(28)} ${String(f.cycles).padStart(12)} cycles  ${((100 * f.cycles) / total).toFixed(1).padStart(5)} %\n`,
+          );
+      }
       if (exitedBySelf && code !== 0) throw new Error(`the simulator exited by itself (code ${code})`);
     });
 }

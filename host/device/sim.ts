@@ -74,6 +74,8 @@ export interface SimDeviceOptions {
    * again. Without it every sim starts with an erased flash.
    */
   readonly flashFile?: string;
+  /** Firmware profile: cycles per program counter, written when the sim stops (sim/device/pc-profile.ts). */
+  readonly pcProfileFile?: string;
   /** Build progress and simulator lines. */
   readonly log?: (line: string) => void;
 }
@@ -104,6 +106,7 @@ export async function openSimDevice(opts: SimDeviceOptions = {}): Promise<SimBac
     checkHostBaud: true,
     faults: opts.faults,
     flashFile: opts.flashFile,
+    pcProfileFile: opts.pcProfileFile,
     onLine: opts.log,
     log: opts.log,
   });

@@ -28,6 +28,8 @@ export async function buildFirmware(): Promise<FirmwareImage> {
 export interface BootImages {
   /** Boot ROM image (hex words): the loader that checks the app image in RAM and jumps to it. */
   readonly loaderHex: string;
+  /** The loader's ELF (its symbols: firmware profiles, sim/device/pc-profile.ts). */
+  readonly loaderElf: string;
   /** App image (header + RAM-linked binary) for `startSim({ ramImage })`. */
   readonly appImage: string;
   readonly appElf: string;
@@ -69,6 +71,7 @@ export async function buildBootImages(): Promise<BootImages> {
   );
   return {
     loaderHex: fromRoot("firmware/build/loader/firmware.hex"),
+    loaderElf: fromRoot("firmware/build/loader/firmware.elf"),
     appImage: fromRoot("firmware/build/app/app.img"),
     appElf: fromRoot("firmware/build/app/firmware.elf"),
     sizeReport: stdout,

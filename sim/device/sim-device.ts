@@ -152,6 +152,8 @@ export interface StartSimOptions {
   readonly flashFile?: string;
   /** Write a VCD waveform (builds the tracing variant of the simulator). */
   readonly traceFile?: string;
+  /** Write the cycles spent at each CPU program counter on exit (`--pc-profile`, sim/device/pc-profile.ts). */
+  readonly pcProfileFile?: string;
   readonly faults?: SimFaults;
   /** Stop after this many cycles (default: run until stopped). */
   readonly maxCycles?: number;
@@ -239,6 +241,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimDevice> {
   if (opts.baud !== undefined) args.push("--baud", `${opts.baud}`);
   if (opts.flashFile !== undefined) args.push("--flash", opts.flashFile);
   if (opts.traceFile !== undefined) args.push("--trace", opts.traceFile);
+  if (opts.pcProfileFile !== undefined) args.push("--pc-profile", opts.pcProfileFile);
   if (opts.maxCycles !== undefined) args.push("--max-cycles", `${opts.maxCycles}`);
   if (opts.exitOnHalt) args.push("--exit-on-halt");
   if (opts.checkHostBaud) args.push("--check-host-baud");

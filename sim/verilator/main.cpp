@@ -25,6 +25,8 @@
 //                        the boot ROM loader checks and starts; on the board it comes from SPI flash)
 //   --baud <n>           UART line rate after reset (default: the SoC's reset divisor)
 //   --trace <file.vcd>   waveform (binary built with tracing only)
+//   --pc-profile <file>  cycles spent at each CPU program counter, written on exit as "<pc hex> <cycles>"
+//                        lines (firmware profiling: symbolize with the ELF, sim/device/pc-profile.ts)
 //   --fault-drop <p>     drop each byte with probability p
 //   --fault-flip <p>     flip one random bit of each byte with probability p
 //   --fault-seed <n>     PRNG seed for fault injection (default 1)
@@ -45,6 +47,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
@@ -176,11 +179,27 @@ struct LineReceiver {
   }
 };
 
+// Written to a temporary name and renamed: a reader never sees half a profile.
+void save_pc_profile(const std::string& path, const std::vector<uint64_t>& pc_cycles) {
+  std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) {
+    std::fprintf(stderr, "quart sim: cannot write %s\n", tmp.c_str());
+    return;
+  }
+  for (size_t i = 0; i + 1 < pc_cycles.size(); ++i)
+    if (pc_cycles[i]) std::fprintf(f, "%08zx %" PRIu64 "\n", i * 4, pc_cycles[i]);
+  if (pc_cycles.back()) std::fprintf(f, "other %" PRIu64 "\n", pc_cycles.back());
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
+    std::fprintf(stderr, "quart sim: cannot write %s\n", path.c_str());
+}
+
 struct Options {
   std::string firmware;
   std::string ram_image;
   std::string flash;
   std::string trace;
+  std::string pc_profile;
   uint32_t baud = 0;
   uint64_t max_cycles = 0;
   bool exit_on_halt = false;
@@ -207,6 +226,7 @@ Options parse(int argc, char** argv, std::vector<std::string>& plusargs) {
     else if (a == "--flash") o.flash = value();
     else if (a == "--baud") o.baud = static_cast<uint32_t>(std::stoul(value()));
     else if (a == "--trace") o.trace = value();
+    else if (a == "--pc-profile") o.pc_profile = value();
     else if (a == "--fault-drop") o.faults.drop = std::stod(value());
     else if (a == "--fault-flip") o.faults.flip = std::stod(value());
     else if (a == "--fault-seed") o.faults.rng = Rng(std::stoull(value()));
@@ -421,6 +441,9 @@ int main(int argc, char** argv) {
     b = static_cast<uint8_t>(garble_rng.next());
     return true;
   };
+  // --pc-profile: cycles per instruction word of the low 128 KiB (ROM and RAM), the rest in one bin
+  constexpr uint32_t kProfileWords = 0x20000 / 4;
+  std::vector<uint64_t> pc_cycles(opt.pc_profile.empty() ? 0 : kProfileWords + 1, 0);
   bool halted_reported = false;
   int exit_code = 0;
   bool done = false;
@@ -459,6 +482,7 @@ int main(int argc, char** argv) {
       ctx->timeInc(1);
 #endif
       ++cycle;
+      if (!pc_cycles.empty()) ++pc_cycles[std::min<uint32_t>(top->o_dbg_pc / 4, kProfileWords)];
       retired += top->o_dbg_retire;
       uint8_t out;
       if (receiver.tick(top->o_uart_tx, div, out)) {
@@ -545,6 +569,7 @@ int main(int argc, char** argv) {
   }
 
   if (!opt.flash.empty()) save_flash(*ctx, opt.flash);
+  if (!pc_cycles.empty()) save_pc_profile(opt.pc_profile, pc_cycles);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("QUART_SIM_STATS cycles=%" PRIu64 " seconds=%.3f cycles_per_second=%.0f retired=%" PRIu64
               " rx_bytes=%" PRIu64 " tx_bytes=%" PRIu64 " dropped=%" PRIu64 " flipped=%" PRIu64
