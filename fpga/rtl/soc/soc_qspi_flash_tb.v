@@ -139,6 +139,18 @@ module soc_qspi_flash_tb;
     end
   endtask
 
+  // after wait_ready: BUSY since `since` lasted about the model's busy time (the status polls take a few
+  // dozen cycles of it)
+  task check_busy_time(input [8*16-1:0] what, input integer since, input integer model_cycles);
+    begin
+      $display("BUSY %0s=%0d cycles (model %0d)", what, cyc - since, model_cycles);
+      if (cyc - since < model_cycles - 50) begin
+        errors = errors + 1;
+        $display("FAIL %0s busy too short", what);
+      end
+    end
+  endtask
+
   // command byte and 24-bit address in one 4-byte DATA write: bytes go out bits 7:0 first
   function [31:0] cmd_addr(input [7:0] op, input [23:0] a);
     cmd_addr = {a[7:0], a[15:8], a[23:16], op};
@@ -192,11 +204,7 @@ module soc_qspi_flash_tb;
     read_status;
     check(got & 3, 3, "busy and WEL after program");
     wait_ready;
-    $display("BUSY page_program=%0d cycles (model %0d)", cyc - t0, PROG_CYCLES);
-    if (cyc - t0 < PROG_CYCLES - 50) begin
-      errors = errors + 1;
-      $display("FAIL program busy too short");
-    end
+    check_busy_time("page_program", t0, PROG_CYCLES);
     read_status;  // WEL may have been shifted out just before BUSY fell
     check(got, 0, "WEL cleared after program");
     check(programs, 1, "programs");
@@ -268,11 +276,7 @@ module soc_qspi_flash_tb;
     reg_access(CTRL, 1, 0);
     t0 = cyc;
     wait_ready;
-    $display("BUSY sector_erase=%0d cycles (model %0d)", cyc - t0, SECTOR_CYCLES);
-    if (cyc - t0 < SECTOR_CYCLES - 50) begin
-      errors = errors + 1;
-      $display("FAIL erase busy too short");
-    end
+    check_busy_time("sector_erase", t0, SECTOR_CYCLES);
     check(erases, 1, "erases");
     mem_read(24'h000100);
     check(got, 32'hffff_ffff, "erased word");
