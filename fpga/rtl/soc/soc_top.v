@@ -13,7 +13,8 @@ module soc_top #(
     output wire        o_uart_tx,
     output wire [1:0]  o_leds,       // {green, red}, 1 = on; red also lights while the CPU is halted
     // QSPI NOR flash pins (SOC_FLASH on the board: icebreaker_top.v puts them on SB_IO tristates; with
-    // SOC_FLASH_MODEL or without SOC_FLASH they idle: clock low, chip select high, nothing driven)
+    // SOC_FLASH_MODEL the model inside takes the inputs' place; without SOC_FLASH they idle: clock low,
+    // chip select high, nothing driven)
     output wire        o_flash_sck,
     output wire        o_flash_cs_n,
     output wire [3:0]  o_flash_io,
@@ -230,6 +231,10 @@ module soc_top #(
       .o_io_oe(w_fl_oe),
       .i_io(w_fl_in)
   );
+  assign o_flash_sck = w_fl_sck;
+  assign o_flash_cs_n = w_fl_cs_n;
+  assign o_flash_io = w_fl_out;
+  assign o_flash_oe = w_fl_oe;
 `ifdef SOC_FLASH_MODEL
   wire [3:0] w_fm_out, w_fm_oe;
   wire [31:0] w_fm_programs, w_fm_erases;
@@ -251,18 +256,9 @@ module soc_top #(
   );
   // the board's pull-ups on lines nobody drives
   assign w_fl_in = (w_fl_oe & w_fl_out) | (w_fm_oe & w_fm_out) | ~(w_fl_oe | w_fm_oe);
-  wire w_fl_unused = &{1'b0, w_fm_programs, w_fm_erases};
-  assign o_flash_sck = 1'b0;
-  assign o_flash_cs_n = 1'b1;
-  assign o_flash_io = 4'h0;
-  assign o_flash_oe = 4'h0;
-  wire w_fl_pins_unused = &{1'b0, i_flash_io};
+  wire w_fl_unused = &{1'b0, w_fm_programs, w_fm_erases, i_flash_io};
 `else
   // the board's flash (W25Q128JV, the configuration flash: the bitstream's region is kept out of the slots)
-  assign o_flash_sck = w_fl_sck;
-  assign o_flash_cs_n = w_fl_cs_n;
-  assign o_flash_io = w_fl_out;
-  assign o_flash_oe = w_fl_oe;
   assign w_fl_in = i_flash_io;
 `endif
 `else
