@@ -20,7 +20,14 @@ import { constant, SOC_CLOCK_HZ } from "../../../fpga/soc/map.js";
 import { openSession, type Session, withSession } from "../../../host/device/device.js";
 import { runBlobOnDevice } from "../../../host/device/run.js";
 import { openSimDevice, type SimBackedDevice } from "../../../host/device/sim.js";
-import { crc32, DeviceError, encodeBody, MESSAGES } from "../../../host/protocol/index.js";
+import {
+  crc32,
+  DeviceError,
+  type DeviceInfo,
+  encodeBody,
+  type LoadProgress,
+  MESSAGES,
+} from "../../../host/protocol/index.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
 import { SIM_TOOLS, type SimFaults } from "../../../sim/device/sim-device.js";
 import { runBlob } from "../../../sim/isa/run.js";
@@ -72,6 +79,45 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
     assert.deepEqual(Array.from(r.codes), m.codes, `${what}: output codes`);
   }
 
+  /** `m` is the active model and the stored one, as commit `seq`. */
+  function holds(info: DeviceInfo, m: Model, seq: number, what: string): void {
+    assert.deepEqual(info.model, { size: m.bytes.length, crc: m.crc }, `${what}: the active model`);
+    assert.deepEqual(info.stored, { size: m.bytes.length, crc: m.crc, seq }, `${what}: the stored model`);
+  }
+
+  /** A LOAD of `m` during which the power goes (the simulator stops, saving its flash) once `cut` says so. */
+  async function powerCut(
+    s: Session,
+    dev: SimBackedDevice,
+    m: Model,
+    cut: (p: LoadProgress) => boolean,
+    chunkSize?: number,
+  ): Promise<void> {
+    let closing: Promise<void> | undefined;
+    await assert.rejects(
+      s.client.load(m.bytes, {
+        ...(chunkSize ? { chunkSize } : {}),
+        onProgress: (p) => {
+          if (!closing && cut(p)) closing = dev.close();
+        },
+      }),
+    );
+    await closing;
+  }
+
+  /** LOAD_BEGIN declaring `crc`, then every 1 KiB chunk of `m` posted at once; their acknowledgements. */
+  async function stage(s: Session, m: Model, crc: number): Promise<Promise<void>[]> {
+    const size = m.bytes.length;
+    const ready = await s.client.request("LOAD_BEGIN", { size, crc, resume: false });
+    assert.equal(ready.have, 0);
+    const frames: Promise<void>[] = [];
+    for (let off = 0; off < size; off += 1024) {
+      const data = m.bytes.subarray(off, Math.min(size, off + 1024));
+      frames.push(s.client.channel.send(MESSAGES.LOAD_CHUNK.op, encodeBody("LOAD_CHUNK", { off, data })));
+    }
+    return frames;
+  }
+
   test("LOAD stores the model; the next power-up runs it without an upload, bit-identical", async (t) => {
     await poweredUp(async (s, dev) => {
       assert.equal(s.info.stored, undefined, "an erased flash holds no model");
@@ -86,14 +132,11 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
           `(${(((m1.cycle - m0.cycle) / SOC_CLOCK_HZ) * 1000).toFixed(1)} ms of device time), ` +
           `${((performance.now() - w0) / 1000).toFixed(2)} s wall clock`,
       );
-      const info = await s.client.hello();
-      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
-      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      holds(await s.client.hello(), a, 1, "after LOAD");
       await runs(s, a, "after LOAD");
     });
     await poweredUp(async (s) => {
-      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc }, "active at boot");
-      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      holds(s.info, a, 1, "at boot");
       await runs(s, a, "after the power cycle, without an upload");
       const again = await s.client.load(a.bytes);
       assert.equal(again.skipped, true, "the host sees the model active and sends nothing");
@@ -101,65 +144,34 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
   });
 
   test("a LOAD whose link closes half-way leaves the stored model, also after a power cycle", async () => {
-    await poweredUp(async (s, dev) => {
-      let closing: Promise<void> | undefined;
-      await assert.rejects(
-        s.client.load(b.bytes, {
-          chunkSize: 256,
-          onProgress: (p) => {
-            if (p.phase === "upload" && p.bytes >= b.bytes.length / 2 && !closing) closing = dev.close();
-          },
-        }),
-      );
-      await closing;
-    });
+    await poweredUp((s, dev) =>
+      powerCut(s, dev, b, (p) => p.phase === "upload" && p.bytes >= b.bytes.length / 2, 256),
+    );
     await poweredUp(async (s) => {
-      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc });
-      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      holds(s.info, a, 1, "after the interrupted LOAD");
       await runs(s, a, "after the interrupted LOAD");
     });
   });
 
   test("a blob that fails the whole-blob CRC-32 is refused and the old model keeps running", async () => {
     await poweredUp(async (s) => {
-      const size = b.bytes.length;
-      const ready = await s.client.request("LOAD_BEGIN", { size, crc: (b.crc ^ 1) >>> 0, resume: false });
-      assert.equal(ready.have, 0);
-      const chunks: Promise<void>[] = [];
-      for (let off = 0; off < size; off += 1024) {
-        const data = b.bytes.subarray(off, Math.min(size, off + 1024));
-        chunks.push(s.client.channel.send(MESSAGES.LOAD_CHUNK.op, encodeBody("LOAD_CHUNK", { off, data })));
-      }
-      await Promise.all(chunks);
-      await assert.rejects(s.client.request("LOAD_END", { size }), (e: unknown) => {
+      await Promise.all(await stage(s, b, (b.crc ^ 1) >>> 0));
+      await assert.rejects(s.client.request("LOAD_END", { size: b.bytes.length }), (e: unknown) => {
         assert.ok(e instanceof DeviceError && e.is("CRC_MISMATCH"), String(e));
         assert.equal(e.detail, b.crc, "the device found the real blob's CRC");
         return true;
       });
-      const info = await s.client.hello();
-      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
-      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      holds(await s.client.hello(), a, 1, "after the refused blob");
       await runs(s, a, "after the refused blob");
     });
   });
 
   test("power lost while LOAD_END writes the flash leaves the previous model stored and active", async () => {
-    await poweredUp(async (s, dev) => {
-      let closing: Promise<void> | undefined;
-      // LOAD_END is on its way: the simulator stops (and saves its flash) during the erase and program
-      // that take the device at least 90 ms
-      await assert.rejects(
-        s.client.load(b.bytes, {
-          onProgress: (p) => {
-            if (p.phase === "verify" && !closing) closing = dev.close();
-          },
-        }),
-      );
-      await closing;
-    });
+    // LOAD_END is on its way: the simulator stops (and saves its flash) during the erase and program
+    // that take the device at least 90 ms
+    await poweredUp((s, dev) => powerCut(s, dev, b, (p) => p.phase === "verify"));
     await poweredUp(async (s) => {
-      assert.deepEqual(s.info.model, { size: a.bytes.length, crc: a.crc });
-      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 1 });
+      holds(s.info, a, 1, "after power was lost during the commit");
       await runs(s, a, "after power was lost during the commit");
     });
   });
@@ -177,7 +189,7 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
       ] as const) {
         const load = await s.client.load(m.bytes, { force: true });
         assert.equal(load.verified, true);
-        assert.deepEqual((await s.client.hello()).stored, { size: m.bytes.length, crc: m.crc, seq });
+        holds(await s.client.hello(), m, seq, "on the noisy line");
         await runs(s, m, "on the noisy line");
       }
       await dev.close();
@@ -186,8 +198,7 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
     }, faults);
     assert.ok(hit > 0, "the faults were there and were repaired");
     await poweredUp(async (s) => {
-      assert.deepEqual(s.info.model, { size: b.bytes.length, crc: b.crc });
-      assert.deepEqual(s.info.stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
+      holds(s.info, b, 4, "after the power cycle");
       await runs(s, b, "after the power cycle");
     });
   });
@@ -202,12 +213,10 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
       // b is declared at once (the copy runs in the background); the RUN waits for the copy, whose
       // CRC-32 fails, and then runs the older commit's model
       await runs(s, a, "the older model");
-      const info = await s.client.hello();
-      assert.deepEqual(info.model, { size: a.bytes.length, crc: a.crc });
-      assert.deepEqual(info.stored, { size: a.bytes.length, crc: a.crc, seq: 3 });
+      holds(await s.client.hello(), a, 3, "the older model");
       // the next LOAD goes to the bad slot and a record numbered after the good one
       assert.equal((await s.client.load(b.bytes)).verified, true);
-      assert.deepEqual((await s.client.hello()).stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
+      holds(await s.client.hello(), b, 4, "reloaded");
       await runs(s, b, "reloaded");
     });
   });
@@ -215,15 +224,11 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
   test("a host that goes away during the flash commit: a new session finds the commit finished, the model stored and running", async (t) => {
     await poweredUp(async (s, dev) => {
       // b is active and stored as commit 4 (the test before)
-      assert.deepEqual(s.info.stored, { size: b.bytes.length, crc: b.crc, seq: 4 });
-      const size = a.bytes.length;
-      await s.client.request("LOAD_BEGIN", { size, crc: a.crc, resume: false });
-      const frames: Promise<void>[] = [];
-      for (let off = 0; off < size; off += 1024) {
-        const data = a.bytes.subarray(off, Math.min(size, off + 1024));
-        frames.push(s.client.channel.send(MESSAGES.LOAD_CHUNK.op, encodeBody("LOAD_CHUNK", { off, data })));
-      }
-      frames.push(s.client.channel.send(MESSAGES.LOAD_END.op, encodeBody("LOAD_END", { size })));
+      holds(s.info, b, 4, "before");
+      const frames = await stage(s, a, a.crc);
+      frames.push(
+        s.client.channel.send(MESSAGES.LOAD_END.op, encodeBody("LOAD_END", { size: a.bytes.length })),
+      );
       // every frame acknowledged: the device has LOAD_END and starts the commit; this host leaves
       await Promise.all(frames);
       const left = await dev.sim.mark();
@@ -240,15 +245,14 @@ describe("models in the SoC's QSPI flash survive power cycles and failed loads",
         t.diagnostic(
           `session opened ${opened.cycle - left.cycle} cycles after the host left, the model active ${done.cycle - left.cycle} cycles after (first INFO: ${first?.crc === a.crc ? "new" : "old"} model)`,
         );
-        assert.deepEqual(info.model, { size, crc: a.crc }, "the commit finished");
-        assert.deepEqual(info.stored, { size, crc: a.crc, seq: 5 });
+        holds(info, a, 5, "the commit finished");
         await runs(s2, a, "committed while no host was there");
       } finally {
         s2.client.channel.close();
       }
     });
     await poweredUp(async (s) => {
-      assert.deepEqual(s.info.stored, { size: a.bytes.length, crc: a.crc, seq: 5 });
+      holds(s.info, a, 5, "after the power cycle");
       await runs(s, a, "after the power cycle");
     });
   });
