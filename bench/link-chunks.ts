@@ -12,7 +12,8 @@ import { SOC_CLOCK_HZ } from "../fpga/soc/map.js";
 import { withSession } from "../host/device/device.js";
 import { openSimDevice } from "../host/device/sim.js";
 import { seededRandom } from "../host/protocol/index.js";
-import type { SimFaults, SimMark } from "../sim/device/sim-device.js";
+import type { SimFaults } from "../sim/device/sim-device.js";
+import { timedUpload } from "../test/helpers/timed-upload.js";
 
 const BAUD = 3_000_000;
 const arg = (name: string, dflt: number): number => {
@@ -32,18 +33,9 @@ async function rate(chunk: number | undefined, faults: SimFaults | undefined, bl
       const before = await s.client.stats();
       for (let i = 0; i < blobs; i++) {
         const blob = Uint8Array.from({ length: 12 * 1024 }, () => Math.floor(rnd() * 256));
-        let start: Promise<SimMark> | undefined;
-        let end: Promise<SimMark> | undefined;
-        await s.client.load(blob, {
-          force: true,
-          ...(chunk ? { chunkSize: chunk } : {}),
-          onProgress: (p) => {
-            if (p.phase === "upload" && !start) start = dev.sim.mark();
-            else if (p.phase === "verify" && !end) end = dev.sim.mark();
-          },
-        });
-        const [a, b] = await Promise.all([start!, end!]);
-        seconds += (b.cycle - a.cycle) / SOC_CLOCK_HZ;
+        const r = await timedUpload(dev, s, blob, chunk);
+        if (!r.verified) throw new Error("an upload did not verify");
+        seconds += (r.end.cycle - r.start.cycle) / SOC_CLOCK_HZ;
         bytes += blob.length;
       }
       const after = await s.client.stats();

@@ -20,6 +20,7 @@ import { crc32, seededRandom } from "../../../host/protocol/index.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
 import { SIM_TOOLS, type SimFaults, type SimMark } from "../../../sim/device/sim-device.js";
 import { skipUnless } from "../../fpga/cpu/cpu-harness.js";
+import { timedUpload } from "../../helpers/timed-upload.js";
 
 const skip = skipUnless([...SIM_TOOLS, ...FIRMWARE_TOOLS]);
 const BAUD = 3_000_000;
@@ -54,30 +55,14 @@ async function uploads(dev: SimBackedDevice, s: Session, blobs: number, seed: nu
   const before = await s.client.stats();
   for (let i = 0; i < blobs; i++) {
     const blob = Uint8Array.from({ length: size }, () => Math.floor(rnd() * 256));
-    let start: Promise<SimMark> | undefined;
-    let end: Promise<SimMark> | undefined;
-    let wall0 = 0;
-    let wall1 = 0;
-    const r = await s.client.load(blob, {
-      force: true,
-      onProgress: (p) => {
-        if (p.phase === "upload" && !start) {
-          start = dev.sim.mark();
-          wall0 = performance.now();
-        } else if (p.phase === "verify" && !end) {
-          end = dev.sim.mark();
-          wall1 = performance.now();
-        }
-      },
-    });
+    const r = await timedUpload(dev, s, blob);
     assert.equal(r.verified, true);
     const info = await s.client.hello();
     assert.deepEqual(info.model, { size, crc: crc32(blob) });
-    const [a, b] = await Promise.all([start!, end!]);
     m.bytes += size;
-    m.uploadSimSeconds += simSeconds(a, b);
-    m.uploadWallSeconds += (wall1 - wall0) / 1000;
-    m.lineBytes += b.line_rx - a.line_rx;
+    m.uploadSimSeconds += simSeconds(r.start, r.end);
+    m.uploadWallSeconds += r.wallSeconds;
+    m.lineBytes += r.end.line_rx - r.start.line_rx;
   }
   const after = await s.client.stats();
   // STATS' device counters: its cycle counter saw at least the uploads, its receiver at least the data.
