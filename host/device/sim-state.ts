@@ -145,12 +145,20 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** True when the process is stopped (Linux /proc; false where that cannot be read). */
-export function simPaused(simPid: number): boolean {
+/**
+ * The process's state letter from Linux /proc (R running, S sleeping, T stopped, Z zombie, …); undefined
+ * when the process is gone or /proc cannot be read. The name may hold ")", so the state follows the last.
+ */
+export function processState(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${simPid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) || undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True when the process is stopped (false where /proc cannot be read). */
+export function simPaused(simPid: number): boolean {
+  return processState(simPid) === "T";
 }

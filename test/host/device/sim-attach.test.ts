@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
@@ -23,7 +23,7 @@ import { lowerQGraph } from "../../../compiler/lower/index.js";
 import type { QGraph } from "../../../compiler/ptq/qgraph.js";
 import { encodeQGraph } from "../../../compiler/ptq/qgraph-codec.js";
 import { codesToFrame, quantizeBlobInput } from "../../../host/device/run.js";
-import { simPaused } from "../../../host/device/sim-state.js";
+import { processState, simPaused } from "../../../host/device/sim-state.js";
 import { FIRMWARE_TOOLS } from "../../../sim/device/firmware.js";
 import { fromRoot } from "../../../sim/device/paths.js";
 import { SIM_TOOLS } from "../../../sim/device/sim-device.js";
@@ -297,9 +297,6 @@ describe("quart sim shared by the --sim commands", { skip, timeout: 300_000 }, (
 
 /** The process exists and is not a zombie (an orphan's new parent may not reap it at once). */
 function simRunning(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
+  const state = processState(pid);
+  return state !== undefined && state !== "Z";
 }
